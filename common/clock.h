@@ -1,0 +1,23 @@
+/* clock.h — monotonic time in the units the daemons reason in. */
+#ifndef PFO3_CLOCK_H
+#define PFO3_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+static inline int64_t
+clock_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static inline int64_t
+clock_mono_ms(void)
+{
+	return clock_mono_us() / 1000;
+}
+
+#endif

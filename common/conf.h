@@ -1,0 +1,107 @@
+/*
+ * conf.h — pfo3.conf, parsed into typed structs.
+ *
+ * Every key of the file is one row of conf_options[] (conf-table.c): its
+ * dotted name, type, bounds, default and help.  Defaults, bounds checks,
+ * command-line overrides, `-n` and the pfo3.conf(5) page all come from that
+ * table.  libconfig is only the tokenizer: values are copied out into
+ * struct pfo3_conf, which daemons read without locks (libconfig is not
+ * thread-safe, and a reload swaps whole structs).
+ */
+#ifndef PFO3_CONF_H
+#define PFO3_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum conf_type {
+	CONF_STR,		/* string; bounds are on its length */
+	CONF_INT,		/* integer */
+	CONF_SIZE,		/* bytes: integer or "64K", "100M", "1G" (powers of 1024) */
+	CONF_DURATION,		/* milliseconds: integer seconds or "500ms", "10s", "2m", "1h" */
+	CONF_BOOL,		/* true/false, stored as int */
+};
+
+struct conf_option {
+	const char	*name;		/* "worker.threads" */
+	enum conf_type	 type;
+	size_t		 offset;	/* into struct pfo3_conf */
+	int64_t		 min;		/* inclusive; for CONF_STR: min length */
+	int64_t		 max;		/* inclusive; for CONF_STR: max length */
+	const char	*def;		/* default, written as in the file */
+	const char	*help;		/* one line for --help, man page, errors */
+	const char	*choices;	/* CONF_STR: "a|b|c" allowed values, or NULL */
+};
+
+struct conf_worker {
+	char	*id;			/* worker name, also in every task reply */
+	char	*listen;		/* ADDR:PORT, HTTP and the seed protocol */
+	char	*control;		/* control socket path; "%i" becomes id */
+	char	*agent_listen;		/* ADDR:PORT for HAProxy agent-check; "" = off */
+	int64_t	 threads;		/* pool threads */
+	int64_t	 queue;			/* pool queue capacity */
+	int64_t	 max_connections;	/* open client connections */
+	int64_t	 max_header_size;	/* request line + headers, bytes (→ 431) */
+	int64_t	 max_headers;		/* header fields per request (→ 431) */
+	int64_t	 max_body_size;		/* request body, bytes (→ 413) */
+	int64_t	 max_seed_size;		/* one seed-protocol JSON object, bytes */
+	int64_t	 head_timeout;		/* ms to receive a request head */
+	int64_t	 body_timeout;		/* ms to receive a request body */
+	int64_t	 keepalive_timeout;	/* ms an idle keep-alive connection stays */
+	int64_t	 write_timeout;		/* ms to send a response */
+	int64_t	 shutdown_timeout;	/* ms SIGTERM waits for in-flight work */
+	int64_t	 retry_after;		/* seconds in Retry-After of a 503 */
+};
+
+struct conf_tasks {
+	int64_t	 max_sleep;		/* ms: longest `sleep` task */
+	int64_t	 max_factorial;		/* largest n for `factorial` */
+	int64_t	 max_fibonacci;		/* largest n for `fibonacci` */
+	int64_t	 max_digits;		/* longest exact integer result, digits */
+	int64_t	 max_text;		/* bytes of text for text operations */
+};
+
+struct conf_control {
+	int64_t	 max_line;		/* longest request line, bytes */
+	int64_t	 max_clients;		/* simultaneous control connections */
+};
+
+struct conf_log {
+	char	*level;			/* error|warn|info|debug */
+	char	*file;			/* "" = stderr in foreground, else syslog */
+};
+
+struct pfo3_conf {
+	struct conf_worker	worker;
+	struct conf_tasks	tasks;
+	struct conf_control	control;
+	struct conf_log		log;
+};
+
+extern const struct conf_option conf_options[];	/* NULL-name terminated */
+
+/* Fills `c` with the defaults of conf_options[].  Never fails. */
+void	conf_defaults(struct pfo3_conf *c);
+/*
+ * Reads `path` over the current values of `c`.  On error returns -1 and sets
+ * *cause to every problem found, one per line, each "file:line: message"
+ * (unknown key, wrong type, out of range, syntax error, missing file).
+ * `c` keeps its previous values for keys that failed.
+ */
+int	conf_load(struct pfo3_conf *c, const char *path, char **cause);
+/* Sets one option from text, as from the command line ("worker.threads",
+ * "8"), with the same parsing and bounds as the file. */
+int	conf_set(struct pfo3_conf *c, const char *name, const char *value,
+	    char **cause);
+/* Finds an option by dotted name; NULL when unknown. */
+const struct conf_option *conf_find(const char *name);
+/* Frees the strings inside `c` (not `c` itself). */
+void	conf_free(struct pfo3_conf *c);
+
+/* Value parsers shared with the command line; -1 and *cause on error. */
+int	conf_parse_size(const char *text, int64_t *out, char **cause);
+int	conf_parse_duration(const char *text, int64_t *out_ms, char **cause);
+int	conf_parse_int(const char *text, int64_t *out, char **cause);
+int	conf_parse_bool(const char *text, int *out, char **cause);
+
+#endif

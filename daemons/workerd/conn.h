@@ -1,0 +1,88 @@
+/*
+ * conn.h — one client connection of the worker: HTTP/1.1 (keep-alive,
+ * pipelining, chunked bodies) or, when its first byte is '{', the seed's
+ * raw JSON task protocol.
+ */
+#ifndef PFO3_CONN_H
+#define PFO3_CONN_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "http.h"
+#include "respond.h"
+#include "router.h"
+
+struct workerd;
+struct bufferevent;
+struct event;
+
+enum conn_state {
+	CONN_HEAD,		/* waiting for (the rest of) a request head */
+	CONN_BODY,		/* reading the body */
+	CONN_SEED,		/* reading one seed-protocol JSON object */
+	CONN_POOL,		/* queued or running on the pool */
+	CONN_WRITE,		/* sending the response */
+};
+
+struct seed_scan {
+	size_t		 pos;		/* bytes already scanned */
+	int		 depth;
+	int		 in_string;
+	int		 escape;
+	int		 started;
+};
+
+struct conn {
+	TAILQ_ENTRY(conn) entry;	/* workerd.conns */
+	TAILQ_ENTRY(conn) done_entry;	/* workerd.done */
+	struct workerd	*w;
+	struct bufferevent *bev;
+	struct event	*timer;
+	enum conn_state	 state;
+	char		 peer[64];
+	int		 gone;		/* the client left while on the pool */
+	int		 seed;		/* seed protocol connection */
+	int		 nrequests;
+	int		 head_started;	/* a byte of the next head arrived */
+	int		 keep_alive;	/* of the response being written */
+
+	/* The request being read or run. */
+	char		*head;
+	struct http_request req;
+	struct request	 r;		/* what handlers see */
+	char		*path, *query, *ctype;
+	char		*body;
+	size_t		 body_len, body_cap;
+	struct http_chunked chunked;
+	const struct route *route;
+	int		 head_only;
+	int		 too_large;	/* the chunked body passed the limit */
+	int64_t		 t_start_us;
+	struct seed_scan seed_scan;
+
+	struct response	 resp;
+};
+
+/* Takes over an accepted socket. */
+void	conn_accept(struct workerd *w, int fd, const char *peer);
+/* The pool finished `c`: write its response (event thread only). */
+void	conn_finish(struct conn *c);
+/* Closes every connection that is idle between requests. */
+void	conn_close_idle(struct workerd *w);
+/* Frees every connection (shutdown). */
+void	conn_free_all(struct workerd *w);
+
+/* seed.c */
+/* Scans for the end of one JSON object; see seed.c. */
+ssize_t	seed_scan(struct seed_scan *st, const char *buf, size_t len);
+/* The pool job of a seed-protocol request. */
+void	seed_run(struct workerd *w, const struct request *req,
+	    struct response *resp);
+/* A seed-protocol error reply (malformed, oversized, timed out: 400). */
+void	seed_refuse(struct workerd *w, struct response *resp, const char *why);
+/* The seed-protocol reply when the pool queue is full (503). */
+void	seed_busy(struct workerd *w, struct response *resp);
+
+#endif

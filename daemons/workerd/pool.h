@@ -1,0 +1,29 @@
+/*
+ * pool.h — a fixed pool of threads fed by a bounded FIFO queue.
+ *
+ * The event thread submits work with pool_submit(), which never blocks: a
+ * full queue is reported at once so the caller can answer 503.  Counters
+ * (busy threads, queue length) are read lock-free by stats and metrics.
+ */
+#ifndef PFO3_POOL_H
+#define PFO3_POOL_H
+
+#include <stddef.h>
+
+struct pool;
+typedef void (*pool_fn)(void *arg);
+
+/* Starts `threads` threads with a queue of `capacity` items; NULL + *cause. */
+struct pool *pool_new(int threads, int capacity, char **cause);
+/* Queues fn(arg).  Returns 0, or -1 when the queue is full or the pool is
+ * stopping (nothing was queued). */
+int	pool_submit(struct pool *p, pool_fn fn, void *arg);
+/* Lets queued work finish, then joins every thread and frees the pool. */
+void	pool_free(struct pool *p);
+
+int	pool_threads(const struct pool *p);
+int	pool_capacity(const struct pool *p);
+int	pool_busy(const struct pool *p);	/* threads running a job now */
+int	pool_queued(const struct pool *p);	/* jobs waiting for a thread */
+
+#endif

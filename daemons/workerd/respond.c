@@ -1,0 +1,104 @@
+/* respond.c — see respond.h. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "http.h"
+#include "respond.h"
+#include "xmalloc.h"
+
+void
+response_init(struct response *r)
+{
+	memset(r, 0, sizeof *r);
+}
+
+void
+response_clear(struct response *r)
+{
+	free(r->body);
+	free(r->headers);
+	response_init(r);
+}
+
+void
+response_body(struct response *r, int status, const char *ctype, char *body,
+    size_t len)
+{
+	free(r->body);
+	r->status = status;
+	r->content_type = ctype;
+	r->body = body;
+	r->body_len = len;
+}
+
+void
+response_json(struct response *r, int status, json_t *obj)
+{
+	char *text;
+
+	text = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (text == NULL) {
+		response_error(r, 500, "cannot encode the response");
+		return;
+	}
+	/* json_dumps gives a terminated string: reuse its room for '\n'. */
+	text = xrealloc(text, strlen(text) + 2);
+	strcat(text, "\n");
+	response_body(r, status, "application/json", text, strlen(text));
+}
+
+void
+response_error(struct response *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		msg = NULL;
+	va_end(ap);
+	response_json(r, status, json_pack("{s:s}", "error",
+	    msg != NULL ? msg : "error"));
+	free(msg);
+}
+
+void
+response_header(struct response *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *line, *all;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) == -1)
+		line = NULL;
+	va_end(ap);
+	if (line == NULL)
+		return;
+	all = xasprintf("%s%s\r\n", r->headers != NULL ? r->headers : "", line);
+	free(line);
+	free(r->headers);
+	r->headers = all;
+}
+
+void
+response_write(const struct response *r, struct evbuffer *out, int keep_alive,
+    int head_only, const char *worker)
+{
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", r->status,
+	    http_status_text(r->status));
+	if (r->content_type != NULL)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n", r->content_type);
+	evbuffer_add_printf(out, "Content-Length: %zu\r\n", r->body_len);
+	evbuffer_add_printf(out, "X-Pfo3-Worker: %s\r\n", worker);
+	if (r->headers != NULL)
+		evbuffer_add(out, r->headers, strlen(r->headers));
+	evbuffer_add_printf(out, "Connection: %s\r\n\r\n",
+	    keep_alive ? "keep-alive" : "close");
+	if (!head_only && r->body_len > 0)
+		evbuffer_add(out, r->body, r->body_len);
+}

@@ -1,0 +1,47 @@
+/*
+ * respond.h — a response being built by a handler, and its serialization.
+ *
+ * Handlers (on the event thread or a pool thread) fill a struct response;
+ * only the event thread turns it into bytes on the connection.  Every
+ * error body is JSON {"error": "…"}.
+ */
+#ifndef PFO3_RESPOND_H
+#define PFO3_RESPOND_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct evbuffer;
+
+struct response {
+	int		 status;
+	const char	*content_type;
+	char		*body;		/* malloc'd, or NULL */
+	size_t		 body_len;
+	char		*headers;	/* extra "Name: value\r\n" lines, malloc'd */
+	int		 close;		/* close the connection after it */
+};
+
+void	response_init(struct response *r);
+void	response_clear(struct response *r);
+/* Serializes `obj` (stolen) compactly as the body, with a newline. */
+void	response_json(struct response *r, int status, json_t *obj);
+/* {"error": "<message>"} with `status`. */
+void	response_error(struct response *r, int status, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* A body of `len` bytes taken over from `body` (malloc'd). */
+void	response_body(struct response *r, int status, const char *ctype,
+	    char *body, size_t len);
+/* Adds one header line; `fmt` gives "Name: value" without CRLF. */
+void	response_header(struct response *r, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/*
+ * Writes the status line, headers and (unless `head_only`) body to `out`.
+ * `keep_alive` decides the Connection header; `worker` is the id sent in
+ * X-Pfo3-Worker so operators can see who answered.
+ */
+void	response_write(const struct response *r, struct evbuffer *out,
+	    int keep_alive, int head_only, const char *worker);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * router.h — the worker's routes: one table of method, path, where the
+ * handler runs (the event thread for cheap answers that must never wait
+ * behind busy pool threads, the pool for anything that may block) and the
+ * handler.
+ */
+#ifndef PFO3_ROUTER_H
+#define PFO3_ROUTER_H
+
+#include <stddef.h>
+
+struct workerd;
+struct response;
+struct http_request;
+
+/* What a handler sees of a request. */
+struct request {
+	const struct http_request *http;
+	const char	*path;		/* NUL-terminated copy */
+	const char	*query;		/* NUL-terminated copy, or NULL */
+	const char	*body;		/* decoded body (may hold NULs) */
+	size_t		 body_len;
+	const char	*content_type;	/* NUL-terminated copy, or NULL */
+};
+
+typedef void (*route_fn)(struct workerd *w, const struct request *req,
+	    struct response *resp);
+
+enum route_where { ROUTE_INLINE, ROUTE_POOL };
+
+struct route {
+	const char	*method;	/* GET also answers HEAD */
+	const char	*path;
+	enum route_where where;
+	route_fn	 fn;
+	const char	*metric;	/* label in /metrics */
+};
+
+/*
+ * Finds the route for a method and path.  NULL when none: *status is 404,
+ * or 405 with *allow naming the methods the path accepts.
+ */
+const struct route *router_match(const char *method, size_t method_len,
+	    const char *path, int *status, const char **allow);
+/* Registers every route's metric label; returns the "other" label's index. */
+int	router_register_metrics(struct workerd *w);
+/* The metric index of a route (or of "other" when NULL). */
+int	router_metric_index(const struct route *r);
+
+/* Handlers (h-*.c). */
+void	h_healthz(struct workerd *, const struct request *, struct response *);
+void	h_readyz(struct workerd *, const struct request *, struct response *);
+void	h_metrics(struct workerd *, const struct request *, struct response *);
+void	h_tasks(struct workerd *, const struct request *, struct response *);
+
+#endif

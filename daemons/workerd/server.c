@@ -1,0 +1,221 @@
+/*
+ * server.c — the worker's listener and lifecycle on the event thread:
+ * accepting, handing finished pool work back to connections, signals,
+ * drain and graceful shutdown.
+ *
+ * Shutdown (SIGTERM, SIGINT, `shutdown` on the control socket) first
+ * drains: /readyz turns 503 and keep-alive ends, so the load balancer moves
+ * traffic away; requests already read finish.  A periodic check exits once
+ * nothing is in flight, or at worker.shutdown_timeout whatever remains.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "conn.h"
+#include "log.h"
+#include "net.h"
+#include "pool.h"
+#include "workerd.h"
+
+#define SERVER_BACKLOG		1024
+#define SERVER_STOP_CHECK_MS	50
+
+static void
+server_peer_name(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		port = ntohs(in->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		port = ntohs(in6->sin6_port);
+	}
+	snprintf(buf, len, "%s:%d", host, port);
+}
+
+/* Refuses a connection over worker.max_connections with a short 503. */
+static void
+server_refuse(int fd)
+{
+	static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 34\r\n"
+	    "Retry-After: 1\r\nConnection: close\r\n\r\n"
+	    "{\"error\":\"too many connections\"}\n";
+
+	if (write(fd, msg, sizeof msg - 1) < 0) {
+		/* The client is gone or slow: closing is all that is left. */
+	}
+	close(fd);
+}
+
+static void
+server_accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct workerd *w = arg;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char peer[64];
+	int fd, i;
+
+	/* Accept a bounded batch, then let other events run. */
+	for (i = 0; i < 64; i++) {
+		sslen = sizeof ss;
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("accept");
+			return;
+		}
+		if (w->nconns >= w->conf.worker.max_connections) {
+			server_refuse(fd);
+			continue;
+		}
+		server_peer_name(&ss, peer, sizeof peer);
+		conn_accept(w, fd, peer);
+	}
+}
+
+/* The pool hands finished connections back (see workerd.h). */
+static void
+server_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct workerd *w = arg;
+	struct conn_list done;
+	struct conn *c;
+
+	TAILQ_INIT(&done);
+	pthread_mutex_lock(&w->done_lock);
+	TAILQ_CONCAT(&done, &w->done, done_entry);
+	pthread_mutex_unlock(&w->done_lock);
+	while ((c = TAILQ_FIRST(&done)) != NULL) {
+		TAILQ_REMOVE(&done, c, done_entry);
+		conn_finish(c);
+	}
+}
+
+static void
+server_stop_check_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct workerd *w = arg;
+	struct timeval tv = { 0, SERVER_STOP_CHECK_MS * 1000 };
+	int64_t now = clock_mono_ms();
+
+	conn_close_idle(w);
+	if (w->inflight == 0 && pool_busy(w->pool) == 0 &&
+	    pool_queued(w->pool) == 0) {
+		log_info("drained: exiting");
+		event_base_loopbreak(w->base);
+		return;
+	}
+	if (now >= w->stop_deadline_ms) {
+		log_warnx("shutdown timeout: exiting with %d requests in flight",
+		    w->inflight);
+		event_base_loopbreak(w->base);
+		return;
+	}
+	evtimer_add(w->stop_ev, &tv);
+}
+
+void
+server_drain(struct workerd *w, int on)
+{
+	if (atomic_exchange(&w->draining, on) != on)
+		log_info("%s", on ? "draining: readyz now answers 503" :
+		    "resumed: taking new work");
+}
+
+void
+server_shutdown(struct workerd *w, const char *why)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (w->stopping)
+		return;
+	log_info("shutting down (%s): finishing in-flight work, at most %lld ms",
+	    why, (long long)w->conf.worker.shutdown_timeout);
+	server_drain(w, 1);
+	w->stopping = 1;
+	w->stop_deadline_ms = clock_mono_ms() + w->conf.worker.shutdown_timeout;
+	evtimer_add(w->stop_ev, &tv);
+}
+
+static void
+server_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct workerd *w = arg;
+
+	switch (sig) {
+	case SIGHUP:
+		log_info("SIGHUP: reopening logs");
+		log_reopen();
+		break;
+	case SIGTERM:
+		server_shutdown(w, "SIGTERM");
+		break;
+	case SIGINT:
+		server_shutdown(w, "SIGINT");
+		break;
+	}
+}
+
+int
+server_start(struct workerd *w, char **cause)
+{
+	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
+	int i;
+
+	w->listen_fd = net_listen_tcp(w->conf.worker.listen, SERVER_BACKLOG,
+	    cause);
+	if (w->listen_fd == -1)
+		return -1;
+	w->accept_ev = event_new(w->base, w->listen_fd, EV_READ | EV_PERSIST,
+	    server_accept_cb, w);
+	event_add(w->accept_ev, NULL);
+	w->done_ev = event_new(w->base, -1, 0, server_done_cb, w);
+	w->stop_ev = evtimer_new(w->base, server_stop_check_cb, w);
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < 3; i++) {
+		w->sig_ev[i] = evsignal_new(w->base, sigs[i], server_signal_cb, w);
+		evsignal_add(w->sig_ev[i], NULL);
+	}
+	log_info("%s listening on %s with %d threads, queue %d", w->conf.worker.id,
+	    w->conf.worker.listen, pool_threads(w->pool), pool_capacity(w->pool));
+	return 0;
+}
+
+void
+server_stop(struct workerd *w)
+{
+	int i;
+
+	conn_free_all(w);
+	for (i = 0; i < 3; i++)
+		if (w->sig_ev[i] != NULL)
+			event_free(w->sig_ev[i]);
+	if (w->accept_ev != NULL)
+		event_free(w->accept_ev);
+	if (w->done_ev != NULL)
+		event_free(w->done_ev);
+	if (w->stop_ev != NULL)
+		event_free(w->stop_ev);
+	if (w->listen_fd != -1)
+		close(w->listen_fd);
+}

@@ -1,0 +1,91 @@
+/*
+ * workerd.h — the state of one pfo3-workerd process.
+ *
+ * DESIGN
+ * One event thread (libevent) owns every socket: it accepts, reads request
+ * heads and bodies, answers the cheap routes (/healthz, /readyz, /metrics)
+ * itself, parks idle keep-alive connections, and writes every response.
+ * A fixed pool of `worker.threads` threads runs the handlers that may block
+ * (compute tasks today; PostgreSQL, S3 and RabbitMQ later).  Between them is
+ * a bounded queue: when it is full the event thread answers 503 at once
+ * instead of letting latency grow without bound.
+ *
+ * A connection is touched by one thread at a time.  While its request is
+ * on the pool, the event thread does not read from it (reading is disabled)
+ * and the pool thread only touches the request and the response.  The pool
+ * thread hands it back through a locked list plus event_active() on
+ * `done_ev`, which wakes the event loop; all counters that only the event
+ * thread changes (connections, request totals, latency) need no locks.
+ */
+#ifndef PFO3_WORKERD_H
+#define PFO3_WORKERD_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+#include "metrics.h"
+
+struct conn;
+struct event;
+struct event_base;
+struct ctl_server;
+struct pool;
+
+TAILQ_HEAD(conn_list, conn);
+
+struct workerd {
+	struct pfo3_conf	 conf;
+	char			*control_path;	/* worker.control with %i expanded */
+	struct event_base	*base;
+	struct pool		*pool;
+	struct ctl_server	*ctl;
+	struct metrics		 metrics;
+
+	int			 listen_fd;
+	struct event		*accept_ev;
+	int			 agent_fd;	/* -1 when agent_listen is off */
+	struct event		*agent_ev;
+
+	struct conn_list	 conns;		/* every open connection */
+	int			 nconns;
+	int			 inflight;	/* requests queued or running */
+
+	pthread_mutex_t		 done_lock;	/* guards done */
+	struct conn_list	 done;		/* back from the pool */
+	struct event		*done_ev;
+
+	atomic_int		 draining;	/* readyz 503, no keep-alive */
+	int			 stopping;	/* SIGTERM: exit once idle */
+	int64_t			 stop_deadline_ms;
+	struct event		*stop_ev;	/* checks whether we may exit */
+	struct event		*sig_ev[3];
+
+	atomic_llong		 next_task_id;
+	int64_t			 start_mono_ms;
+	time_t			 start_time;
+};
+
+/* server.c: the listener and the lifecycle. */
+int	server_start(struct workerd *w, char **cause);
+void	server_drain(struct workerd *w, int on);
+void	server_shutdown(struct workerd *w, const char *why);
+void	server_stop(struct workerd *w);
+
+/* control.c: the worker's control socket. */
+int	control_start(struct workerd *w, char **cause);
+void	control_stop(struct workerd *w);
+json_t	*control_stats(struct workerd *w);
+
+/* agent.c: HAProxy agent-check replies. */
+int	agent_start(struct workerd *w, char **cause);
+void	agent_stop(struct workerd *w);
+/* The agent's reply line for the current load, e.g. "ready 60%\n". */
+void	agent_reply(struct workerd *w, char *buf, size_t len);
+
+#endif
