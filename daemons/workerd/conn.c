@@ -62,6 +62,7 @@ conn_reset_request(struct conn *c)
 	c->route = NULL;
 	c->head_only = 0;
 	c->too_large = 0;
+	c->t_start_us = 0;
 	memset(&c->r, 0, sizeof c->r);
 	response_clear(&c->resp);
 }
@@ -221,6 +222,8 @@ conn_send(struct conn *c)
 	int64_t now = clock_mono_us();
 	int route;
 
+	if (c->t_start_us == 0)
+		c->t_start_us = now;	/* answered before any byte came */
 	c->keep_alive = !c->seed && !c->resp.close && c->req.keep_alive &&
 	    !atomic_load(&w->draining) && !w->stopping;
 	if (c->seed) {
@@ -267,7 +270,6 @@ conn_start_request(struct conn *c, size_t hlen)
 	c->head = xmalloc(hlen + 1);
 	evbuffer_remove(in, c->head, hlen);
 	c->head[hlen] = '\0';
-	c->t_start_us = clock_mono_us();
 	c->head_started = 0;
 	if (http_parse_head(c->head, hlen, (size_t)w->conf.worker.max_headers,
 	    &c->req, &status, &cause) == -1) {
@@ -312,12 +314,13 @@ conn_read_head(struct conn *c)
 
 	if (avail == 0)
 		return 0;
+	if (c->t_start_us == 0)
+		c->t_start_us = clock_mono_us();	/* latency counts from here */
 	if (c->nrequests == 0 && !c->seed) {
 		data = (const char *)evbuffer_pullup(in, 1);
 		if (data[0] == '{') {
 			c->seed = 1;
 			c->state = CONN_SEED;
-			c->t_start_us = clock_mono_us();
 			memset(&c->seed_scan, 0, sizeof c->seed_scan);
 			return 1;
 		}

@@ -38,8 +38,8 @@ h_metrics_requests(FILE *f, const struct workerd *w, const char *labels)
 			    r->status[j].code,
 			    (unsigned long long)r->status[j].count);
 	}
-	fprintf(f, "# HELP pfo3_http_request_duration_seconds Time from a "
-	    "complete request head to its response.\n"
+	fprintf(f, "# HELP pfo3_http_request_duration_seconds Time from the "
+	    "first byte of a request to its response.\n"
 	    "# TYPE pfo3_http_request_duration_seconds histogram\n");
 	for (i = 0; i < METRICS_HIST_BUCKETS; i++) {
 		cum += m->hist[i];

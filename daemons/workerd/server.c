@@ -118,16 +118,21 @@ server_stop_check_cb(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv = { 0, SERVER_STOP_CHECK_MS * 1000 };
 	int64_t now = clock_mono_ms();
 
+	/*
+	 * Idle keep-alive connections can go now.  Any other connection is
+	 * mid-request or still sending a response: a finished task's reply
+	 * may sit in an output buffer, and leaving now would drop it.
+	 */
 	conn_close_idle(w);
-	if (w->inflight == 0 && pool_busy(w->pool) == 0 &&
+	if (w->nconns == 0 && w->inflight == 0 && pool_busy(w->pool) == 0 &&
 	    pool_queued(w->pool) == 0) {
 		log_info("drained: exiting");
 		event_base_loopbreak(w->base);
 		return;
 	}
 	if (now >= w->stop_deadline_ms) {
-		log_warnx("shutdown timeout: exiting with %d requests in flight",
-		    w->inflight);
+		log_warnx("shutdown timeout: exiting with %d requests in flight "
+		    "and %d connections open", w->inflight, w->nconns);
 		event_base_loopbreak(w->base);
 		return;
 	}
