@@ -1,0 +1,125 @@
+# shellcheck shell=bash
+# postgres.sh: a private PostgreSQL 15 cluster in RUN_DIR/pg, database and
+# role `pfo3`, trust authentication on 127.0.0.1 only.
+
+# pg_bindir: the server binaries (not on PATH in Debian).
+pg_bindir()
+{
+	local d
+	for d in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+		[[ -x $d/postgres ]] && { printf '%s' "$d"; return 0; }
+	done
+	die "PostgreSQL server binaries not found under /usr/lib/postgresql"
+}
+
+# pg_owner: sets PG_OWNER to the command prefix that runs a program as the
+# cluster owner. initdb and postgres refuse root, so root runs them as
+# `postgres`; setpriv execs, so a spawned server keeps the pid spawn saw.
+pg_owner()
+{
+	PG_OWNER=()
+	((EUID == 0)) && PG_OWNER=(setpriv --reuid=postgres --regid=postgres --init-groups)
+	return 0
+}
+
+# pg_conninfo: the libpq connection string of the application database.
+pg_conninfo()
+{
+	printf 'host=127.0.0.1 port=%s dbname=pfo3 user=pfo3' "$PFO3_PG_PORT"
+}
+
+# pg_init: creates the cluster once.
+pg_init()
+{
+	local dir=$RUN_DIR/pg bin
+	bin=$(pg_bindir)
+	mkdir -p "$dir/data" "$dir/sock"
+	[[ -f $dir/data/PG_VERSION ]] && return 0
+	if ((EUID == 0)); then
+		chown postgres: "$dir" "$dir/data" "$dir/sock"
+		setpriv --reuid=postgres --regid=postgres --init-groups test -x "$dir" ||
+			die "user postgres cannot enter $dir: a parent folder is not searchable (chmod o+x it, or set PFO3_RUN_DIR)"
+	fi
+	chmod 700 "$dir/data"
+	say "postgres: initdb in $dir/data"
+	pg_owner
+	("${PG_OWNER[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync \
+		-E UTF8 --locale=C.UTF-8) >>"$(log_file postgres)" 2>&1 ||
+		{ log_tail postgres; die "initdb failed"; }
+}
+
+# pg_start: starts the server and makes sure the role and database exist.
+pg_start()
+{
+	local pid bin dir=$RUN_DIR/pg
+	if pid=$(pid_get postgres); then
+		say "postgres already running (pid $pid, port $PFO3_PG_PORT)"
+		return 0
+	fi
+	ports_check_free postgres "$PFO3_PG_PORT"
+	mkdir -p "$RUN_DIR/log"
+	pg_init
+	bin=$(pg_bindir)
+	# A test cluster is thrown away: skip the disk flushes.
+	local extra=()
+	[[ ${STACK_EPHEMERAL:-0} == 1 ]] &&
+		extra=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
+	pg_adopt_or_clear && return 0
+	pg_owner
+	spawn postgres "${PG_OWNER[@]}" "$bin/postgres" -D "$dir/data" -p "$PFO3_PG_PORT" \
+		-k "$dir/sock" -c listen_addresses=127.0.0.1 "${extra[@]}"
+	pid=$SPAWNED_PID
+	wait_for postgres "$pid" 30 "readiness on port $PFO3_PG_PORT" \
+		"$bin/pg_isready" -q -h 127.0.0.1 -p "$PFO3_PG_PORT" -U postgres
+	pg_ensure_db
+	say "postgres ready (pid $pid, port $PFO3_PG_PORT)"
+}
+
+# pg_adopt_or_clear: a postmaster.pid left behind names either a server of
+# this cluster still running without our pid file (take it back) or a dead
+# one (remove the file: its pid may have been reused and block the start).
+pg_adopt_or_clear()
+{
+	local f=$RUN_DIR/pg/data/postmaster.pid pid
+	[[ -f $f ]] || return 1
+	pid=$(read_pid "$f")
+	if pid_is_ours "$pid"; then
+		pid_save postgres "$pid"
+		say "postgres already running (pid $pid, found from postmaster.pid)"
+		return 0
+	fi
+	rm -f "$f"
+	return 1
+}
+
+# pg_psql SQL: one statement as the superuser; prints the result unaligned.
+pg_psql()
+{
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PFO3_PG_PORT" \
+		-U postgres -d postgres -c "$1"
+}
+
+# pg_ensure_db: the role pfo3 and its database pfo3 (CREATE DATABASE must be
+# a statement of its own).
+pg_ensure_db()
+{
+	if [[ -z $(pg_psql "SELECT 1 FROM pg_roles WHERE rolname = 'pfo3'") ]]; then
+		pg_psql "CREATE ROLE pfo3 LOGIN" >/dev/null || die "postgres: cannot create role pfo3"
+	fi
+	if [[ -z $(pg_psql "SELECT 1 FROM pg_database WHERE datname = 'pfo3'") ]]; then
+		pg_psql "CREATE DATABASE pfo3 OWNER pfo3" >/dev/null ||
+			die "postgres: cannot create database pfo3"
+	fi
+}
+
+# pg_stop: fast shutdown (SIGINT): rolls back open transactions and exits.
+pg_stop()
+{
+	pid_stop postgres INT 30
+}
+
+# pg_status: one status line.
+pg_status()
+{
+	status_line postgres "$PFO3_PG_PORT"
+}
