@@ -49,6 +49,8 @@ struct conf_worker {
 	int64_t	 body_timeout;		/* ms to receive a request body */
 	int64_t	 keepalive_timeout;	/* ms an idle keep-alive connection stays */
 	int64_t	 write_timeout;		/* ms to send a response */
+	int64_t	 linger_timeout;	/* ms to discard input after an error */
+	int64_t	 linger_max;		/* bytes discarded after an error */
 	int64_t	 shutdown_timeout;	/* ms SIGTERM waits for in-flight work */
 	int64_t	 retry_after;		/* seconds in Retry-After of a 503 */
 };

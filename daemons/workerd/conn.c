@@ -12,6 +12,12 @@
  * the connection), the body timeout, the write timeout.  Reading is
  * disabled while a request is on the pool or being written: a client that
  * pipelines requests waits in the kernel's buffers, not in ours.
+ *
+ * After an error that ends the connection (400, 413, 431, …) the client
+ * may still be sending its body.  Closing at once with unread input makes
+ * the kernel send a reset, which can destroy the error reply before the
+ * client reads it; so the connection lingers: write side shut, input read
+ * and discarded for at most worker.linger_timeout or worker.linger_max.
  */
 #include <sys/socket.h>
 
@@ -254,6 +260,7 @@ conn_fail(struct conn *c, int status, const char *cause)
 	c->req.keep_alive = 0;
 	response_error(&c->resp, status, "%s", cause);
 	c->resp.close = 1;
+	c->linger = 1;
 	conn_send(c);
 }
 
@@ -418,6 +425,33 @@ conn_read_seed(struct conn *c, int eof)
 	return 1;
 }
 
+/* LINGER state: discards input; closes once the client sent too much. */
+static void
+conn_linger_drain(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t n = evbuffer_get_length(in);
+
+	evbuffer_drain(in, n);
+	c->lingered += n;
+	if (c->lingered > (size_t)c->w->conf.worker.linger_max)
+		conn_free(c);
+}
+
+/* Shuts the write side and waits for the client to finish or go. */
+static void
+conn_linger(struct conn *c)
+{
+	c->state = CONN_LINGER;
+	if (shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1) {
+		conn_free(c);
+		return;
+	}
+	conn_set_timer(c, c->w->conf.worker.linger_timeout);
+	bufferevent_enable(c->bev, EV_READ);
+	conn_linger_drain(c);
+}
+
 static void
 conn_process(struct conn *c)
 {
@@ -434,6 +468,9 @@ conn_process(struct conn *c)
 		case CONN_SEED:
 			progress = conn_read_seed(c, 0);
 			break;
+		case CONN_LINGER:
+			conn_linger_drain(c);
+			return;
 		case CONN_POOL:
 		case CONN_WRITE:
 			progress = 0;
@@ -457,7 +494,10 @@ conn_write_cb(struct bufferevent *bev, void *arg)
 	if (c->state != CONN_WRITE)
 		return;
 	if (!c->keep_alive) {
-		conn_free(c);
+		if (c->linger)
+			conn_linger(c);
+		else
+			conn_free(c);
 		return;
 	}
 	c->state = CONN_HEAD;
@@ -510,6 +550,9 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	case CONN_WRITE:
 		log_debug("%s: write timed out", c->peer);
+		conn_free(c);
+		return;
+	case CONN_LINGER:
 		conn_free(c);
 		return;
 	case CONN_POOL:

@@ -24,6 +24,7 @@ enum conn_state {
 	CONN_SEED,		/* reading one seed-protocol JSON object */
 	CONN_POOL,		/* queued or running on the pool */
 	CONN_WRITE,		/* sending the response */
+	CONN_LINGER,		/* error sent: discarding input before close */
 };
 
 struct seed_scan {
@@ -47,6 +48,8 @@ struct conn {
 	int		 nrequests;
 	int		 head_started;	/* a byte of the next head arrived */
 	int		 keep_alive;	/* of the response being written */
+	int		 linger;	/* close gently: the client may still send */
+	size_t		 lingered;	/* bytes discarded while lingering */
 
 	/* The request being read or run. */
 	char		*head;

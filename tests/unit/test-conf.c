@@ -160,7 +160,7 @@ test_table(void)
 		if (conf_find(opt->name) != opt)
 			ok_rows = 0;
 	}
-	tap_is_int(n, 26, "conf_options has 26 rows");
+	tap_is_int(n, 28, "conf_options has 28 rows");
 	tap_ok(ok_rows, "every row is sane and its default is valid");
 	tap_ok(!dup, "no key appears twice");
 	tap_ok(!overlap, "no two rows share a field");
@@ -202,6 +202,9 @@ test_defaults(void)
 	    "default worker.keepalive_timeout");
 	tap_is_int(c.worker.write_timeout, 30000,
 	    "default worker.write_timeout");
+	tap_is_int(c.worker.linger_timeout, 2000,
+	    "default worker.linger_timeout");
+	tap_is_int(c.worker.linger_max, 1048576, "default worker.linger_max");
 	tap_is_int(c.worker.shutdown_timeout, 30000,
 	    "default worker.shutdown_timeout");
 	tap_is_int(c.worker.retry_after, 1, "default worker.retry_after");
