@@ -20,16 +20,6 @@
 /* The whole trailer section may hold this many lines' worth of bytes. */
 #define HTTP_CHUNKED_TRAILER_LINES	4
 
-/* 1 for a tchar of RFC 9110 section 5.6.2, the bytes of a field name. */
-static int
-http_chunked_tchar(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* The value of a hex digit, or -1. */
 static int
 http_chunked_hex(unsigned char c)
@@ -171,7 +161,7 @@ http_chunked_trailer(struct http_chunked *st, unsigned char c,
 		st->trailer_in_value = 1;
 		return 0;
 	}
-	if (!http_chunked_tchar(c)) {
+	if (!http_is_tchar(c)) {
 		*why = "invalid trailer field name";
 		return -1;
 	}

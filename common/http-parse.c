@@ -44,7 +44,7 @@ http_fail(int *status, const char **cause, int code, const char *why)
 }
 
 /* 1 for a tchar of RFC 9110 section 5.6.2, the bytes of a token. */
-static int
+int
 http_is_tchar(unsigned char c)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

@@ -95,6 +95,10 @@ int	http_chunked_feed(struct http_chunked *st, const char *in, size_t len,
 	    size_t *consumed, http_chunked_sink sink, void *arg,
 	    const char **cause);
 
+/* 1 for a tchar (RFC 9110 section 5.6.2): the bytes of a token or a
+ * field name. */
+int	http_is_tchar(unsigned char c);
+
 /* "OK", "Not Found", … for a status code; "Unknown" otherwise. */
 const char *http_status_text(int status);
 

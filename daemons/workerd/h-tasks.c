@@ -25,6 +25,25 @@ h_tasks_is_json(const char *ctype)
 	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
 }
 
+/*
+ * Runs one parsed task for either protocol: stamps the next task id and
+ * this worker's name, and counts the outcome (on a pool thread, hence the
+ * atomics).  Returns the reply; *status is TASK_OK or TASK_REFUSED.
+ */
+json_t *
+tasks_execute(struct workerd *w, const json_t *task, int *status)
+{
+	json_t *reply;
+
+	reply = task_run(task, atomic_fetch_add(&w->next_task_id, 1),
+	    w->conf.worker.id, &w->conf.tasks, status);
+	if (*status == TASK_OK)
+		atomic_fetch_add(&w->metrics.tasks_ok, 1);
+	else
+		atomic_fetch_add(&w->metrics.tasks_failed, 1);
+	return reply;
+}
+
 void
 h_tasks(struct workerd *w, const struct request *req, struct response *resp)
 {
@@ -42,12 +61,7 @@ h_tasks(struct workerd *w, const struct request *req, struct response *resp)
 		    jerr.line, jerr.column, jerr.text);
 		return;
 	}
-	reply = task_run(task, atomic_fetch_add(&w->next_task_id, 1),
-	    w->conf.worker.id, &w->conf.tasks, &status);
+	reply = tasks_execute(w, task, &status);
 	json_decref(task);
-	if (status == TASK_OK)
-		atomic_fetch_add(&w->metrics.tasks_ok, 1);
-	else
-		atomic_fetch_add(&w->metrics.tasks_failed, 1);
 	response_json(resp, status, reply);
 }

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 struct workerd;
 struct response;
 struct http_request;
@@ -52,5 +54,7 @@ void	h_healthz(struct workerd *, const struct request *, struct response *);
 void	h_readyz(struct workerd *, const struct request *, struct response *);
 void	h_metrics(struct workerd *, const struct request *, struct response *);
 void	h_tasks(struct workerd *, const struct request *, struct response *);
+/* Runs a parsed seed task (h-tasks.c), shared by HTTP and the raw protocol. */
+json_t	*tasks_execute(struct workerd *w, const json_t *task, int *status);
 
 #endif

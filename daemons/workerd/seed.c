@@ -8,14 +8,12 @@
  * half-close.  The scan is resumable: bytes are scanned once however the
  * object arrives.  Validity is left to the JSON parser afterwards.
  */
-#include <stdatomic.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "conn.h"
 #include "respond.h"
-#include "task.h"
 #include "workerd.h"
 
 /*
@@ -67,25 +65,26 @@ seed_scan(struct seed_scan *st, const char *buf, size_t len)
 	return 0;
 }
 
+/* A seed-protocol error reply in the seed's shape, without a task id. */
 static void
-seed_reply(struct response *resp, int status, json_t *obj)
+seed_error(struct workerd *w, struct response *resp, int status,
+    const char *why)
 {
-	response_json(resp, status, obj);
+	response_json(resp, status, json_pack("{s:n,s:n,s:s,s:s,s:s}", "id",
+	    "operacion", "estado", "error", "error", why,
+	    "worker", w->conf.worker.id));
 }
 
 void
 seed_refuse(struct workerd *w, struct response *resp, const char *why)
 {
-	seed_reply(resp, 400, json_pack("{s:n,s:n,s:s,s:s,s:s}", "id", "operacion",
-	    "estado", "error", "error", why, "worker", w->conf.worker.id));
+	seed_error(w, resp, 400, why);
 }
 
 void
 seed_busy(struct workerd *w, struct response *resp)
 {
-	seed_reply(resp, 503, json_pack("{s:n,s:n,s:s,s:s,s:s}", "id", "operacion",
-	    "estado", "error", "error", "Servidor ocupado, reintente",
-	    "worker", w->conf.worker.id));
+	seed_error(w, resp, 503, "Servidor ocupado, reintente");
 }
 
 void
@@ -100,12 +99,7 @@ seed_run(struct workerd *w, const struct request *req, struct response *resp)
 		seed_refuse(w, resp, "JSON inválido");
 		return;
 	}
-	reply = task_run(task, atomic_fetch_add(&w->next_task_id, 1), w->conf.worker.id,
-	    &w->conf.tasks, &status);
+	reply = tasks_execute(w, task, &status);
 	json_decref(task);
-	if (status == TASK_OK)
-		atomic_fetch_add(&w->metrics.tasks_ok, 1);
-	else
-		atomic_fetch_add(&w->metrics.tasks_failed, 1);
-	seed_reply(resp, status, reply);
+	response_json(resp, status, reply);
 }
