@@ -4,14 +4,18 @@
  *   HEAD ──head parsed──> BODY ──body complete──> (inline handler) ──┐
  *    ^  \                                  \──> POOL ──done_ev──────>┤
  *    |   '{' as first byte ─> SEED ─> POOL                           v
- *    └──────── keep-alive, output drained ─────────────────────── WRITE
+ *    └──────── keep-alive, output flushed ──────────────────────── WRITE
+ *
+ * conn_run() drives a connection as far as it can go: it flushes output,
+ * reads what the socket has (never while a request is on the pool or being
+ * answered: a client that pipelines requests waits in the kernel's buffers,
+ * not in ours) and steps the state machine until it needs the network or
+ * the pool.  Every event on the connection ends in conn_run().
  *
  * One timer per connection carries the deadline of the current state:
  * keep-alive idleness before the first byte of a head, then the head
  * timeout (a whole-head deadline, so a client trickling bytes cannot hold
- * the connection), the body timeout, the write timeout.  Reading is
- * disabled while a request is on the pool or being written: a client that
- * pipelines requests waits in the kernel's buffers, not in ours.
+ * the connection), the body timeout, the write timeout.
  *
  * After an error that ends the connection (400, 413, 431, …) the client
  * may still be sending its body.  Closing at once with unread input makes
@@ -27,7 +31,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "clock.h"
@@ -37,14 +40,18 @@
 #include "workerd.h"
 #include "xmalloc.h"
 
-static void	conn_read_cb(struct bufferevent *, void *);
-static void	conn_write_cb(struct bufferevent *, void *);
-static void	conn_event_cb(struct bufferevent *, short, void *);
-static void	conn_timer_cb(evutil_socket_t, short, void *);
-static void	conn_process(struct conn *);
+/* What a step of the state machine did. */
+enum conn_step {
+	STEP_WAIT,		/* needs the network, a timer or the pool */
+	STEP_MORE,		/* made progress: run again */
+	STEP_FREED,		/* the connection is gone */
+};
+
+static void	conn_run(struct conn *);
 static void	conn_send(struct conn *);
 static void	conn_fail(struct conn *, int, const char *);
 static void	conn_free(struct conn *);
+static void	conn_timer_cb(evutil_socket_t, short, void *);
 
 static void
 conn_set_timer(struct conn *c, int64_t ms)
@@ -73,6 +80,15 @@ conn_reset_request(struct conn *c)
 	response_clear(&c->resp);
 }
 
+static void
+conn_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	conn_io_event(c, what);
+	conn_run(c);
+}
+
 void
 conn_accept(struct workerd *w, int fd, const char *peer)
 {
@@ -80,17 +96,17 @@ conn_accept(struct workerd *w, int fd, const char *peer)
 
 	c = xcalloc(1, sizeof *c);
 	c->w = w;
+	c->fd = fd;
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
-	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
+	c->timer = evtimer_new(w->base, conn_timer_cb, c);
+	if (c->timer == NULL || conn_io_open(c, w->base, conn_event_cb) == -1) {
 		log_warnx("cannot set up connection from %s", peer);
-		close(fd);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		conn_io_close(c);
 		free(c);
 		return;
 	}
-	c->timer = evtimer_new(w->base, conn_timer_cb, c);
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ);
 	c->state = CONN_HEAD;
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	w->nconns++;
@@ -98,6 +114,8 @@ conn_accept(struct workerd *w, int fd, const char *peer)
 	/* A new connection owes its first head within head_timeout. */
 	c->head_started = 1;
 	conn_set_timer(c, w->conf.worker.head_timeout);
+	/* Data may already be there: the edge came before the event. */
+	conn_run(c);
 }
 
 static void
@@ -108,7 +126,7 @@ conn_free(struct conn *c)
 	TAILQ_REMOVE(&w->conns, c, entry);
 	w->nconns--;
 	event_free(c->timer);
-	bufferevent_free(c->bev);
+	conn_io_close(c);
 	conn_reset_request(c);
 	free(c);
 }
@@ -192,7 +210,6 @@ conn_dispatch(struct conn *c)
 		}
 	}
 	c->state = CONN_POOL;
-	bufferevent_disable(c->bev, EV_READ);
 	w->inflight++;
 	if (pool_submit(w->pool, conn_job, c) == -1) {
 		w->inflight--;
@@ -212,19 +229,16 @@ void
 conn_finish(struct conn *c)
 {
 	c->w->inflight--;
-	if (c->gone) {
-		conn_free(c);
-		return;
-	}
 	conn_send(c);
+	conn_run(c);
 }
 
-/* Writes the response and decides what becomes of the connection. */
+/* Queues the response and decides what becomes of the connection; the
+ * caller's conn_run() writes it. */
 static void
 conn_send(struct conn *c)
 {
 	struct workerd *w = c->w;
-	struct evbuffer *out = bufferevent_get_output(c->bev);
 	int64_t now = clock_mono_us();
 	int route;
 
@@ -233,11 +247,13 @@ conn_send(struct conn *c)
 	c->keep_alive = !c->seed && !c->resp.close && c->req.keep_alive &&
 	    !atomic_load(&w->draining) && !w->stopping;
 	if (c->seed) {
-		evbuffer_add(out, c->resp.body, c->resp.body_len);
+		evbuffer_add(c->out, c->resp.body, c->resp.body_len);
 		route = metrics_route(&w->metrics, "seed");
 		w->metrics.seed_total++;
 	} else {
-		response_write(&c->resp, out, c->keep_alive, c->head_only,
+		response_write(&c->resp, c->out, !c->keep_alive ?
+		    RESPONSE_CLOSE : c->req.version_minor == 0 ?
+		    RESPONSE_KEEP_10 : RESPONSE_KEEP, c->head_only,
 		    w->conf.worker.id);
 		route = router_metric_index(c->route);
 	}
@@ -246,8 +262,6 @@ conn_send(struct conn *c)
 	c->nrequests++;
 	conn_reset_request(c);
 	c->state = CONN_WRITE;
-	bufferevent_disable(c->bev, EV_READ);
-	bufferevent_enable(c->bev, EV_WRITE);
 	conn_set_timer(c, w->conf.worker.write_timeout);
 }
 
@@ -269,13 +283,12 @@ static void
 conn_start_request(struct conn *c, size_t hlen)
 {
 	struct workerd *w = c->w;
-	struct evbuffer *in = bufferevent_get_input(c->bev);
 	const struct http_header *h;
 	const char *cause;
 	int status;
 
 	c->head = xmalloc(hlen + 1);
-	evbuffer_remove(in, c->head, hlen);
+	evbuffer_remove(c->in, c->head, hlen);
 	c->head[hlen] = '\0';
 	c->head_started = 0;
 	if (http_parse_head(c->head, hlen, (size_t)w->conf.worker.max_headers,
@@ -299,37 +312,35 @@ conn_start_request(struct conn *c, size_t hlen)
 	if (c->req.chunked)
 		http_chunked_init(&c->chunked,
 		    (size_t)w->conf.worker.max_header_size);
-	if (c->req.expect_continue && evbuffer_get_length(in) == 0 &&
+	if (c->req.expect_continue && evbuffer_get_length(c->in) == 0 &&
 	    (c->req.chunked || c->req.content_length > 0))
-		evbuffer_add_printf(bufferevent_get_output(c->bev),
-		    "HTTP/1.1 100 Continue\r\n\r\n");
+		evbuffer_add(c->out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	c->state = CONN_BODY;
 	conn_set_timer(c, w->conf.worker.body_timeout);
 }
 
-/* HEAD state: returns 1 when it made progress, 0 when it needs bytes. */
-static int
+/* HEAD state. */
+static enum conn_step
 conn_read_head(struct conn *c)
 {
 	struct workerd *w = c->w;
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t avail = evbuffer_get_length(in);
+	size_t avail = evbuffer_get_length(c->in);
 	size_t max = (size_t)w->conf.worker.max_header_size;
 	size_t n;
 	const char *data;
 	ssize_t hlen;
 
 	if (avail == 0)
-		return 0;
+		return STEP_WAIT;
 	if (c->t_start_us == 0)
 		c->t_start_us = clock_mono_us();	/* latency counts from here */
 	if (c->nrequests == 0 && !c->seed) {
-		data = (const char *)evbuffer_pullup(in, 1);
+		data = (const char *)evbuffer_pullup(c->in, 1);
 		if (data[0] == '{') {
 			c->seed = 1;
 			c->state = CONN_SEED;
 			memset(&c->seed_scan, 0, sizeof c->seed_scan);
-			return 1;
+			return STEP_MORE;
 		}
 	}
 	if (!c->head_started) {
@@ -337,29 +348,28 @@ conn_read_head(struct conn *c)
 		conn_set_timer(c, w->conf.worker.head_timeout);
 	}
 	n = avail < max ? avail : max;
-	data = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
+	data = (const char *)evbuffer_pullup(c->in, (ev_ssize_t)n);
 	hlen = http_head_length(data, n);
 	if (hlen < 0) {
 		conn_fail(c, 400, "bare CR or LF in the request head");
-		return 1;
+		return STEP_MORE;
 	}
 	if (hlen == 0) {
 		if (n >= max) {
 			conn_fail(c, 431, "request head too large");
-			return 1;
+			return STEP_MORE;
 		}
-		return 0;
+		return STEP_WAIT;
 	}
 	conn_start_request(c, (size_t)hlen);
-	return 1;
+	return STEP_MORE;
 }
 
-/* BODY state: returns 1 when it made progress, 0 when it needs bytes. */
-static int
+/* BODY state. */
+static enum conn_step
 conn_read_body(struct conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t avail = evbuffer_get_length(in), want, used;
+	size_t avail = evbuffer_get_length(c->in), want, used;
 	const char *data, *cause;
 	int rc;
 
@@ -368,186 +378,201 @@ conn_read_body(struct conn *c)
 		    c->req.content_length : 0) - c->body_len;
 		if (want > avail)
 			want = avail;
-		c->body_len += (size_t)evbuffer_remove(in,
+		c->body_len += (size_t)evbuffer_remove(c->in,
 		    c->body + c->body_len, want);
 		if ((int64_t)c->body_len < c->req.content_length)
-			return 0;
+			return STEP_WAIT;
 		c->body[c->body_len] = '\0';
 		conn_dispatch(c);
-		return 1;
+		return STEP_MORE;
 	}
 	if (avail == 0)
-		return 0;
-	data = (const char *)evbuffer_pullup(in, -1);
+		return STEP_WAIT;
+	data = (const char *)evbuffer_pullup(c->in, -1);
 	rc = http_chunked_feed(&c->chunked, data, avail, &used, conn_body_sink,
 	    c, &cause);
-	evbuffer_drain(in, used);
+	evbuffer_drain(c->in, used);
 	if (rc == -1) {
 		if (c->too_large)
 			conn_fail(c, 413, "request body too large");
 		else
 			conn_fail(c, 400, cause);
-		return 1;
+		return STEP_MORE;
 	}
 	if (rc == 0)
-		return 0;
+		return STEP_WAIT;
 	c->body[c->body_len] = '\0';
 	conn_dispatch(c);
-	return 1;
+	return STEP_MORE;
 }
 
 /* SEED state: one JSON object, however the client splits it. */
-static int
-conn_read_seed(struct conn *c, int eof)
+static enum conn_step
+conn_read_seed(struct conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t avail = evbuffer_get_length(in);
+	size_t avail = evbuffer_get_length(c->in);
 	size_t max = (size_t)c->w->conf.worker.max_seed_size;
 	const char *data;
 	ssize_t end;
 
-	data = (const char *)evbuffer_pullup(in, -1);
+	data = (const char *)evbuffer_pullup(c->in, -1);
 	end = seed_scan(&c->seed_scan, data, avail < max ? avail : max);
-	if (end == 0 && avail < max && !eof)
-		return 0;
+	if (end == 0 && avail < max && !c->eof)
+		return STEP_WAIT;
 	if (end <= 0) {
 		/* Malformed, oversized or cut short: still one JSON reply. */
 		seed_refuse(c->w, &c->resp, end < 0 ? "JSON inválido" :
 		    avail >= max ? "Tarea demasiado grande" : "Tarea incompleta");
 		conn_send(c);
-		return 1;
+		return STEP_MORE;
 	}
 	c->body = xmalloc((size_t)end + 1);
-	evbuffer_remove(in, c->body, (size_t)end);
+	evbuffer_remove(c->in, c->body, (size_t)end);
 	c->body[end] = '\0';
 	c->body_len = (size_t)end;
 	conn_dispatch(c);
-	return 1;
+	return STEP_MORE;
 }
 
-/* LINGER state: discards input; closes once the client sent too much. */
-static void
+/* LINGER state: discards input until EOF, the timer or linger_max. */
+static enum conn_step
 conn_linger_drain(struct conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t n = evbuffer_get_length(in);
+	size_t n = evbuffer_get_length(c->in);
 
-	evbuffer_drain(in, n);
+	evbuffer_drain(c->in, n);
 	c->lingered += n;
-	if (c->lingered > (size_t)c->w->conf.worker.linger_max)
+	if (c->eof || c->lingered > (size_t)c->w->conf.worker.linger_max) {
 		conn_free(c);
-}
-
-/* Shuts the write side and waits for the client to finish or go. */
-static void
-conn_linger(struct conn *c)
-{
-	c->state = CONN_LINGER;
-	if (shutdown(bufferevent_getfd(c->bev), SHUT_WR) == -1) {
-		conn_free(c);
-		return;
+		return STEP_FREED;
 	}
+	return STEP_WAIT;
+}
+
+/* The response is out: close, linger, or wait for the next request. */
+static enum conn_step
+conn_written(struct conn *c)
+{
+	if (c->keep_alive) {
+		c->state = CONN_HEAD;
+		c->head_started = 0;
+		memset(&c->req, 0, sizeof c->req);
+		conn_set_timer(c, c->w->conf.worker.keepalive_timeout);
+		return STEP_MORE;
+	}
+	if (!c->linger || shutdown(c->fd, SHUT_WR) == -1) {
+		conn_free(c);
+		return STEP_FREED;
+	}
+	c->state = CONN_LINGER;
 	conn_set_timer(c, c->w->conf.worker.linger_timeout);
-	bufferevent_enable(c->bev, EV_READ);
-	conn_linger_drain(c);
+	return STEP_MORE;
+}
+
+/* The client closed its side: what that means depends on the state. */
+static enum conn_step
+conn_eof(struct conn *c)
+{
+	switch (c->state) {
+	case CONN_SEED:
+		return conn_read_seed(c);	/* may have half-closed after it */
+	case CONN_BODY:
+		log_debug("%s: closed in the middle of a request body", c->peer);
+		break;
+	default:
+		break;
+	}
+	conn_free(c);
+	return STEP_FREED;
+}
+
+/* Bytes the input may hold: a whole head or seed object, plus a read. */
+static size_t
+conn_input_limit(const struct conn *c)
+{
+	const struct conf_worker *cw = &c->w->conf.worker;
+	int64_t max = cw->max_header_size > cw->max_seed_size ?
+	    cw->max_header_size : cw->max_seed_size;
+
+	return (size_t)max + 16384;
 }
 
 static void
-conn_process(struct conn *c)
+conn_run(struct conn *c)
 {
-	int progress = 1;
+	enum conn_step step;
+	int rc;
 
-	while (progress) {
+	for (;;) {
+		if ((rc = conn_io_flush(c)) == -1) {
+			conn_free(c);
+			return;
+		}
+		if (c->state == CONN_POOL)
+			return;
+		if (c->state == CONN_WRITE) {
+			if (rc == 0)
+				return;		/* the socket is full: wait */
+			if (conn_written(c) == STEP_FREED)
+				return;
+			continue;
+		}
+		if (conn_io_read(c, conn_input_limit(c)) == -1) {
+			conn_free(c);
+			return;
+		}
 		switch (c->state) {
 		case CONN_HEAD:
-			progress = conn_read_head(c);
+			step = conn_read_head(c);
 			break;
 		case CONN_BODY:
-			progress = conn_read_body(c);
+			step = conn_read_body(c);
 			break;
 		case CONN_SEED:
-			progress = conn_read_seed(c, 0);
+			step = conn_read_seed(c);
 			break;
 		case CONN_LINGER:
-			conn_linger_drain(c);
-			return;
-		case CONN_POOL:
-		case CONN_WRITE:
-			progress = 0;
+			step = conn_linger_drain(c);
+			break;
+		default:
+			step = STEP_WAIT;
 			break;
 		}
+		if (step == STEP_FREED)
+			return;
+		if (step == STEP_WAIT && c->eof &&
+		    (c->state == CONN_HEAD || c->state == CONN_BODY ||
+		    c->state == CONN_SEED)) {
+			if (conn_eof(c) == STEP_FREED)
+				return;
+			continue;
+		}
+		if (step == STEP_WAIT && !(c->readable &&
+		    evbuffer_get_length(c->in) < conn_input_limit(c)))
+			return;
 	}
-}
-
-static void
-conn_read_cb(struct bufferevent *bev, void *arg)
-{
-	conn_process(arg);
-}
-
-/* The output drained: the response is out. */
-static void
-conn_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct conn *c = arg;
-
-	if (c->state != CONN_WRITE)
-		return;
-	if (!c->keep_alive) {
-		if (c->linger)
-			conn_linger(c);
-		else
-			conn_free(c);
-		return;
-	}
-	c->state = CONN_HEAD;
-	c->head_started = 0;
-	memset(&c->req, 0, sizeof c->req);
-	conn_set_timer(c, c->w->conf.worker.keepalive_timeout);
-	bufferevent_enable(c->bev, EV_READ);
-	conn_process(c);
-}
-
-static void
-conn_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct conn *c = arg;
-
-	if ((what & BEV_EVENT_EOF) && c->state == CONN_SEED) {
-		/* The seed client may half-close after its object. */
-		conn_read_seed(c, 1);
-		return;
-	}
-	if (c->state == CONN_POOL) {
-		c->gone = 1;	/* freed when the pool hands it back */
-		return;
-	}
-	if ((what & BEV_EVENT_EOF) && c->state == CONN_BODY)
-		log_debug("%s: closed in the middle of a request body", c->peer);
-	conn_free(c);
 }
 
 static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(c->bev);
 
 	switch (c->state) {
 	case CONN_HEAD:
-		if (c->nrequests > 0 && evbuffer_get_length(in) == 0) {
+		if (c->nrequests > 0 && evbuffer_get_length(c->in) == 0) {
 			conn_free(c);	/* idle keep-alive: a quiet close */
 			return;
 		}
 		conn_fail(c, 408, "timed out reading the request head");
-		return;
+		break;
 	case CONN_BODY:
 		conn_fail(c, 408, "timed out reading the request body");
-		return;
+		break;
 	case CONN_SEED:
 		seed_refuse(c->w, &c->resp, "Tiempo de espera agotado");
 		conn_send(c);
-		return;
+		break;
 	case CONN_WRITE:
 		log_debug("%s: write timed out", c->peer);
 		conn_free(c);
@@ -558,6 +583,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	case CONN_POOL:
 		return;
 	}
+	conn_run(c);
 }
 
 void
@@ -568,7 +594,7 @@ conn_close_idle(struct workerd *w)
 	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (c->state == CONN_HEAD && c->nrequests > 0 &&
-		    evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
+		    evbuffer_get_length(c->in) == 0)
 			conn_free(c);
 	}
 }

@@ -14,9 +14,10 @@
 #include "respond.h"
 #include "router.h"
 
+#include <event2/event.h>
+
 struct workerd;
-struct bufferevent;
-struct event;
+struct evbuffer;
 
 enum conn_state {
 	CONN_HEAD,		/* waiting for (the rest of) a request head */
@@ -39,11 +40,15 @@ struct conn {
 	TAILQ_ENTRY(conn) entry;	/* workerd.conns */
 	TAILQ_ENTRY(conn) done_entry;	/* workerd.done */
 	struct workerd	*w;
-	struct bufferevent *bev;
+	int		 fd;
+	struct event	*ev;		/* read|write, edge-triggered (conn-io.c) */
+	struct evbuffer	*in, *out;
+	unsigned	 readable:1;	/* the socket may hold unread bytes */
+	unsigned	 writable:1;	/* the socket may take more bytes */
+	unsigned	 eof:1;		/* the client shut its sending side */
 	struct event	*timer;
 	enum conn_state	 state;
 	char		 peer[64];
-	int		 gone;		/* the client left while on the pool */
 	int		 seed;		/* seed protocol connection */
 	int		 nrequests;
 	int		 head_started;	/* a byte of the next head arrived */
@@ -67,6 +72,19 @@ struct conn {
 
 	struct response	 resp;
 };
+
+/* conn-io.c: the socket, edge-triggered. */
+int	conn_io_open(struct conn *c, struct event_base *base,
+	    event_callback_fn cb);
+void	conn_io_close(struct conn *c);
+/* Reads until the socket is drained, EOF, or `limit` bytes are buffered;
+ * -1 on a socket error. */
+int	conn_io_read(struct conn *c, size_t limit);
+/* Writes the output buffer: 1 when it is empty, 0 when the socket is full
+ * (an edge will come), -1 on a socket error. */
+int	conn_io_flush(struct conn *c);
+/* Records what the event said about the socket. */
+void	conn_io_event(struct conn *c, short what);
 
 /* Takes over an accepted socket. */
 void	conn_accept(struct workerd *w, int fd, const char *peer);

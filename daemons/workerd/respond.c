@@ -85,20 +85,36 @@ response_header(struct response *r, const char *fmt, ...)
 	r->headers = all;
 }
 
+/*
+ * The head is formatted in one go into a stack buffer: this runs for every
+ * response, and one formatted write is much cheaper than one per header.
+ */
 void
-response_write(const struct response *r, struct evbuffer *out, int keep_alive,
-    int head_only, const char *worker)
+response_write(const struct response *r, struct evbuffer *out,
+    enum response_conn conn, int head_only, const char *worker)
 {
-	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", r->status,
-	    http_status_text(r->status));
-	if (r->content_type != NULL)
-		evbuffer_add_printf(out, "Content-Type: %s\r\n", r->content_type);
-	evbuffer_add_printf(out, "Content-Length: %zu\r\n", r->body_len);
-	evbuffer_add_printf(out, "X-Pfo3-Worker: %s\r\n", worker);
+	static const char *const conn_line[] = {
+		[RESPONSE_KEEP] = "",
+		[RESPONSE_KEEP_10] = "Connection: keep-alive\r\n",
+		[RESPONSE_CLOSE] = "Connection: close\r\n",
+	};
+	char head[512];
+	int n;
+
+	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n"
+	    "%s%s%sContent-Length: %zu\r\nX-Pfo3-Worker: %s\r\n",
+	    r->status, http_status_text(r->status),
+	    r->content_type != NULL ? "Content-Type: " : "",
+	    r->content_type != NULL ? r->content_type : "",
+	    r->content_type != NULL ? "\r\n" : "", r->body_len, worker);
+	if (n < 0 || (size_t)n >= sizeof head)
+		n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n"
+		    "Content-Length: %zu\r\n", r->status,
+		    http_status_text(r->status), r->body_len);
+	evbuffer_add(out, head, (size_t)n);
 	if (r->headers != NULL)
 		evbuffer_add(out, r->headers, strlen(r->headers));
-	evbuffer_add_printf(out, "Connection: %s\r\n\r\n",
-	    keep_alive ? "keep-alive" : "close");
+	evbuffer_add_printf(out, "%s\r\n", conn_line[conn]);
 	if (!head_only && r->body_len > 0)
 		evbuffer_add(out, r->body, r->body_len);
 }

@@ -36,12 +36,19 @@ void	response_body(struct response *r, int status, const char *ctype,
 /* Adds one header line; `fmt` gives "Name: value" without CRLF. */
 void	response_header(struct response *r, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* What the Connection header says. */
+enum response_conn {
+	RESPONSE_KEEP,		/* HTTP/1.1 keep-alive: the default, no header */
+	RESPONSE_KEEP_10,	/* HTTP/1.0 keep-alive: must be said */
+	RESPONSE_CLOSE,		/* the connection closes after this response */
+};
+
 /*
  * Writes the status line, headers and (unless `head_only`) body to `out`.
- * `keep_alive` decides the Connection header; `worker` is the id sent in
- * X-Pfo3-Worker so operators can see who answered.
+ * `worker` is the id sent in X-Pfo3-Worker so operators can see who
+ * answered.
  */
 void	response_write(const struct response *r, struct evbuffer *out,
-	    int keep_alive, int head_only, const char *worker);
+	    enum response_conn conn, int head_only, const char *worker);
 
 #endif

@@ -30,10 +30,11 @@ def idle_connections(w1):
             conns.append(c)
             c.request("GET", "/healthz")
             r = c.response()
-            if r.status != 200 or r.header("Connection") != "keep-alive":
+            if r.status != 200 or r.header("Connection") is not None:
                 bad.append((i, r))
         ok(not bad, "%d keep-alive GET /healthz on %d connections: 200, "
-           "Connection: keep-alive" % (IDLE, IDLE), lambda: repr(bad[:3]))
+           "kept open (no Connection: close)" % (IDLE, IDLE),
+           lambda: repr(bad[:3]))
 
         r = task(w1.addr, "suma", {"a": 25, "b": 17}, timeout=5)
         ok(r.status == 200 and (r.json() or {}).get("resultado") == 42,
