@@ -53,12 +53,11 @@ static void	conn_fail(struct conn *, int, const char *);
 static void	conn_free(struct conn *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
 
+/* Arms the connection's one timer with one of the worker's timeouts. */
 static void
-conn_set_timer(struct conn *c, int64_t ms)
+conn_set_timer(struct conn *c, enum workerd_timeout which)
 {
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	evtimer_add(c->timer, &tv);
+	evtimer_add(c->timer, c->w->timeout[which]);
 }
 
 /* Forgets the request just answered, keeping the connection. */
@@ -113,7 +112,7 @@ conn_accept(struct workerd *w, int fd, const char *peer)
 	w->metrics.connections_total++;
 	/* A new connection owes its first head within head_timeout. */
 	c->head_started = 1;
-	conn_set_timer(c, w->conf.worker.head_timeout);
+	conn_set_timer(c, TMO_HEAD);
 	/* Data may already be there: the edge came before the event. */
 	conn_run(c);
 }
@@ -262,7 +261,7 @@ conn_send(struct conn *c)
 	c->nrequests++;
 	conn_reset_request(c);
 	c->state = CONN_WRITE;
-	conn_set_timer(c, w->conf.worker.write_timeout);
+	conn_set_timer(c, TMO_WRITE);
 }
 
 /* Answers `status` with a JSON error and closes: the framing is lost. */
@@ -316,7 +315,7 @@ conn_start_request(struct conn *c, size_t hlen)
 	    (c->req.chunked || c->req.content_length > 0))
 		evbuffer_add(c->out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	c->state = CONN_BODY;
-	conn_set_timer(c, w->conf.worker.body_timeout);
+	conn_set_timer(c, TMO_BODY);
 }
 
 /* HEAD state. */
@@ -345,7 +344,7 @@ conn_read_head(struct conn *c)
 	}
 	if (!c->head_started) {
 		c->head_started = 1;
-		conn_set_timer(c, w->conf.worker.head_timeout);
+		conn_set_timer(c, TMO_HEAD);
 	}
 	n = avail < max ? avail : max;
 	data = (const char *)evbuffer_pullup(c->in, (ev_ssize_t)n);
@@ -457,7 +456,7 @@ conn_written(struct conn *c)
 		c->state = CONN_HEAD;
 		c->head_started = 0;
 		memset(&c->req, 0, sizeof c->req);
-		conn_set_timer(c, c->w->conf.worker.keepalive_timeout);
+		conn_set_timer(c, TMO_KEEPALIVE);
 		return STEP_MORE;
 	}
 	if (!c->linger || shutdown(c->fd, SHUT_WR) == -1) {
@@ -465,7 +464,7 @@ conn_written(struct conn *c)
 		return STEP_FREED;
 	}
 	c->state = CONN_LINGER;
-	conn_set_timer(c, c->w->conf.worker.linger_timeout);
+	conn_set_timer(c, TMO_LINGER);
 	return STEP_MORE;
 }
 

@@ -181,12 +181,37 @@ server_signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/* Registers the per-connection timeouts as libevent common timeouts. */
+static void
+server_timeouts(struct workerd *w)
+{
+	const int64_t ms[TMO_COUNT] = {
+		[TMO_HEAD] = w->conf.worker.head_timeout,
+		[TMO_BODY] = w->conf.worker.body_timeout,
+		[TMO_KEEPALIVE] = w->conf.worker.keepalive_timeout,
+		[TMO_WRITE] = w->conf.worker.write_timeout,
+		[TMO_LINGER] = w->conf.worker.linger_timeout,
+	};
+	struct timeval tv;
+	int i;
+
+	for (i = 0; i < TMO_COUNT; i++) {
+		tv.tv_sec = ms[i] / 1000;
+		tv.tv_usec = (ms[i] % 1000) * 1000;
+		w->timeout[i] = event_base_init_common_timeout(w->base, &tv);
+		if (w->timeout[i] == NULL)
+			fatalx("cannot register a %lld ms timeout",
+			    (long long)ms[i]);
+	}
+}
+
 int
 server_start(struct workerd *w, char **cause)
 {
 	static const int sigs[3] = { SIGTERM, SIGINT, SIGHUP };
 	int i;
 
+	server_timeouts(w);
 	w->listen_fd = net_listen_tcp(w->conf.worker.listen, SERVER_BACKLOG,
 	    cause);
 	if (w->listen_fd == -1)

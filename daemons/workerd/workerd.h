@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/queue.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -39,6 +40,11 @@ struct pool;
 
 TAILQ_HEAD(conn_list, conn);
 
+/* The per-connection timeouts (worker.*_timeout). */
+enum workerd_timeout {
+	TMO_HEAD, TMO_BODY, TMO_KEEPALIVE, TMO_WRITE, TMO_LINGER, TMO_COUNT
+};
+
 struct workerd {
 	struct pfo3_conf	 conf;
 	char			*control_path;	/* worker.control with %i expanded */
@@ -51,6 +57,14 @@ struct workerd {
 	struct event		*accept_ev;
 	int			 agent_fd;	/* -1 when agent_listen is off */
 	struct event		*agent_ev;
+
+	/*
+	 * Thousands of connections share five durations: libevent keeps
+	 * "common timeouts" in plain queues, so arming a timer, which
+	 * happens several times per request, is O(1) instead of a heap
+	 * operation.
+	 */
+	const struct timeval	*timeout[TMO_COUNT];
 
 	struct conn_list	 conns;		/* every open connection */
 	int			 nconns;

@@ -1,0 +1,237 @@
+# report.sh: writes doc/BENCHMARKS.md from the results of a run.
+# shellcheck shell=bash
+
+# Accepts run ids; prints the mean of their req/s.
+bench_mean()
+{
+	local id sum=0
+
+	for id in "$@"; do
+		sum=$((sum + RUN_RPS["$id"]))
+	done
+	echo $((sum / $#))
+}
+
+# Accepts a subject run id and its reference run ids; prints the ratio of
+# the subject's req/s to the mean of the references.
+bench_ratio()
+{
+	local subject=$1
+	shift
+	awk -v s="${RUN_RPS[$subject]}" -v r="$(bench_mean "$@")" \
+	    'BEGIN { printf "%.2f", r ? s / r : 0 }'
+}
+
+# Accepts a subject run id; prints its ratio to its references.
+bench_summary_ratio()
+{
+	# shellcheck disable=SC2086 # a list of run ids
+	bench_ratio "$1" ${BENCH_REFS[$1]}
+}
+
+# Accepts run ids; prints "run 1 and run 3" from their positions.
+bench_refnames()
+{
+	local id i words=()
+
+	for id in "$@"; do
+		for i in "${!BENCH_ORDER[@]}"; do
+			[[ ${BENCH_ORDER[i]} == "$id" ]] && words+=("run $((i + 1))")
+		done
+	done
+	local IFS=,
+	local joined="${words[*]}"
+	echo "${joined//,/ and }"
+}
+
+# Prints the hand-written notes of an existing report, markers included,
+# so that a new run keeps them.
+bench_notes()
+{
+	local file=$1
+
+	if [[ -f $file ]] && grep -q '^<!-- notes -->$' "$file"; then
+		sed -n '/^<!-- notes -->$/,/^<!-- \/notes -->$/p' "$file"
+	else
+		printf '<!-- notes -->\n<!-- /notes -->\n'
+	fi
+}
+
+bench_report_results()
+{
+	local id i ratio ref refs
+
+	cat <<-EOF
+	| run | scenario | req/s | p50 ms | p99 ms | errors | ratio | reference |
+	|---:|---|---:|---:|---:|---:|---:|---|
+	EOF
+	for i in "${!BENCH_ORDER[@]}"; do
+		id=${BENCH_ORDER[i]}
+		refs=${BENCH_REFS[$id]:-}
+		ratio="—"
+		ref="—"
+		if [[ -n $refs ]]; then
+			# shellcheck disable=SC2086
+			ratio="**$(bench_ratio "$id" $refs)**"
+			# shellcheck disable=SC2086
+			ref="mean of $(bench_refnames $refs): $(bench_mean $refs) req/s"
+		fi
+		printf '| %d | %s | %s | %s | %s | %s | %s | %s |\n' $((i + 1)) \
+		    "${RUN_LABEL[$id]}" "${RUN_RPS[$id]}" "${RUN_P50[$id]}" \
+		    "${RUN_P99[$id]}" "${RUN_ERRS[$id]} of ${RUN_REQS[$id]}" "$ratio" "$ref"
+	done
+	echo
+	echo "Errors are non-2xx answers plus socket errors, of all the run's requests."
+}
+
+bench_report_cpu()
+{
+	local id i g w header sep row srv hx us
+	local -A pct
+
+	header="| run | wrk"
+	sep="|---:|---:"
+	for g in "${BENCH_GROUPS[@]}"; do
+		header+=" | $g"
+		sep+="|---:"
+	done
+	echo "$header | rest | machine | HAProxy µs/req | server µs/req |"
+	echo "$sep|---:|---:|---:|---:|"
+	for i in "${!BENCH_ORDER[@]}"; do
+		id=${BENCH_ORDER[i]}
+		row="| $((i + 1))"
+		pct=()
+		for w in ${RUN_CPU[$id]}; do
+			row+=" | ${w#*=}"
+			pct[${w%%=*}]=${w#*=}
+		done
+		# CPU time per request: the cost of one answer, which the
+		# other tenants of the machine change much less than req/s.
+		srv=0
+		for g in ${BENCH_SERVER_OF[$id]}; do
+			srv=$((srv + pct[$g]))
+		done
+		hx=${pct[haproxy]}
+		us=$(awk -v h="$hx" -v s="$srv" -v r="${RUN_RPS[$id]}" \
+		    'BEGIN { printf "%s | %.1f", h ? sprintf("%.1f", h * 1e4 / r) : "—", s * 1e4 / r }')
+		echo "$row | $us |"
+	done
+}
+
+bench_report_rss()
+{
+	local name
+
+	echo "| process | after start | after the load |"
+	echo "|---|---:|---:|"
+	for name in "${BENCH_RSS_NAMES[@]}"; do
+		printf '| %s | %s | %s |\n' "$name" "${RSS_START[$name]}" \
+		    "${RSS_END[$name]}"
+	done
+}
+
+bench_report_commands()
+{
+	local id
+
+	echo '```sh'
+	printf '%s\n' "${BENCH_SERVER_CMDS[@]}"
+	echo
+	for id in "${BENCH_ORDER[@]}"; do
+		echo "${RUN_CMD[$id]//"$SRCDIR"\//}"
+	done
+	echo '```'
+}
+
+# Accepts the output file; writes the report to it (through a temporary
+# file, so a failed run leaves the previous report whole).
+bench_report()
+{
+	local out=$1 tmp=$1.tmp.$$
+
+	{
+	cat <<-EOF
+	# Benchmarks
+
+	Written by \`bench/run.sh\`; run it again to replace the numbers (the
+	notes between the \`notes\` markers are kept).
+
+	## Method
+
+	One script run measures everything below on 127.0.0.1, so the ratios
+	compare numbers taken minutes apart on the same machine: on a small
+	shared machine the absolute req/s drift by tens of percent from one
+	minute to the next, and only ratios from the same run mean anything.
+
+	- The reference is nginx (worker_processes ${BENCH_NGINX_WORKERS}) answering
+	  \`location /healthz { return 200 "ok\\n"; }\`: about the cheapest
+	  HTTP answer there is, so nginx through HAProxy is the ceiling of
+	  this machine with HAProxy in front.
+	- One HAProxy (nbthread ${BENCH_HAPROXY_THREADS}) has two frontends of the
+	  same shape: round-robin over three servers, keep-alive to the
+	  servers (\`option http-keep-alive\`, \`http-reuse always\`), no checks,
+	  no logs. The nginx backend names the same nginx three times.
+	- Three \`pfo3-workerd\` with their built-in defaults (5 pool threads,
+	  queue 64); \`/healthz\` is answered on the event thread, a \`suma\`
+	  task goes through the pool.
+	- Every run is \`wrk -t2 -c64 -d${BENCH_SECONDS}s --latency\`.
+	  The reference runs before and after each subject and the subject's ratio
+	  is to the mean of the two neighbouring references, which cancels a
+	  steady drift.
+	- CPU is each process's user+system time over the run, the first and
+	  last second left out, in percent of one core (200 = both cores of a
+	  2-core machine). "rest" is the machine's busy time that none of the
+	  listed processes used: kernel softirq work of the loopback traffic
+	  and other tenants of the machine. "µs/req" divides a process's CPU
+	  by the run's req/s: what one answer costs it, a number the other
+	  tenants move much less than req/s.
+
+	## Machine
+
+	- Date: $BENCH_DATE
+	- \`nproc\`: $(nproc); CPU: $BENCH_CPU_MODEL; kernel $(uname -r)
+	- Load average before the run: $BENCH_LOADAVG
+	- $BENCH_HAPROXY_VERSION
+	- $BENCH_NGINX_VERSION
+	- $BENCH_WRK_VERSION
+	- $BENCH_WORKERD_VERSION
+
+	## Summary
+
+	| ratio | value | aim |
+	|---|---:|---:|
+	| workers /healthz through HAProxy ÷ nginx through HAProxy | **$(bench_summary_ratio hx_wh)** | ≥ 0.90 |
+	| workers \`suma\` task through HAProxy ÷ nginx through HAProxy | **$(bench_summary_ratio hx_wt)** | |
+	| one worker /healthz direct ÷ nginx direct | **$(bench_summary_ratio d_wh)** | |
+	| one worker \`suma\` task direct ÷ nginx direct | **$(bench_summary_ratio d_wt)** | |
+
+	## Results
+
+	$(bench_report_results)
+
+	## CPU during each run (% of one core)
+
+	$(bench_report_cpu)
+
+	## Memory (VmRSS, KiB)
+
+	Idle right after start, and again after all the runs.
+
+	$(bench_report_rss)
+
+	## Commands
+
+	Ports are picked free for each run. Templates: \`bench/nginx.conf.in\`,
+	\`bench/haproxy.cfg.in\`, \`bench/post-suma.lua\`.
+
+	$(bench_report_commands)
+
+	Rerun: \`BENCH_SECONDS=${BENCH_SECONDS} bench/run.sh\`.
+
+	## Notes
+
+	EOF
+	bench_notes "$out"
+	} >"$tmp"
+	mv "$tmp" "$out"
+}

@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# run.sh: the pfo3 benchmark.  In one run, on 127.0.0.1: HAProxy in front
+# of nginx (the ceiling) and in front of three pfo3-workerd, for /healthz
+# and for a `suma` task; then one worker and nginx directly; the memory of
+# each server.  Writes doc/BENCHMARKS.md.  See bench/README.md.
+#
+# Environment: BENCH_SECONDS (10, per wrk run), PFO3_WORKERD (the worker
+# binary), BENCH_OUT (the report), BENCH_HAPROXY_THREADS (1),
+# BENCH_NGINX_WORKERS (1), BENCH_KEEP (keep the temporary folder).
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRCDIR=$(dirname "$BENCH_DIR")
+. "$BENCH_DIR/lib/proc.sh"
+. "$BENCH_DIR/lib/wrk.sh"
+. "$BENCH_DIR/lib/report.sh"
+
+PATH=$PATH:/usr/sbin:/sbin
+BENCH_SECONDS=${BENCH_SECONDS:-10}
+BENCH_OUT=${BENCH_OUT:-$SRCDIR/doc/BENCHMARKS.md}
+# HAProxy's own default, one thread per core, as the stack runs it: the
+# ceiling is then the most HAProxy can do here (see bench/README.md).
+BENCH_HAPROXY_THREADS=${BENCH_HAPROXY_THREADS:-$(nproc)}
+# One nginx process against one worker event thread: like for like.
+BENCH_NGINX_WORKERS=${BENCH_NGINX_WORKERS:-1}
+TASK_BODY='{"operacion":"suma","datos":{"a":25,"b":17}}'
+
+# Run ids in the order they run: every subject sits between two runs of
+# its reference, and is compared with the mean of those two.
+BENCH_ORDER=(hx_n1 hx_wh hx_n2 hx_wt hx_n3 d_n1 d_wh d_n2 d_wt d_n3)
+declare -A BENCH_REFS=(
+	[hx_wh]="hx_n1 hx_n2" [hx_wt]="hx_n2 hx_n3"
+	[d_wh]="d_n1 d_n2" [d_wt]="d_n2 d_n3"
+)
+# The CPU columns that make up the server of each run.
+declare -A BENCH_SERVER_OF=(
+	[hx_n1]=nginx [hx_n2]=nginx [hx_n3]=nginx [hx_wh]="w1 w2 w3"
+	[hx_wt]="w1 w2 w3" [d_n1]=nginx [d_n2]=nginx [d_n3]=nginx
+	[d_wh]=w1 [d_wt]=w1
+)
+declare -A RSS_START RSS_END
+BENCH_RSS_NAMES=()
+BENCH_SERVER_CMDS=()
+
+# Prints the worker binary: PFO3_WORKERD, else the build of ./stack
+# (build/), else an in-tree build.
+bench_workerd()
+{
+	local f
+
+	for f in "${PFO3_WORKERD:-}" "$SRCDIR/build/pfo3-workerd" \
+	    "$SRCDIR/pfo3-workerd"; do
+		[[ -n $f && -x $f ]] && { echo "$f"; return 0; }
+	done
+	bench_die "no pfo3-workerd: build it (./stack up builds build/)" \
+	    "or set PFO3_WORKERD"
+}
+
+# Accepts a path; prints it relative to the source tree when inside it,
+# so the report shows commands that work from any checkout.
+bench_rel()
+{
+	case $1 in
+	"$SRCDIR"/*)	echo "${1#"$SRCDIR"/}" ;;
+	*)		echo "$1" ;;
+	esac
+}
+
+# Accepts a template and KEY=VALUE pairs; prints the template with every
+# @KEY@ replaced.
+bench_render()
+{
+	local tpl=$1 pair args=()
+
+	shift
+	for pair in "$@"; do
+		args+=(-e "s|@${pair%%=*}@|${pair#*=}|g")
+	done
+	sed "${args[@]}" "$tpl"
+}
+
+# Accepts a name and pids; records their summed VmRSS in RSS_START or,
+# with `end` as the first argument, RSS_END.
+bench_record_rss()
+{
+	local when=$1 name=$2 pid sum=0
+
+	shift 2
+	if [[ $when == end ]]; then
+		local -n table=RSS_END
+	else
+		local -n table=RSS_START
+	fi
+	for pid in "$@"; do
+		sum=$((sum + $(bench_rss "$pid")))
+	done
+	# shellcheck disable=SC2034 # the array named by when
+	table["$name"]=$sum
+	[[ $when == start ]] && BENCH_RSS_NAMES+=("$name")
+	return 0
+}
+
+bench_record_all_rss()
+{
+	local when=$1 i
+
+	for i in 1 2 3; do
+		bench_record_rss "$when" "pfo3-workerd w$i" "${WPID[i]}"
+	done
+	# shellcheck disable=SC2046
+	bench_record_rss "$when" "nginx worker process" $(bench_children "$NGINX_PID")
+	bench_record_rss "$when" "nginx master process" "$NGINX_PID"
+	bench_record_rss "$when" "haproxy" "$HAPROXY_PID"
+}
+
+# Checks that each path answers what the benchmark expects before it is
+# measured: an error page served fast would make a fine-looking number.
+bench_check()
+{
+	local seen i out port
+
+	bench_http "$NGINX_PORT" GET /healthz "" 200 >/dev/null ||
+	    bench_die "nginx /healthz is not 200"
+	bench_http "$HX_NGINX_PORT" GET /healthz "" 200 >/dev/null ||
+	    bench_die "HAProxy → nginx /healthz is not 200"
+	seen=
+	for i in 1 2 3; do
+		out=$(bench_http "$HX_WORKERS_PORT" GET /healthz "" 200) ||
+		    bench_die "HAProxy → workers /healthz is not 200: $out"
+		seen+=" ${out%% *}"
+	done
+	[[ $seen == *w1* && $seen == *w2* && $seen == *w3* ]] ||
+	    bench_die "HAProxy did not reach all three workers:$seen"
+	for port in "$HX_WORKERS_PORT" "${WPORT[1]}"; do
+		out=$(bench_http "$port" POST /api/v1/tasks "$TASK_BODY" 200) ||
+		    bench_die "POST /api/v1/tasks on $port: $out"
+		[[ $out == *'"resultado":42'* ]] ||
+		    bench_die "unexpected task answer on $port: $out"
+	done
+}
+
+bench_versions()
+{
+	BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+	BENCH_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+	BENCH_CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' \
+	    /proc/cpuinfo)
+	BENCH_CPU_MODEL=${BENCH_CPU_MODEL:-unknown}
+	BENCH_HAPROXY_VERSION=$(haproxy -v | head -n1)
+	BENCH_NGINX_VERSION=$(nginx -v 2>&1 | head -n1)
+	# wrk -v prints its version, then its usage, and exits 1.
+	BENCH_WRK_VERSION=$(wrk -v 2>&1 | head -n1 || true)
+	BENCH_WRK_VERSION=${BENCH_WRK_VERSION%% Copyright*}
+	BENCH_WORKERD_VERSION=$("$WORKERD" -V 2>&1 | head -n1 || true)
+}
+
+main()
+{
+	local i
+
+	((BENCH_SECONDS >= 3)) || bench_die "BENCH_SECONDS must be 3 or more"
+	bench_need wrk:wrk nginx:nginx haproxy:haproxy python3:python3
+	WORKERD=$(bench_workerd)
+	bench_versions
+
+	BENCH_TMP=$(mktemp -d /tmp/pfo3-bench.XXXXXX)
+	# nginx's workers run as nobody and must reach their folder.
+	chmod 755 "$BENCH_TMP"
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT TERM
+	mkdir -p "$BENCH_TMP/nginx"
+
+	read -r NGINX_PORT HX_NGINX_PORT HX_WORKERS_PORT WP1 WP2 WP3 \
+	    <<<"$(bench_ports 6)"
+	WPORT=([1]=$WP1 [2]=$WP2 [3]=$WP3)
+	WPID=()
+
+	for i in 1 2 3; do
+		bench_spawn "$BENCH_TMP/w$i.log" "$WORKERD" -f --id "w$i" \
+		    --listen "127.0.0.1:${WPORT[i]}" --control "$BENCH_TMP/w$i.sock"
+		WPID[i]=$BENCH_LASTPID
+		BENCH_SERVER_CMDS+=("$(bench_rel "$WORKERD") -f --id w$i --listen 127.0.0.1:${WPORT[i]} --control \$TMP/w$i.sock")
+	done
+
+	bench_render "$BENCH_DIR/nginx.conf.in" "TMP=$BENCH_TMP" \
+	    "NGINX_PORT=$NGINX_PORT" "NGINX_WORKERS=$BENCH_NGINX_WORKERS" \
+	    >"$BENCH_TMP/nginx/nginx.conf"
+	bench_spawn "$BENCH_TMP/nginx/stderr.log" nginx -p "$BENCH_TMP/nginx" \
+	    -e "$BENCH_TMP/nginx/error.log" -c "$BENCH_TMP/nginx/nginx.conf" \
+	    -g 'daemon off;'
+	NGINX_PID=$BENCH_LASTPID
+	BENCH_SERVER_CMDS+=("nginx -p \$TMP/nginx -e \$TMP/nginx/error.log -c \$TMP/nginx/nginx.conf -g 'daemon off;'")
+
+	bench_render "$BENCH_DIR/haproxy.cfg.in" \
+	    "HAPROXY_THREADS=$BENCH_HAPROXY_THREADS" \
+	    "HX_NGINX_PORT=$HX_NGINX_PORT" "HX_WORKERS_PORT=$HX_WORKERS_PORT" \
+	    "NGINX_PORT=$NGINX_PORT" "W1_PORT=$WP1" "W2_PORT=$WP2" \
+	    "W3_PORT=$WP3" >"$BENCH_TMP/haproxy.cfg"
+	haproxy -c -q -f "$BENCH_TMP/haproxy.cfg" ||
+	    bench_die "haproxy rejects $BENCH_TMP/haproxy.cfg"
+	bench_spawn "$BENCH_TMP/haproxy.log" haproxy -f "$BENCH_TMP/haproxy.cfg" -db
+	HAPROXY_PID=$BENCH_LASTPID
+	BENCH_SERVER_CMDS+=("haproxy -f \$TMP/haproxy.cfg -db")
+
+	for i in 1 2 3; do
+		bench_wait_http "${WPID[i]}" "$BENCH_TMP/w$i.log" "${WPORT[i]}" /healthz
+	done
+	bench_wait_http "$NGINX_PID" "$BENCH_TMP/nginx/error.log" "$NGINX_PORT" /healthz
+	bench_wait_http "$HAPROXY_PID" "$BENCH_TMP/haproxy.log" "$HX_NGINX_PORT" /healthz
+	bench_check
+
+	bench_group haproxy "/proc/$HAPROXY_PID/stat"
+	local nginx_stats=("/proc/$NGINX_PID/stat")
+	for i in $(bench_children "$NGINX_PID"); do
+		nginx_stats+=("/proc/$i/stat")
+	done
+	bench_group nginx "${nginx_stats[@]}"
+	for i in 1 2 3; do
+		bench_group "w$i" "/proc/${WPID[i]}/stat"
+	done
+	# The event thread alone: it parses every request and answers /healthz.
+	bench_group -p w1-event-thread "/proc/${WPID[1]}/task/${WPID[1]}/stat"
+
+	sleep 1
+	bench_record_all_rss start
+
+	local hxn=http://127.0.0.1:$HX_NGINX_PORT
+	local hxw=http://127.0.0.1:$HX_WORKERS_PORT
+	local dn=http://127.0.0.1:$NGINX_PORT
+	local dw=http://127.0.0.1:${WPORT[1]}
+	local lua=$BENCH_DIR/post-suma.lua
+	bench_wrk hx_n1 "HAProxy → nginx /healthz (ceiling)" "$hxn/healthz"
+	bench_wrk hx_wh "HAProxy → 3 workers /healthz" "$hxw/healthz"
+	bench_wrk hx_n2 "HAProxy → nginx /healthz (ceiling)" "$hxn/healthz"
+	bench_wrk hx_wt "HAProxy → 3 workers POST suma task" "$hxw/api/v1/tasks" "$lua"
+	bench_wrk hx_n3 "HAProxy → nginx /healthz (ceiling)" "$hxn/healthz"
+	bench_wrk d_n1 "nginx direct /healthz" "$dn/healthz"
+	bench_wrk d_wh "worker w1 direct /healthz" "$dw/healthz"
+	bench_wrk d_n2 "nginx direct /healthz" "$dn/healthz"
+	bench_wrk d_wt "worker w1 direct POST suma task" "$dw/api/v1/tasks" "$lua"
+	bench_wrk d_n3 "nginx direct /healthz" "$dn/healthz"
+
+	sleep 1
+	bench_record_all_rss end
+
+	mkdir -p "$(dirname "$BENCH_OUT")"
+	bench_report "$BENCH_OUT"
+	bench_say "wrote $BENCH_OUT"
+	sed -n '/^## Summary/,/^## CPU/p' "$BENCH_OUT" | sed '$d'
+}
+
+main "$@"
