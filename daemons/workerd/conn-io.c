@@ -26,8 +26,8 @@ conn_io_open(struct conn *c, struct event_base *base, event_callback_fn cb)
 {
 	c->in = evbuffer_new();
 	c->out = evbuffer_new();
-	c->ev = event_new(base, c->fd, EV_READ | EV_WRITE | EV_PERSIST | EV_ET,
-	    cb, c);
+	c->ev = event_new(base, c->fd,
+	    EV_READ | EV_WRITE | EV_CLOSED | EV_PERSIST | EV_ET, cb, c);
 	if (c->in == NULL || c->out == NULL || c->ev == NULL)
 		return -1;
 	/* Optimistic: the first read or write tells the truth. */
@@ -68,8 +68,13 @@ conn_io_read(struct conn *c, size_t limit)
 			v.iov_len = want;
 		n = read(c->fd, v.iov_base, v.iov_len);
 		if (n > 0) {
-			/* A short read emptied the socket: wait for an edge. */
-			if ((size_t)n < v.iov_len)
+			/*
+			 * A short read emptied the socket: wait for an edge.
+			 * Unless the client also shut its side: a FIN that
+			 * came with the data sends no edge of its own, so
+			 * read on until read(2) says 0.
+			 */
+			if ((size_t)n < v.iov_len && !c->rdhup)
 				c->readable = 0;
 			v.iov_len = (size_t)n;
 			evbuffer_commit_space(c->in, &v, 1);
@@ -105,8 +110,10 @@ conn_io_flush(struct conn *c)
 void
 conn_io_event(struct conn *c, short what)
 {
-	if (what & EV_READ)
+	if (what & (EV_READ | EV_CLOSED))
 		c->readable = 1;
+	if (what & EV_CLOSED)
+		c->rdhup = 1;
 	if (what & EV_WRITE)
 		c->writable = 1;
 }

@@ -45,7 +45,8 @@ struct conn {
 	struct evbuffer	*in, *out;
 	unsigned	 readable:1;	/* the socket may hold unread bytes */
 	unsigned	 writable:1;	/* the socket may take more bytes */
-	unsigned	 eof:1;		/* the client shut its sending side */
+	unsigned	 rdhup:1;	/* the kernel saw the client's FIN */
+	unsigned	 eof:1;		/* read(2) reached that FIN */
 	struct event	*timer;
 	enum conn_state	 state;
 	char		 peer[64];
