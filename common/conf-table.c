@@ -1,6 +1,6 @@
 /*
  * conf-table.c — every key of pfo3.conf, one row each.  This table is the
- * single source of defaults and bounds: conf.c checks the file against it,
+ * single source of defaults and bounds: conf.c and conf-load.c check the file against it,
  * the daemons print --help from it, and the unit test checks that
  * etc/pfo3.conf and pfo3.conf(5) mention every row.
  *

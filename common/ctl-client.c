@@ -6,10 +6,6 @@
  * streaming command sends several at once), which is why the console must
  * ask ctl_client_pending before it sleeps in poll().
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <sys/socket.h>
 #include <sys/types.h>
 

@@ -1,5 +1,8 @@
 /*
- * ctl-server.c — the server side of the control protocol, on libevent.
+ * ctl-server.c — the server side of the control protocol, on libevent:
+ * the listening socket, its clients ("peers"), their request lines, the
+ * dispatch of each request to a call (ctl-call.c) and the replies' way
+ * out.
  *
  * Everything here runs on the thread of the event base given to
  * ctl_server_new; nothing is locked.
@@ -14,17 +17,14 @@
  *
  * Re-entrancy: a handler may answer its call before returning, or answer
  * another peer's call.  So a peer is never freed from inside
- * ctl_call_reply and friends; they only set flags and schedule the peer's
- * `resume` event, and peers are freed only from the top of a libevent
- * callback (peer_settle).
+ * ctl_call_reply and friends (ctl-call.c); through ctl_server_send,
+ * ctl_server_unhook and ctl_server_resume they only set flags and schedule
+ * the peer's `resume` event, and peers are freed only from the top of a
+ * libevent callback (peer_settle).
  *
  * libevent writes with writev(2), which raises SIGPIPE when a client has
  * gone: a daemon serving this protocol must ignore SIGPIPE.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -32,8 +32,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +43,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "ctl-server-int.h"
 #include "log.h"
 #include "net.h"
 #include "xmalloc.h"
@@ -56,22 +55,6 @@
 #define CTL_SERVER_WRITE_TIMEOUT 30
 /* Seconds the listener pauses after accept fails (out of descriptors). */
 #define CTL_SERVER_ACCEPT_PAUSE	1
-
-struct ctl_peer;
-
-struct ctl_call {
-	struct ctl_peer			*peer;	/* NULL once the client left */
-	const struct ctl_command	*cmd;
-	json_t				*req;
-	json_t				*args;	/* in req; NULL when absent */
-	int				 nargs;
-	int				 version;
-	void				*ctx;
-	uid_t				 uid;
-	pid_t				 pid;
-	void				(*on_close)(struct ctl_call *, void *);
-	void				*on_close_arg;
-};
 
 struct ctl_peer {
 	struct ctl_server	*srv;
@@ -123,7 +106,7 @@ static const struct ctl_command ctl_server_builtins[] = {
  * fields (stolen, may be NULL).  "ok" and "v" come first and cannot be
  * overridden by a handler's fields.
  */
-static json_t *
+json_t *
 ctl_server_reply_new(int ok, int version, json_t *fields)
 {
 	json_t		*rep, *value;
@@ -165,22 +148,15 @@ ctl_server_string(const char *msg)
 	return s;
 }
 
-/* Accepts a printf format and its list; returns a malloc'd string. */
-static char *
-ctl_server_vformat(const char *fmt, va_list ap)
+/* Accepts the version to stamp and a sentence; returns a failed reply. */
+json_t *
+ctl_server_reply_error(int version, const char *msg)
 {
-	va_list	 ap2;
-	char	*s;
-	int	 n;
+	json_t	*rep;
 
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0)
-		return xstrdup(fmt);
-	s = xmalloc((size_t)n + 1);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	return s;
+	rep = ctl_server_reply_new(0, version, NULL);
+	json_object_set_new(rep, "error", ctl_server_string(msg));
+	return rep;
 }
 
 /* ---- peers --------------------------------------------------------- */
@@ -207,8 +183,8 @@ peer_drop(struct ctl_peer *peer)
  * so one large reply always goes out; it is a client that leaves replies
  * unread while more arrive (a stream) that gets dropped.
  */
-static int
-peer_send(struct ctl_peer *peer, json_t *rep)
+int
+ctl_server_send(struct ctl_peer *peer, json_t *rep)
 {
 	struct evbuffer	*out = bufferevent_get_output(peer->bev);
 	char		*line;
@@ -237,41 +213,23 @@ peer_send(struct ctl_peer *peer, json_t *rep)
 static void
 peer_error(struct ctl_peer *peer, int version, const char *msg)
 {
-	json_t	*rep;
-
-	rep = ctl_server_reply_new(0, version, NULL);
-	json_object_set_new(rep, "error", ctl_server_string(msg));
-	peer_send(peer, rep);
+	ctl_server_send(peer, ctl_server_reply_error(version, msg));
 }
 
-/*
- * Logs the outcome of an admin command: who (uid and pid of the peer), what
- * (name and arguments, as JSON so odd bytes cannot forge log lines) and
- * how it ended.
- */
-static void
-ctl_server_audit(const struct ctl_command *cmd, uid_t uid, pid_t pid,
-    const json_t *args, const char *result)
+/* Accepts the peer of a call that is over; it no longer points at it. */
+void
+ctl_server_unhook(struct ctl_peer *peer)
 {
-	json_t	*empty = NULL;
-	char	*text;
-
-	if (cmd->access != CTL_ADMIN)
-		return;
-	if (args == NULL)
-		args = empty = json_array();
-	text = json_dumps(args, JSON_COMPACT | JSON_ENCODE_ANY);
-	log_info("control: uid %ld pid %ld: %s %s: %s", (long)uid, (long)pid,
-	    cmd->name, text != NULL ? text : "[]", result);
-	free(text);
-	json_decref(empty);
+	peer->call = NULL;
 }
 
-static void
-ctl_call_free(struct ctl_call *call)
+/* Accepts a peer whose call has just been answered. */
+void
+ctl_server_resume(struct ctl_peer *peer)
 {
-	json_decref(call->req);
-	free(call);
+	/* From a later event: nobody else will look at the buffered input. */
+	if (!peer->processing)
+		peer_wake(peer);
 }
 
 /*
@@ -309,23 +267,15 @@ peer_request(struct ctl_peer *peer, const char *line, size_t len)
 		return;
 	}
 	if (ctl_table_check(cmd, (int)nargs, srv->level, &cause) != 0) {
-		ctl_server_audit(cmd, peer->uid, peer->pid, args, cause);
+		ctl_call_audit(cmd, peer->uid, peer->pid, args, cause);
 		peer_error(peer, version, cause);
 		free(cause);
 		json_decref(req);
 		return;
 	}
 
-	call = xcalloc(1, sizeof *call);
-	call->peer = peer;
-	call->cmd = cmd;
-	call->req = req;
-	call->args = args;
-	call->nargs = (int)nargs;
-	call->version = version;
-	call->ctx = srv->ctx;
-	call->uid = peer->uid;
-	call->pid = peer->pid;
+	call = ctl_call_new(peer, cmd, req, args, (int)nargs, version,
+	    srv->ctx, peer->uid, peer->pid);
 	peer->call = call;
 	cmd->fn(call);
 }
@@ -432,11 +382,8 @@ peer_free(struct ctl_peer *peer)
 	event_free(peer->resume);
 	free(peer);
 
-	if (call != NULL) {
-		call->peer = NULL;
-		if (call->on_close != NULL)
-			call->on_close(call, call->on_close_arg);
-	}
+	if (call != NULL)
+		ctl_call_orphan(call);
 }
 
 /* Frees the peer if it is done; only from the top of a callback. */
@@ -535,8 +482,7 @@ ctl_server_refuse(struct ctl_server *srv, evutil_socket_t fd)
 	size_t	 len;
 
 	msg = xasprintf("too many control clients (max %d)", srv->max_clients);
-	rep = ctl_server_reply_new(0, CTL_PROTO_VERSION, NULL);
-	json_object_set_new(rep, "error", ctl_server_string(msg));
+	rep = ctl_server_reply_error(CTL_PROTO_VERSION, msg);
 	line = ctl_frame_encode(rep, &len);
 	/* A fresh socket's buffer takes a short line whole; if not, the
 	 * client just sees the close. */
@@ -731,135 +677,6 @@ ctl_server_free(struct ctl_server *srv)
 	free(srv);
 }
 
-/* ---- calls --------------------------------------------------------- */
-
-void *
-ctl_call_ctx(const struct ctl_call *call)
-{
-	return call->ctx;
-}
-
-int
-ctl_call_nargs(const struct ctl_call *call)
-{
-	return call->nargs;
-}
-
-/* Accepts an index; NULL when there is no such argument. */
-const char *
-ctl_call_arg(const struct ctl_call *call, int i)
-{
-	if (i < 0 || i >= call->nargs)
-		return NULL;
-	return json_string_value(json_array_get(call->args, (size_t)i));
-}
-
-const json_t *
-ctl_call_request(const struct ctl_call *call)
-{
-	return call->req;
-}
-
-const struct ctl_command *
-ctl_call_command(const struct ctl_call *call)
-{
-	return call->cmd;
-}
-
-uid_t
-ctl_call_uid(const struct ctl_call *call)
-{
-	return call->uid;
-}
-
-pid_t
-ctl_call_pid(const struct ctl_call *call)
-{
-	return call->pid;
-}
-
-/*
- * Ends a call with `rep` (stolen) and lets the peer go on with its next
- * request.  `result` is what the audit log says.
- */
-static void
-ctl_call_end(struct ctl_call *call, json_t *rep, const char *result)
-{
-	struct ctl_peer	*peer = call->peer;
-
-	if (peer == NULL) {
-		ctl_server_audit(call->cmd, call->uid, call->pid, call->args,
-		    "client gone before the reply");
-		json_decref(rep);
-		ctl_call_free(call);
-		return;
-	}
-	ctl_server_audit(call->cmd, call->uid, call->pid, call->args, result);
-	peer->call = NULL;
-	ctl_call_free(call);
-	peer_send(peer, rep);
-	/* From a later event: nobody else will look at the buffered input. */
-	if (!peer->processing)
-		peer_wake(peer);
-}
-
-void
-ctl_call_reply(struct ctl_call *call, json_t *fields)
-{
-	ctl_call_end(call, ctl_server_reply_new(1, call->version, fields),
-	    "ok");
-}
-
-void
-ctl_call_fail(struct ctl_call *call, const char *fmt, ...)
-{
-	va_list	 ap;
-	json_t	*rep;
-	char	*msg;
-
-	va_start(ap, fmt);
-	msg = ctl_server_vformat(fmt, ap);
-	va_end(ap);
-	rep = ctl_server_reply_new(0, call->version, NULL);
-	json_object_set_new(rep, "error", ctl_server_string(msg));
-	ctl_call_end(call, rep, msg);
-	free(msg);
-}
-
-int
-ctl_call_stream(struct ctl_call *call, json_t *fields)
-{
-	struct ctl_peer	*peer = call->peer;
-	json_t		*rep;
-
-	rep = ctl_server_reply_new(1, call->version, fields);
-	if (peer == NULL || peer_send(peer, rep) != 0) {
-		if (peer == NULL)
-			json_decref(rep);
-		else
-			peer->call = NULL;	/* dropped: no on_close */
-		ctl_server_audit(call->cmd, call->uid, call->pid, call->args,
-		    "client gone during the stream");
-		ctl_call_free(call);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Accepts a call still held by its handler.  When the client leaves,
- * `on_close` runs once; the call stays valid and the handler must still
- * end it (ctl_call_reply/ctl_call_fail, whose reply is then dropped, or a
- * ctl_call_stream that returns -1), possibly from inside on_close.
- */
-void
-ctl_call_on_close(struct ctl_call *call,
-    void (*on_close)(struct ctl_call *, void *), void *arg)
-{
-	call->on_close = on_close;
-	call->on_close_arg = arg;
-}
-
 /* ---- built-ins ----------------------------------------------------- */
 
 static void
@@ -869,7 +686,7 @@ ctl_server_help(struct ctl_call *call)
 
 	fields = json_object();
 	json_object_set_new(fields, "commands",
-	    ctl_table_json(call->peer->srv->table));
+	    ctl_table_json(ctl_call_peer(call)->srv->table));
 	ctl_call_reply(call, fields);
 }
 

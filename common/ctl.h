@@ -80,7 +80,7 @@ int	ctl_table_check(const struct ctl_command *cmd, int nargs,
 json_t	*ctl_table_json(const struct ctl_command *table);
 const char *ctl_access_name(enum ctl_access access);
 
-/* ---- server side (ctl-server.c) -------------------------------------- */
+/* ---- server side (ctl-server.c, calls in ctl-call.c) ----------------- */
 
 /*
  * Listens on `path` (created with `mode`) for clients of access `level`.

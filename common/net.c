@@ -6,10 +6,6 @@
  * an error.  Every descriptor is created close-on-exec so spawned children
  * (workers, helpers) never inherit a listener.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>

@@ -10,8 +10,6 @@
  * threads share it without locks.  Strings may hold U+0000 (jansson allows
  * "\u0000"), so lengths always come from json_string_length.
  */
-#define _POSIX_C_SOURCE 200809L
-
 #include <errno.h>
 #include <locale.h>
 #include <pthread.h>

@@ -3,10 +3,6 @@
  * reports, conf_set, and the agreement of etc/pfo3.conf and pfo3.conf(5)
  * with the table.
  */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L	/* mkstemp */
-#endif
-
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

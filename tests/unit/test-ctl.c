@@ -3,10 +3,6 @@
  * helpers, and a real server on an event loop thread driven by the
  * blocking client from the main thread.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>

@@ -3,8 +3,6 @@
  * compared as the exact compact reply text prefixed by the status:
  * "200 {...}" or "422 {...}".
  */
-#define _POSIX_C_SOURCE 200809L
-
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
