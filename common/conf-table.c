@@ -21,6 +21,11 @@
 #define T(f)	offsetof(struct pfo3_conf, tasks.f)
 #define C(f)	offsetof(struct pfo3_conf, control.f)
 #define L(f)	offsetof(struct pfo3_conf, log.f)
+#define P(f)	offsetof(struct pfo3_conf, postgres.f)
+#define A(f)	offsetof(struct pfo3_conf, amqp.f)
+#define S(f)	offsetof(struct pfo3_conf, s3.f)
+#define M(f)	offsetof(struct pfo3_conf, smtp.f)
+
 
 const struct conf_option conf_options[] = {
 	/* worker: pfo3-workerd */
@@ -70,6 +75,10 @@ const struct conf_option conf_options[] = {
 	  NULL },
 	{ "worker.retry_after", CONF_INT, W(retry_after), 1, 3600, "1",
 	  "Retry-After of a 503 reply (seconds)", NULL },
+	{ "worker.job_threads", CONF_INT, W(job_threads), 0, 256, "2",
+	  "pool threads that may run background jobs at once (count)", NULL },
+	{ "worker.probe_interval", CONF_DURATION, W(probe_interval), 100,
+	  60 * SEC, "1s", "time between dependency probes (duration)", NULL },
 
 	/* tasks: limits of the task operations */
 	{ "tasks.max_sleep", CONF_DURATION, T(max_sleep), 0, HOUR, "30s",
@@ -90,6 +99,68 @@ const struct conf_option conf_options[] = {
 	  "simultaneous control connections (count)", NULL },
 
 	/* log */
+	/* postgres: the database */
+	{ "postgres.conninfo", CONF_STR, P(conninfo), 1, 1023,
+	  "dbname=pfo3", "libpq connection string (password: PGPASSWORD)",
+	  NULL },
+	{ "postgres.connect_timeout", CONF_DURATION, P(connect_timeout),
+	  1 * SEC, 60 * SEC, "5s", "time to connect to PostgreSQL (duration)",
+	  NULL },
+	{ "postgres.statement_timeout", CONF_DURATION, P(statement_timeout),
+	  100, HOUR, "10s", "longest SQL statement (duration)", NULL },
+	{ "postgres.migrations", CONF_STR, P(migrations), 0, 1023, "",
+	  "folder of the numbered SQL migrations; empty: the installed one",
+	  NULL },
+
+	/* amqp: the message broker */
+	{ "amqp.url", CONF_STR, A(url), 1, 1023,
+	  "amqp://guest:guest@127.0.0.1:5672/%2F",
+	  "broker URL (or $PFO3_AMQP_URL); never logged with its password",
+	  NULL },
+	{ "amqp.queue_type", CONF_STR, A(queue_type), 1, 16, "classic",
+	  "type of the job queues: classic or quorum", "classic|quorum" },
+	{ "amqp.prefetch", CONF_INT, A(prefetch), 1, 1000, "4",
+	  "unacknowledged deliveries per consumer (count)", NULL },
+	{ "amqp.heartbeat", CONF_DURATION, A(heartbeat), 0, HOUR, "60s",
+	  "AMQP heartbeat; 0 turns it off (duration)", NULL },
+	{ "amqp.rpc_timeout", CONF_DURATION, A(rpc_timeout), 100, 60 * SEC,
+	  "10s", "time for one broker round trip (duration)", NULL },
+	{ "amqp.confirm_timeout", CONF_DURATION, A(confirm_timeout), 100,
+	  60 * SEC, "5s", "time to wait for a publisher confirm (duration)",
+	  NULL },
+	{ "amqp.max_retries", CONF_INT, A(max_retries), 0, 100, "5",
+	  "attempts of a failing job before it is dead-lettered (count)",
+	  NULL },
+	{ "amqp.retry_delay", CONF_DURATION, A(retry_delay), 0, HOUR, "2s",
+	  "delay before a failed job's first retry, doubled each time "
+	  "(duration)", NULL },
+
+	/* s3: the object store */
+	{ "s3.endpoint", CONF_STR, S(endpoint), 1, 1023,
+	  "http://127.0.0.1:9000", "S3 endpoint URL", NULL },
+	{ "s3.region", CONF_STR, S(region), 1, 64, "us-east-1",
+	  "S3 region used in request signatures", NULL },
+	{ "s3.bucket", CONF_STR, S(bucket), 3, 63, "pfo3",
+	  "S3 bucket of every object", NULL },
+	{ "s3.path_style", CONF_BOOL, S(path_style), 0, 1, "true",
+	  "bucket in the URL path (true) or in the host name (false)", NULL },
+	{ "s3.access_key", CONF_STR, S(access_key), 0, 128, "",
+	  "S3 access key; empty: $PFO3_S3_ACCESS_KEY", NULL },
+	{ "s3.secret_key", CONF_STR, S(secret_key), 0, 128, "",
+	  "S3 secret key; empty: $PFO3_S3_SECRET_KEY; never logged", NULL },
+	{ "s3.timeout", CONF_DURATION, S(timeout), 1 * SEC, HOUR, "30s",
+	  "time for one S3 request without progress (duration)", NULL },
+	{ "s3.part_size", CONF_SIZE, S(part_size), 5 * MiB, 5 * GiB, "8M",
+	  "part size of multipart uploads (size)", NULL },
+
+	/* smtp: outgoing mail */
+	{ "smtp.url", CONF_STR, M(url), 1, 1023, "smtp://127.0.0.1:25",
+	  "SMTP relay URL", NULL },
+	{ "smtp.from", CONF_STR, M(from), 3, 254, "pfo3@localhost",
+	  "sender address of notification mail", NULL },
+	{ "smtp.timeout", CONF_DURATION, M(timeout), 1 * SEC, 10 * 60 * SEC,
+	  "10s", "time for one mail delivery (duration)", NULL },
+
 	{ "log.level", CONF_STR, L(level), 1, 5, "info",
 	  "least severe level logged: error, warn, info or debug",
 	  "error|warn|info|debug" },

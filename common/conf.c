@@ -166,7 +166,7 @@ conf_store(struct pfo3_conf *c, const struct conf_option *opt,
 		*(int64_t *)field = v->num;
 		break;
 	case CONF_BOOL:
-		*(int *)field = v->num != 0;
+		*(int64_t *)field = v->num != 0;
 		break;
 	}
 }

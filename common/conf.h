@@ -19,7 +19,7 @@ enum conf_type {
 	CONF_INT,		/* integer */
 	CONF_SIZE,		/* bytes: integer or "64K", "100M", "1G" (powers of 1024) */
 	CONF_DURATION,		/* milliseconds: integer seconds or "500ms", "10s", "2m", "1h" */
-	CONF_BOOL,		/* true/false, stored as int */
+	CONF_BOOL,		/* true/false, stored as int64_t 1/0 */
 };
 
 struct conf_option {
@@ -53,6 +53,8 @@ struct conf_worker {
 	int64_t	 linger_max;		/* bytes discarded after an error */
 	int64_t	 shutdown_timeout;	/* ms SIGTERM waits for in-flight work */
 	int64_t	 retry_after;		/* seconds in Retry-After of a 503 */
+	int64_t	 job_threads;		/* pool threads that may run jobs */
+	int64_t	 probe_interval;	/* ms between dependency probes */
 };
 
 struct conf_tasks {
@@ -68,6 +70,41 @@ struct conf_control {
 	int64_t	 max_clients;		/* simultaneous control connections */
 };
 
+struct conf_postgres {
+	char	*conninfo;		/* libpq connection string */
+	int64_t	 connect_timeout;	/* ms */
+	int64_t	 statement_timeout;	/* ms */
+	char	*migrations;		/* folder of numbered .sql files; "": installed */
+};
+
+struct conf_amqp {
+	char	*url;			/* amqp://user:pass@host:port/vhost */
+	char	*queue_type;		/* classic|quorum */
+	int64_t	 prefetch;		/* unacked deliveries per consumer */
+	int64_t	 heartbeat;		/* ms */
+	int64_t	 rpc_timeout;		/* ms for a broker round trip */
+	int64_t	 confirm_timeout;	/* ms for a publisher confirm */
+	int64_t	 max_retries;		/* attempts before dead-lettering */
+	int64_t	 retry_delay;		/* ms before the first retry */
+};
+
+struct conf_s3 {
+	char	*endpoint;		/* http(s)://host:port */
+	char	*region;
+	char	*bucket;
+	int64_t	 path_style;		/* bool: bucket in the path, not the host */
+	char	*access_key;		/* "" → $PFO3_S3_ACCESS_KEY */
+	char	*secret_key;		/* "" → $PFO3_S3_SECRET_KEY */
+	int64_t	 timeout;		/* ms for one request */
+	int64_t	 part_size;		/* bytes per multipart part */
+};
+
+struct conf_smtp {
+	char	*url;			/* smtp://host:port */
+	char	*from;			/* sender address */
+	int64_t	 timeout;		/* ms */
+};
+
 struct conf_log {
 	char	*level;			/* error|warn|info|debug */
 	char	*file;			/* "" = stderr in foreground, else syslog */
@@ -77,6 +114,10 @@ struct pfo3_conf {
 	struct conf_worker	worker;
 	struct conf_tasks	tasks;
 	struct conf_control	control;
+	struct conf_postgres	postgres;
+	struct conf_amqp	amqp;
+	struct conf_s3		s3;
+	struct conf_smtp	smtp;
 	struct conf_log		log;
 };
 

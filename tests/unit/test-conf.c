@@ -110,8 +110,6 @@ field_equal(const struct conf_option *opt, const struct pfo3_conf *a,
 		sa = *(char *const *)fa;
 		sb = *(char *const *)fb;
 		return sa != NULL && sb != NULL && strcmp(sa, sb) == 0;
-	case CONF_BOOL:
-		return *(const int *)fa == *(const int *)fb;
 	default:
 		return *(const int64_t *)fa == *(const int64_t *)fb;
 	}
@@ -134,7 +132,7 @@ test_table(void)
 		for (o2 = opt + 1; o2->name != NULL; o2++)
 			dup |= strcmp(opt->name, o2->name) == 0;
 		bytes = opt->type == CONF_STR ? sizeof(char *) :
-		    opt->type == CONF_BOOL ? sizeof(int) : sizeof(int64_t);
+		    sizeof(int64_t);
 		for (i = opt->offset; i < opt->offset + bytes; i++) {
 			overlap |= used[i];
 			used[i] = 1;
@@ -156,7 +154,7 @@ test_table(void)
 		if (conf_find(opt->name) != opt)
 			ok_rows = 0;
 	}
-	tap_is_int(n, 28, "conf_options has 28 rows");
+	tap_is_int(n, 53, "conf_options has 53 rows");
 	tap_ok(ok_rows, "every row is sane and its default is valid");
 	tap_ok(!dup, "no key appears twice");
 	tap_ok(!overlap, "no two rows share a field");
@@ -213,6 +211,19 @@ test_defaults(void)
 	tap_is_int(c.control.max_clients, 64, "default control.max_clients");
 	tap_is_str(c.log.level, "info", "default log.level");
 	tap_is_str(c.log.file, "", "default log.file");
+	tap_is_int(c.worker.job_threads, 2, "default worker.job_threads");
+	tap_is_int(c.worker.probe_interval, 1000,
+	    "default worker.probe_interval");
+	tap_is_str(c.postgres.conninfo, "dbname=pfo3", "default postgres.conninfo");
+	tap_is_int(c.postgres.statement_timeout, 10000,
+	    "default postgres.statement_timeout");
+	tap_is_str(c.amqp.queue_type, "classic", "default amqp.queue_type");
+	tap_is_int(c.amqp.prefetch, 4, "default amqp.prefetch");
+	tap_is_int(c.amqp.max_retries, 5, "default amqp.max_retries");
+	tap_is_str(c.s3.bucket, "pfo3", "default s3.bucket");
+	tap_is_int(c.s3.path_style, 1, "default s3.path_style");
+	tap_is_int(c.s3.part_size, 8 * 1048576, "default s3.part_size");
+	tap_is_str(c.smtp.from, "pfo3@localhost", "default smtp.from");
 
 	/* Each default, set through the parser by name, lands in the same
 	 * field conf_defaults filled: offsets and defaults agree. */
