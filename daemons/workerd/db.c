@@ -1,0 +1,533 @@
+/*
+ * db.c — see db.h.
+ *
+ * A thread's state is one struct behind a pthread key whose destructor
+ * closes its connections, so a pool thread that exits leaves no session
+ * behind on the server.  The state is created on first use: threads that
+ * never touch the database cost nothing.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libpq-fe.h>
+
+#include "clock.h"
+#include "db.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* One connection and the settings it was made with. */
+struct db_link {
+	PGconn		*conn;
+	char		*conninfo;
+	int64_t		 connect_timeout;
+	int64_t		 statement_timeout;
+	char		*error;		/* why the last attempt failed */
+	int64_t		 retry_at_ms;	/* no new attempt before this */
+};
+
+struct db_thread {
+	struct db_link	 main;		/* db_conn, db_exec */
+	struct db_link	 ping;		/* db_ping */
+	char		 sqlstate[6];	/* of the last failed db_exec */
+};
+
+static pthread_key_t db_key;
+static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
+
+static void
+db_link_close(struct db_link *l)
+{
+	if (l->conn != NULL)
+		PQfinish(l->conn);
+	l->conn = NULL;
+	free(l->conninfo);
+	l->conninfo = NULL;
+	free(l->error);
+	l->error = NULL;
+	l->retry_at_ms = 0;
+}
+
+/* The key's destructor: runs when a thread that used the database exits. */
+static void
+db_thread_free(void *arg)
+{
+	struct db_thread *t = arg;
+
+	db_link_close(&t->main);
+	db_link_close(&t->ping);
+	free(t);
+}
+
+static void
+db_key_create(void)
+{
+	int error;
+
+	if ((error = pthread_key_create(&db_key, db_thread_free)) != 0)
+		fatalx("pthread_key_create: %s", strerror(error));
+}
+
+/* The calling thread's state; `create`: make it when missing. */
+static struct db_thread *
+db_thread(int create)
+{
+	struct db_thread *t;
+
+	pthread_once(&db_key_once, db_key_create);
+	t = pthread_getspecific(db_key);
+	if (t == NULL && create) {
+		t = xcalloc(1, sizeof *t);
+		pthread_setspecific(db_key, t);
+	}
+	return t;
+}
+
+/* `msg` (libpq's, possibly several lines) on one line, newly allocated. */
+static char *
+db_oneline(const char *msg)
+{
+	char *s, *p;
+	size_t len;
+
+	if (msg == NULL)
+		msg = "";
+	/* Runs of blanks and newlines become one space. */
+	s = p = xmalloc(strlen(msg) + 1);
+	for (; *msg != '\0'; msg++) {
+		if (*msg != ' ' && *msg != '\n' && *msg != '\t')
+			*p++ = *msg;
+		else if (p != s && p[-1] != ' ')
+			*p++ = ' ';
+	}
+	len = (size_t)(p - s);
+	if (len > 0 && s[len - 1] == ' ')
+		len--;
+	s[len] = '\0';
+	if (*s == '\0') {
+		free(s);
+		s = xstrdup("unknown error");
+	}
+	return s;
+}
+
+/*
+ * Logs what the server sends besides results (NOTICE, WARNING): libpq
+ * would print it on stderr, which a daemon does not have.
+ */
+static void
+db_notice(void *arg, const PGresult *res)
+{
+	const char *sev, *msg;
+
+	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	if (msg == NULL)
+		return;
+	if (sev != NULL && strcmp(sev, "WARNING") == 0)
+		log_warnx("PostgreSQL: %s", msg);
+	else
+		log_debug("PostgreSQL %s: %s", sev != NULL ? sev : "NOTICE", msg);
+}
+
+/* The value of `key` in parsed conninfo options, NULL when not given. */
+static const char *
+db_opt(const PQconninfoOption *opts, const char *key)
+{
+	const PQconninfoOption *o;
+
+	if (opts == NULL)
+		return NULL;
+	for (o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, key) == 0)
+			return o->val;
+	}
+	return NULL;
+}
+
+/*
+ * libpq's message about a malformed conninfo may quote a piece of it; it
+ * is passed on only when the string cannot hold a password (no password
+ * key, no URI user info).
+ */
+static char *
+db_parse_cause(const char *conninfo, const char *errmsg)
+{
+	char *line, *cause;
+
+	if (errmsg == NULL || strcasestr(conninfo, "password") != NULL ||
+	    strchr(conninfo, '@') != NULL)
+		return xstrdup("postgres.conninfo is not a valid libpq "
+		    "connection string (key=value pairs or a URI)");
+	line = db_oneline(errmsg);
+	cause = xasprintf("postgres.conninfo: %s", line);
+	free(line);
+	return cause;
+}
+
+/* True when libpq would read `s` as a connection string, not a db name. */
+static int
+db_is_conninfo(const char *s)
+{
+	return strchr(s, '=') != NULL || strncmp(s, "postgres://", 11) == 0 ||
+	    strncmp(s, "postgresql://", 13) == 0;
+}
+
+/*
+ * Accepts the settings of `c`; returns a new connection or NULL and
+ * *cause.  The user's conninfo goes to libpq as the expanded `dbname`,
+ * first, so the keys that follow (ours) override it.
+ */
+PGconn *
+db_connect(const struct conf_postgres *c, char **cause)
+{
+	PQconninfoOption *opts = NULL;
+	const char *keys[12], *vals[12], *user_options;
+	char *errmsg = NULL, *options, *line;
+	char timeout[32], user_timeout[32];
+	PGconn *conn;
+	int n = 0;
+
+	if (db_is_conninfo(c->conninfo)) {
+		if ((opts = PQconninfoParse(c->conninfo, &errmsg)) == NULL) {
+			*cause = db_parse_cause(c->conninfo, errmsg);
+			PQfreemem(errmsg);
+			return NULL;
+		}
+	}
+	keys[n] = "dbname";
+	vals[n++] = c->conninfo;
+
+	/* Our timeout comes after the user's options, so it wins. */
+	if ((user_options = db_opt(opts, "options")) == NULL)
+		user_options = getenv("PGOPTIONS");
+	if (user_options != NULL && *user_options != '\0')
+		options = xasprintf("%s -c statement_timeout=%lld",
+		    user_options, (long long)c->statement_timeout);
+	else
+		options = xasprintf("-c statement_timeout=%lld",
+		    (long long)c->statement_timeout);
+	keys[n] = "options";
+	vals[n++] = options;
+
+	/* libpq counts whole seconds; round up so 1500ms is not 1s. */
+	snprintf(timeout, sizeof timeout, "%lld",
+	    (long long)((c->connect_timeout + 999) / 1000));
+	keys[n] = "connect_timeout";
+	vals[n++] = timeout;
+
+	/*
+	 * A server that vanishes without closing the connection would hold a
+	 * thread until the kernel gives up (hours): keepalives notice it
+	 * while waiting for a reply, tcp_user_timeout while sending.  The
+	 * user's own values, if any, are kept.
+	 */
+	if (db_opt(opts, "keepalives_idle") == NULL) {
+		keys[n] = "keepalives_idle";
+		vals[n++] = "10";
+	}
+	if (db_opt(opts, "keepalives_interval") == NULL) {
+		keys[n] = "keepalives_interval";
+		vals[n++] = "3";
+	}
+	if (db_opt(opts, "keepalives_count") == NULL) {
+		keys[n] = "keepalives_count";
+		vals[n++] = "3";
+	}
+	if (db_opt(opts, "tcp_user_timeout") == NULL) {
+		snprintf(user_timeout, sizeof user_timeout, "%lld",
+		    (long long)c->connect_timeout);
+		keys[n] = "tcp_user_timeout";
+		vals[n++] = user_timeout;
+	}
+	keys[n] = "fallback_application_name";
+	vals[n++] = "pfo3-workerd";
+	keys[n] = NULL;
+	vals[n] = NULL;
+
+	conn = PQconnectdbParams(keys, vals, 1);
+	free(options);
+	PQconninfoFree(opts);
+	if (conn == NULL) {
+		*cause = xstrdup("cannot connect to PostgreSQL: out of memory");
+		return NULL;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		line = db_oneline(PQerrorMessage(conn));
+		*cause = xasprintf("cannot connect to PostgreSQL: %s", line);
+		free(line);
+		PQfinish(conn);
+		return NULL;
+	}
+	PQsetNoticeReceiver(conn, db_notice, NULL);
+	log_debug("connected to PostgreSQL database %s as %s (backend %d)",
+	    PQdb(conn), PQuser(conn), PQbackendPID(conn));
+	return conn;
+}
+
+/* True when `l` was made with the settings of `c`. */
+static int
+db_link_matches(const struct db_link *l, const struct conf_postgres *c)
+{
+	return l->conninfo != NULL && strcmp(l->conninfo, c->conninfo) == 0 &&
+	    l->connect_timeout == c->connect_timeout &&
+	    l->statement_timeout == c->statement_timeout;
+}
+
+/*
+ * Returns the usable connection of `l` for the settings of `c`: the one it
+ * has, reset or made anew.  `backoff`: after a failed attempt, fail fast
+ * until retry_at_ms.  NULL and *cause on failure.
+ */
+static PGconn *
+db_link_get(struct db_link *l, const struct conf_postgres *c, int backoff,
+    char **cause)
+{
+	char *err = NULL;
+	int64_t now;
+
+	if (l->conn != NULL && !db_link_matches(l, c)) {
+		log_debug("PostgreSQL settings changed: reconnecting");
+		db_link_close(l);
+	}
+	if (l->conn != NULL && PQstatus(l->conn) == CONNECTION_OK)
+		return l->conn;
+
+	now = clock_mono_ms();
+	if (backoff && l->error != NULL && now < l->retry_at_ms) {
+		*cause = xasprintf("%s (next attempt in %lld ms)", l->error,
+		    (long long)(l->retry_at_ms - now));
+		return NULL;
+	}
+	if (l->conn != NULL) {
+		/* Same settings, broken connection: PQreset reuses them. */
+		PQreset(l->conn);
+		if (PQstatus(l->conn) == CONNECTION_OK) {
+			log_info("reconnected to PostgreSQL (backend %d)",
+			    PQbackendPID(l->conn));
+			free(l->error);
+			l->error = NULL;
+			return l->conn;
+		}
+		err = db_oneline(PQerrorMessage(l->conn));
+		free(l->error);
+		l->error = xasprintf("cannot reconnect to PostgreSQL: %s", err);
+		free(err);
+		PQfinish(l->conn);
+		l->conn = NULL;
+	} else if ((l->conn = db_connect(c, &err)) != NULL) {
+		free(l->conninfo);
+		l->conninfo = xstrdup(c->conninfo);
+		l->connect_timeout = c->connect_timeout;
+		l->statement_timeout = c->statement_timeout;
+		free(l->error);
+		l->error = NULL;
+		return l->conn;
+	} else {
+		free(l->error);
+		l->error = err;
+	}
+	l->retry_at_ms = clock_mono_ms() + DB_RETRY_MS;
+	*cause = xstrdup(l->error);
+	return NULL;
+}
+
+PGconn *
+db_conn(const struct conf_postgres *c, char **cause)
+{
+	return db_link_get(&db_thread(1)->main, c, 1, cause);
+}
+
+const char *
+db_sqlstate(const PGresult *res)
+{
+	const char *s;
+
+	if (res == NULL)
+		return "";
+	s = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return s != NULL ? s : "";
+}
+
+const char *
+db_last_sqlstate(void)
+{
+	struct db_thread *t = db_thread(0);
+
+	return t != NULL ? t->sqlstate : "";
+}
+
+/* Accepts any outcome of a statement on `conn`; the cause of its failure. */
+static char *
+db_result_cause(PGconn *conn, const PGresult *res)
+{
+	const char *msg, *state = db_sqlstate(res);
+	char *line, *cause;
+	ExecStatusType st;
+
+	msg = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) :
+	    NULL;
+	if (PQstatus(conn) == CONNECTION_BAD) {
+		line = db_oneline(PQerrorMessage(conn));
+		cause = xasprintf("connection to PostgreSQL lost: %s", line);
+		free(line);
+		return cause;
+	}
+	if (msg != NULL && *state != '\0')
+		return xasprintf("PostgreSQL: %s (SQLSTATE %s)", msg, state);
+	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st != PGRES_FATAL_ERROR && st != PGRES_NONFATAL_ERROR)
+		return xasprintf("PostgreSQL: unexpected result %s",
+		    PQresStatus(st));
+	line = db_oneline(res != NULL ? PQresultErrorMessage(res) :
+	    PQerrorMessage(conn));
+	cause = xasprintf("PostgreSQL: %s", line);
+	free(line);
+	return cause;
+}
+
+static int
+db_result_ok(const PGresult *res)
+{
+	ExecStatusType st;
+
+	if (res == NULL)
+		return 0;
+	st = PQresultStatus(res);
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/* db_exec and db_exec_retry; `retry`: the statement may run twice. */
+static PGresult *
+db_exec_flags(const struct conf_postgres *c, const char *sql, int nparams,
+    const char *const *params, int retry, char **cause)
+{
+	struct db_thread *t = db_thread(1);
+	PGconn *conn;
+	PGresult *res;
+	ExecStatusType st;
+	int idle;
+
+	t->sqlstate[0] = '\0';
+	if ((conn = db_link_get(&t->main, c, 1, cause)) == NULL)
+		return NULL;
+	/* Outside a transaction a lost statement is all that is lost. */
+	idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
+	res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (db_result_ok(res))
+		return res;
+
+	if (retry && idle && PQstatus(conn) == CONNECTION_BAD) {
+		char *line = db_oneline(PQerrorMessage(conn));
+
+		log_warnx("connection to PostgreSQL lost (%s): reconnecting "
+		    "to run the statement again", line);
+		free(line);
+		PQclear(res);
+		if ((conn = db_link_get(&t->main, c, 0, cause)) == NULL)
+			return NULL;
+		res = PQexecParams(conn, sql, nparams, NULL, params, NULL,
+		    NULL, 0);
+		if (db_result_ok(res))
+			return res;
+	}
+
+	*cause = db_result_cause(conn, res);
+	snprintf(t->sqlstate, sizeof t->sqlstate, "%s", db_sqlstate(res));
+	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	PQclear(res);
+	/*
+	 * A COPY leaves the session waiting for data this API never sends:
+	 * drop the connection rather than hand the next job a stuck one.
+	 */
+	if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+		db_link_close(&t->main);
+	return NULL;
+}
+
+PGresult *
+db_exec(const struct conf_postgres *c, const char *sql, int nparams,
+    const char *const *params, char **cause)
+{
+	return db_exec_flags(c, sql, nparams, params, 0, cause);
+}
+
+PGresult *
+db_exec_retry(const struct conf_postgres *c, const char *sql, int nparams,
+    const char *const *params, char **cause)
+{
+	return db_exec_flags(c, sql, nparams, params, 1, cause);
+}
+
+void
+db_release(void)
+{
+	struct db_thread *t = db_thread(0);
+	PGTransactionStatusType ts;
+	PGresult *res;
+
+	if (t == NULL || t->main.conn == NULL ||
+	    PQstatus(t->main.conn) != CONNECTION_OK)
+		return;
+	ts = PQtransactionStatus(t->main.conn);
+	if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
+		return;
+	log_warnx("a transaction was left open: rolling it back");
+	res = PQexec(t->main.conn, "ROLLBACK");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		/* A session in an unknown state is not worth keeping. */
+		log_warnx("ROLLBACK failed: closing the connection");
+		db_link_close(&t->main);
+	}
+	PQclear(res);
+}
+
+int
+db_ping(const struct conf_postgres *c, double *latency_ms, char **cause)
+{
+	struct db_thread *t = db_thread(1);
+	PGconn *conn;
+	PGresult *res;
+	int64_t start, took;
+	int fresh, attempt;
+
+	for (attempt = 0;; attempt++) {
+		fresh = t->ping.conn == NULL ||
+		    PQstatus(t->ping.conn) != CONNECTION_OK;
+		if ((conn = db_link_get(&t->ping, c, 0, cause)) == NULL)
+			return -1;
+		start = clock_mono_us();
+		res = PQexec(conn, "SELECT 1");
+		took = clock_mono_us() - start;
+		if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+			PQclear(res);
+			*latency_ms = (double)took / 1000.0;
+			return 0;
+		}
+		/*
+		 * A connection that died since the last probe (a server
+		 * restart) says nothing about the server now: try again.
+		 */
+		if (fresh || attempt > 0 || PQstatus(conn) != CONNECTION_BAD) {
+			*cause = db_result_cause(conn, res);
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+	}
+}
+
+void
+db_close(void)
+{
+	struct db_thread *t = db_thread(0);
+
+	if (t == NULL)
+		return;
+	pthread_setspecific(db_key, NULL);
+	db_thread_free(t);
+}

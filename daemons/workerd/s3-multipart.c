@@ -1,0 +1,223 @@
+/*
+ * s3-multipart.c — multipart uploads: begin, parts, complete, abort.
+ *
+ * A part is held in memory by the caller, so it is hashed and its SHA-256
+ * signed: S3 then refuses a part damaged on the way.  The S3 requests are
+ *   POST   key?uploads=                        → <UploadId>
+ *   PUT    key?partNumber=N&uploadId=ID        → ETag header
+ *   POST   key?uploadId=ID  (the part list)    → 200, or 200 with <Error>
+ *   DELETE key?uploadId=ID                     → 204
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "s3-int.h"
+#include "xmalloc.h"
+
+/* Hex SHA-256 of `len` bytes into `hex` (65 bytes). */
+static void
+s3_sha256_hex(const void *data, size_t len, char *hex)
+{
+	unsigned char	 md[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(md, data, len);
+	sodium_bin2hex(hex, crypto_hash_sha256_BYTES * 2 + 1, md, sizeof md);
+}
+
+static int
+s3_upload_id_check(struct s3 *s3, struct s3_req *r, const char *upload_id,
+    char **cause)
+{
+	if (upload_id == NULL || *upload_id == '\0') {
+		s3_fail(s3, r, cause, "empty upload id");
+		return -1;
+	}
+	return 0;
+}
+
+int
+s3_mpu_begin(struct s3 *s3, const char *key, const char *content_type,
+    char **upload_id, char **cause)
+{
+	struct s3_param	 p[] = { { "uploads", "" } };
+	struct s3_req	 r = { 0 };
+	char		*id;
+
+	*upload_id = NULL;
+	if (s3_key_check(key, cause) != 0)
+		return -1;
+	r.method = "POST";
+	r.key = key;
+	r.params = p;
+	r.nparams = 1;
+	r.content_type = content_type != NULL ? content_type :
+	    "application/octet-stream";
+	if (s3_perform(s3, &r, cause) != 0) {
+		s3_req_clear(&r);
+		return -1;
+	}
+	id = s3_xml_text(r.body.data, "UploadId");
+	if (id == NULL || *id == '\0') {
+		s3_fail(s3, &r, cause, "%ld with no UploadId in the reply",
+		    r.status);
+		free(id);
+		s3_req_clear(&r);
+		return -1;
+	}
+	s3_req_clear(&r);
+	*upload_id = id;
+	return 0;
+}
+
+int
+s3_mpu_part(struct s3 *s3, const char *key, const char *upload_id,
+    int partno, const void *data, size_t len, char **etag, char **cause)
+{
+	char		 num[16], hex[crypto_hash_sha256_BYTES * 2 + 1];
+	struct s3_param	 p[] = {
+		{ "partNumber", num }, { "uploadId", upload_id },
+	};
+	struct s3_req	 r = { 0 };
+
+	*etag = NULL;
+	if (s3_key_check(key, cause) != 0)
+		return -1;
+	r.method = "PUT";
+	r.key = key;
+	if (s3_upload_id_check(s3, &r, upload_id, cause) != 0)
+		return -1;
+	if (partno < 1 || partno > S3_PART_MAX) {
+		s3_fail(s3, &r, cause, "part number %d not in 1..%d", partno,
+		    S3_PART_MAX);
+		return -1;
+	}
+	snprintf(num, sizeof num, "%d", partno);
+	s3_sha256_hex(data, len, hex);
+	r.params = p;
+	r.nparams = 2;
+	r.payload_hash = hex;
+	r.data = data;
+	r.len = len;
+	r.size = (int64_t)len;
+	if (s3_perform(s3, &r, cause) != 0) {
+		s3_req_clear(&r);
+		return -1;
+	}
+	if (r.etag == NULL || *r.etag == '\0') {
+		s3_fail(s3, &r, cause, "part %d: %ld with no ETag", partno,
+		    r.status);
+		s3_req_clear(&r);
+		return -1;
+	}
+	*etag = r.etag;
+	r.etag = NULL;
+	s3_req_clear(&r);
+	return 0;
+}
+
+int
+s3_mpu_complete(struct s3 *s3, const char *key, const char *upload_id,
+    char *const *etags, int nparts, char **cause)
+{
+	struct s3_param	 p[] = { { "uploadId", upload_id } };
+	struct s3_req	 r = { 0 };
+	struct s3_buf	 xml = { 0 };
+	char		 hex[crypto_hash_sha256_BYTES * 2 + 1], num[16];
+	char		*code, *msg;
+	int		 i, rv = -1;
+
+	if (s3_key_check(key, cause) != 0)
+		return -1;
+	r.method = "POST";
+	r.key = key;
+	if (s3_upload_id_check(s3, &r, upload_id, cause) != 0)
+		return -1;
+	if (nparts < 1 || nparts > S3_PART_MAX) {
+		s3_fail(s3, &r, cause, "%d parts, not 1..%d", nparts,
+		    S3_PART_MAX);
+		return -1;
+	}
+	s3_buf_addstr(&xml, "<CompleteMultipartUpload>");
+	for (i = 0; i < nparts; i++) {
+		if (etags[i] == NULL || *etags[i] == '\0') {
+			s3_fail(s3, &r, cause, "part %d has no ETag", i + 1);
+			s3_buf_free(&xml);
+			return -1;
+		}
+		snprintf(num, sizeof num, "%d", i + 1);
+		s3_buf_addstr(&xml, "<Part><PartNumber>");
+		s3_buf_addstr(&xml, num);
+		s3_buf_addstr(&xml, "</PartNumber><ETag>");
+		s3_xml_escape(&xml, etags[i]);
+		s3_buf_addstr(&xml, "</ETag></Part>");
+	}
+	s3_buf_addstr(&xml, "</CompleteMultipartUpload>");
+	s3_sha256_hex(xml.data, xml.len, hex);
+
+	r.params = p;
+	r.nparams = 1;
+	r.content_type = "application/xml";
+	r.payload_hash = hex;
+	r.data = xml.data;
+	r.len = xml.len;
+	if (s3_perform(s3, &r, cause) != 0)
+		goto out;
+	/*
+	 * S3 answers 200 at once and keeps the connection alive with spaces
+	 * while it assembles the object: a failure then comes as a 200 whose
+	 * body is an <Error>.
+	 */
+	if (r.body.data == NULL || strstr(r.body.data, "<Error>") != NULL ||
+	    strstr(r.body.data, "<CompleteMultipartUploadResult") == NULL) {
+		code = s3_xml_text(r.body.data, "Code");
+		msg = s3_xml_text(r.body.data, "Message");
+		s3_fail(s3, &r, cause, "%ld %s: %.300s", r.status,
+		    code != NULL ? code : "InternalError",
+		    msg != NULL ? msg : "no result in the reply");
+		free(code);
+		free(msg);
+		goto out;
+	}
+	rv = 0;
+out:
+	s3_req_clear(&r);
+	s3_buf_free(&xml);
+	return rv;
+}
+
+int
+s3_mpu_abort(struct s3 *s3, const char *key, const char *upload_id,
+    char **cause)
+{
+	struct s3_param	 p[] = { { "uploadId", upload_id } };
+	struct s3_req	 r = { 0 };
+	int		 rv;
+
+	if (s3_key_check(key, cause) != 0)
+		return -1;
+	r.method = "DELETE";
+	r.key = key;
+	if (s3_upload_id_check(s3, &r, upload_id, cause) != 0)
+		return -1;
+	r.params = p;
+	r.nparams = 1;
+	rv = s3_perform(s3, &r, cause);
+	if (rv != 0) {
+		switch (r.status) {
+		case 404:	/* NoSuchUpload: completed or aborted already */
+		case 405:	/* MethodNotAllowed, NotImplemented: a server */
+		case 501:	/* without abort (emulators): nothing to free */
+			log_debug("%s: taken as nothing to abort", *cause);
+			free(*cause);
+			*cause = NULL;
+			rv = 0;
+			break;
+		}
+	}
+	s3_req_clear(&r);
+	return rv;
+}

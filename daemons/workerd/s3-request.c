@@ -1,0 +1,326 @@
+/*
+ * s3-request.c — one S3 request on the client's curl easy handle.
+ *
+ * Signing is libcurl's (CURLOPT_AWS_SIGV4).  Version 7.88 needs help:
+ * - it signs the URL as given, so s3_url() builds it canonical;
+ * - it hashes no body sent through a read callback and adds no
+ *   x-amz-content-sha256, so every request carries that header (it is
+ *   then signed, and S3 requires it);
+ * - it signs every header of CURLOPT_HTTPHEADER, including an empty
+ *   "Expect:" meant to suppress a header, which breaks the signature.  So
+ *   no Expect header is ever set by hand: curl adds its own
+ *   "Expect: 100-continue" to uploads after signing (outside
+ *   SignedHeaders), which also lets S3 refuse a bad request before the
+ *   body is sent;
+ * - CURLOPT_INFILESIZE_LARGE is always set on uploads: without it curl
+ *   sends a chunked body, which plain SigV4 S3 refuses.
+ * The handle is reset before each request (curl_easy_reset keeps the live
+ * connections), so no option of one request leaks into the next.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "s3-int.h"
+#include "xmalloc.h"
+
+/* Replaces every copy of the secret in `msg` (a last line of defence:
+ * nothing is meant to put it there). */
+static char *
+s3_redact(const struct s3 *s3, char *msg)
+{
+	struct s3_buf	 b = { 0 };
+	const char	*p, *hit;
+	size_t		 n;
+
+	if (s3->secret_key == NULL || *s3->secret_key == '\0' ||
+	    strstr(msg, s3->secret_key) == NULL)
+		return msg;
+	n = strlen(s3->secret_key);
+	for (p = msg; (hit = strstr(p, s3->secret_key)) != NULL; p = hit + n) {
+		s3_buf_add(&b, p, hit - p);
+		s3_buf_addstr(&b, "[secret]");
+	}
+	s3_buf_addstr(&b, p);
+	free(msg);
+	return b.data;
+}
+
+void
+s3_fail(struct s3 *s3, const struct s3_req *r, char **cause,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) == -1)
+		fatalx("out of memory");
+	va_end(ap);
+	*cause = s3_redact(s3, xasprintf("S3 %s %s: %s", r->method,
+	    r->key != NULL ? r->key : s3->bucket, msg));
+	free(msg);
+}
+
+/* Upload bytes: from the caller's callback or from memory. */
+static size_t
+s3_read(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct s3_req	*r = arg;
+	size_t		 want = size * nmemb;
+	ssize_t		 n;
+
+	if (r->read_cb == NULL) {
+		if (want > r->len - r->data_off)
+			want = r->len - r->data_off;
+		if (want == 0)
+			return 0;
+		memcpy(buf, (const char *)r->data + r->data_off, want);
+		r->data_off += want;
+		return want;
+	}
+	/* Never more than the announced size, and no early end: either
+	 * would leave the server waiting or the body cut. */
+	if ((int64_t)want > r->size - r->sent)
+		want = (size_t)(r->size - r->sent);
+	if (want == 0)
+		return 0;
+	n = r->read_cb(buf, want, r->read_arg);
+	if (n <= 0 || (size_t)n > want) {
+		r->read_failed = 1;
+		return CURL_READFUNC_ABORT;
+	}
+	r->sent += n;
+	return (size_t)n;
+}
+
+/* Curl rewinds an upload to send it again (after a redirect or an
+ * authentication round trip); only a body in memory can be. */
+static int
+s3_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct s3_req	*r = arg;
+
+	if (r->read_cb != NULL || origin != SEEK_SET || offset < 0 ||
+	    (uint64_t)offset > r->len)
+		return CURL_SEEKFUNC_CANTSEEK;
+	r->data_off = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+static size_t
+s3_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct s3_req	*r = arg;
+	size_t		 len = size * nmemb;
+
+	if (r->write_cb != NULL && r->status >= 200 && r->status < 300) {
+		if (r->write_cb(data, len, r->write_arg) != 0) {
+			r->write_failed = 1;
+			return 0;
+		}
+		r->received += (int64_t)len;
+		return len;
+	}
+	s3_buf_add(&r->body, data, len);
+	return len;
+}
+
+/* Keeps the reason phrase of the last status line and the ETag. */
+static size_t
+s3_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct s3_req	*r = arg;
+	size_t		 len = size * nmemb, n;
+	const char	*p, *end = data + len;
+
+	while (end > data && (end[-1] == '\r' || end[-1] == '\n'))
+		end--;
+	n = end - data;
+	if (n > 5 && strncmp(data, "HTTP/", 5) == 0) {
+		/* "HTTP/1.1 404 Not Found": a new response (after 100). */
+		free(r->reason);
+		r->reason = NULL;
+		r->status = 0;
+		p = memchr(data, ' ', n);
+		if (p == NULL)
+			return len;
+		r->status = strtol(p + 1, NULL, 10);
+		if ((p = memchr(p + 1, ' ', end - p - 1)) != NULL)
+			r->reason = xstrndup(p + 1, end - p - 1);
+		return len;
+	}
+	if (n > 5 && strncasecmp(data, "etag:", 5) == 0) {
+		for (p = data + 5; p < end && (*p == ' ' || *p == '\t'); p++)
+			;
+		free(r->etag);
+		r->etag = xstrndup(p, end - p);
+	}
+	return len;
+}
+
+/* Sets every option of one request on a freshly reset handle. */
+static struct curl_slist *
+s3_setup(struct s3 *s3, struct s3_req *r, const char *url)
+{
+	CURL			*c = s3->curl;
+	struct curl_slist	*h = NULL;
+	char			*line;
+	long			 low_time;
+
+	curl_easy_reset(c);
+	s3->errbuf[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s3->errbuf);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "pfo3-workerd");
+	curl_easy_setopt(c, CURLOPT_AWS_SIGV4, s3->sigv4);
+	curl_easy_setopt(c, CURLOPT_USERNAME, s3->access_key);
+	curl_easy_setopt(c, CURLOPT_PASSWORD, s3->secret_key);
+
+	/* s3.timeout bounds connecting and any stall, not the whole transfer:
+	 * a large object may take long, but never sits idle that long. */
+	low_time = (s3->timeout_ms + 999) / 1000;
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s3->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, low_time);
+
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s3_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s3_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+
+	if (strcmp(r->method, "PUT") == 0) {
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+		    (curl_off_t)r->size);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, s3_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, r);
+		curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, s3_seek);
+		curl_easy_setopt(c, CURLOPT_SEEKDATA, r);
+	} else if (strcmp(r->method, "POST") == 0) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)r->len);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS,
+		    r->data != NULL ? r->data : "");
+	} else if (strcmp(r->method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (strcmp(r->method, "GET") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method);
+
+	line = xasprintf("x-amz-content-sha256: %s", r->payload_hash);
+	h = curl_slist_append(h, line);
+	free(line);
+	if (r->content_type != NULL) {
+		line = xasprintf("Content-Type: %s", r->content_type);
+		h = curl_slist_append(h, line);
+		free(line);
+	}
+	if (h == NULL)
+		fatalx("curl_slist_append: out of memory");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	return h;
+}
+
+/* A header value must not end the header early: no CR, LF or other
+ * control character. */
+static int
+s3_header_value_ok(const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if ((unsigned char)*v < 0x20 || *v == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+/* Turns a non-2xx answer into "403 SignatureDoesNotMatch: message". */
+static void
+s3_fail_status(struct s3 *s3, const struct s3_req *r, char **cause)
+{
+	char	*code, *msg;
+
+	code = s3_xml_text(r->body.data, "Code");
+	msg = s3_xml_text(r->body.data, "Message");
+	if (code != NULL && msg != NULL && *msg != '\0')
+		s3_fail(s3, r, cause, "%ld %s: %.300s", r->status, code, msg);
+	else if (code != NULL)
+		s3_fail(s3, r, cause, "%ld %s", r->status, code);
+	else
+		s3_fail(s3, r, cause, "%ld %s", r->status,
+		    r->reason != NULL && *r->reason != '\0' ? r->reason :
+		    "error");
+	free(code);
+	free(msg);
+}
+
+int
+s3_perform(struct s3 *s3, struct s3_req *r, char **cause)
+{
+	struct curl_slist	*h;
+	CURLcode		 rc;
+	char			*url;
+	long			 status = 0, connects = 0;
+	double			 total = 0;
+
+	if (r->payload_hash == NULL)
+		r->payload_hash = S3_EMPTY_SHA256;
+	if (r->content_type != NULL && !s3_header_value_ok(r->content_type)) {
+		s3_fail(s3, r, cause, "bad Content-Type");
+		return -1;
+	}
+	r->body.max = S3_BODY_MAX;
+	url = s3_url(s3->base, s3->bucket, s3->path_style, r->key, r->params,
+	    r->nparams);
+	h = s3_setup(s3, r, url);
+	rc = curl_easy_perform(s3->curl);
+	curl_easy_getinfo(s3->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(s3->curl, CURLINFO_NUM_CONNECTS, &connects);
+	curl_easy_getinfo(s3->curl, CURLINFO_TOTAL_TIME, &total);
+	/* Drop every pointer into `r` and `h` before they go away. */
+	curl_easy_reset(s3->curl);
+	curl_slist_free_all(h);
+	free(url);
+	r->status = status;
+	r->seconds = total;
+	s3->connects += connects;
+
+	if (rc != CURLE_OK) {
+		if (r->write_failed)
+			s3_fail(s3, r, cause, "the receiver stopped the "
+			    "download");
+		else if (r->read_failed)
+			s3_fail(s3, r, cause, "the body source failed after "
+			    "%lld of %lld bytes", (long long)r->sent,
+			    (long long)r->size);
+		else
+			s3_fail(s3, r, cause, "%s%s%s", curl_easy_strerror(rc),
+			    s3->errbuf[0] != '\0' ? ": " : "", s3->errbuf);
+		r->status = 0;
+		return -1;
+	}
+	log_debug("S3 %s %s: %ld in %.1f ms", r->method,
+	    r->key != NULL ? r->key : s3->bucket, status, total * 1000.0);
+	if (status < 200 || status > 299) {
+		s3_fail_status(s3, r, cause);
+		return -1;
+	}
+	return 0;
+}
+
+void
+s3_req_clear(struct s3_req *r)
+{
+	free(r->reason);
+	r->reason = NULL;
+	free(r->etag);
+	r->etag = NULL;
+	s3_buf_free(&r->body);
+}

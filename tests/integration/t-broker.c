@@ -1,0 +1,617 @@
+/*
+ * t-broker.c — daemons/workerd/broker*.c against the stack's RabbitMQ
+ * ($PFO3_AMQP_URL, from ./stack test or ./stack env), printing TAP.
+ *
+ * The real topology is only declared (twice); everything that sends
+ * messages runs in a topology of its own, named with a prefix unique to
+ * this run, and deleted at the end, so running workers are not disturbed.
+ */
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "clock.h"
+#include "conf.h"
+#include "log.h"
+#include "tap.h"
+#include "xmalloc.h"
+
+#define T_RETRIES	3
+#define T_DELAY		150	/* ms before the first retry */
+#define T_MESSAGES	100
+
+static char	 t_prefix[128];
+
+/* Reports `ok` for `what`; on failure shows `cause`.  Frees the cause. */
+static int
+t_check(int ok, char **cause, const char *what)
+{
+	tap_ok(ok, "%s", what);
+	if (!ok && cause != NULL && *cause != NULL)
+		tap_diag("cause: %s", *cause);
+	if (cause != NULL) {
+		free(*cause);
+		*cause = NULL;
+	}
+	return ok;
+}
+
+/* A connection working in the topology of `suffix`; NULL (reported) when
+ * the broker cannot be reached. */
+static struct broker *
+t_connect(const struct conf_amqp *conf, const char *suffix)
+{
+	struct broker	*b;
+	char		*cause = NULL, *prefix;
+
+	if ((b = broker_connect(conf, "t-broker", &cause)) == NULL) {
+		tap_ok(0, "connect (%s)", suffix);
+		tap_diag("cause: %s", cause);
+		free(cause);
+		return NULL;
+	}
+	prefix = xasprintf("%s%s.", t_prefix, suffix);
+	broker_set_prefix(b, prefix);
+	free(prefix);
+	return b;
+}
+
+/* The number of ready messages in `queue`, or -1. */
+static long long
+t_depth(struct broker *b, const char *queue)
+{
+	uint32_t	 n;
+	char		*cause = NULL;
+
+	if (broker_queue_depth(b, queue, &n, NULL, &cause) != 0) {
+		tap_diag("depth of %s: %s", queue, cause);
+		free(cause);
+		return -1;
+	}
+	return n;
+}
+
+static void
+t_mask(void)
+{
+	char	*s;
+
+	s = broker_url_mask("amqp://pfo3:s3cret@127.0.0.1:5672/pfo3");
+	tap_is_str(s, "amqp://pfo3:***@127.0.0.1:5672/pfo3", "mask: password");
+	free(s);
+	s = broker_url_mask("amqp://u:pa/ss@h/v");
+	tap_is_str(s, "amqp://u:***@h/v", "mask: password with a slash");
+	free(s);
+	s = broker_url_mask("amqp://127.0.0.1/v");
+	tap_is_str(s, "amqp://127.0.0.1/v", "mask: no user");
+	free(s);
+}
+
+/* The shared topology: declaring is idempotent. */
+static void
+t_shared(const struct conf_amqp *conf)
+{
+	struct broker	*b;
+	char		*cause = NULL;
+
+	if ((b = broker_connect(conf, "t-broker", &cause)) == NULL) {
+		t_check(0, &cause, "connect");
+		return;
+	}
+	t_check(broker_declare_topology(b, &cause) == 0, &cause,
+	    "shared topology declared");
+	t_check(broker_declare_topology(b, &cause) == 0, &cause,
+	    "shared topology declared again");
+	broker_free(b);
+}
+
+/* 100 confirmed persistent messages, counted, consumed in order, acked. */
+static void
+t_bulk(const struct conf_amqp *conf, const char *sfx)
+{
+	struct broker_delivery	 d;
+	struct broker		*b;
+	char			*cause = NULL, body[32];
+	int			 i, sent = 0, inorder = 0, flags = 0, rc;
+	uint32_t		 consumers = 0;
+
+	if ((b = t_connect(conf, sfx)) == NULL)
+		return;
+	for (i = 0; i < T_MESSAGES; i++) {
+		snprintf(body, sizeof body, "msg-%d", i);
+		if (broker_publish(b, BROKER_JOBS, "task", body, strlen(body),
+		    "text/plain", 1, &cause) == 0)
+			sent++;
+		else {
+			tap_diag("publish %d: %s", i, cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	tap_is_int(sent, T_MESSAGES, "%s: %d messages confirmed", sfx,
+	    T_MESSAGES);
+	tap_is_int(t_depth(b, "pfo3.jobs.task"), T_MESSAGES,
+	    "%s: queue depth after publishing", sfx);
+
+	t_check(broker_consume(b, "pfo3.jobs.task", &cause) == 0, &cause,
+	    "consume");
+	for (i = 0; i < T_MESSAGES; i++) {
+		if ((rc = broker_next(b, 5000, &d, &cause)) != 1) {
+			tap_diag("next %d: %d %s", i, rc, cause ? cause : "");
+			free(cause);
+			cause = NULL;
+			break;
+		}
+		snprintf(body, sizeof body, "msg-%d", i);
+		if (strcmp(d.body, body) == 0 && d.len == strlen(body))
+			inorder++;
+		if (d.redelivered || d.attempt != 1 ||
+		    strcmp(d.routing_key, "task") != 0 ||
+		    strcmp(d.content_type, "text/plain") != 0)
+			flags++;
+		if (broker_ack(b, d.tag, &cause) != 0) {
+			tap_diag("ack %d: %s", i, cause);
+			free(cause);
+			cause = NULL;
+		}
+		broker_delivery_clear(&d);
+	}
+	tap_is_int(inorder, T_MESSAGES, "%s: every message consumed, in order",
+	    sfx);
+	tap_is_int(flags, 0, "%s: first deliveries: attempt 1, key, type", sfx);
+	tap_is_int(broker_next(b, 200, &d, &cause), 0,
+	    "%s: nothing more (timeout)", sfx);
+	tap_is_int(t_depth(b, "pfo3.jobs.task"), 0, "%s: queue empty", sfx);
+	broker_queue_depth(b, "pfo3.jobs.task", NULL, &consumers, &cause);
+	tap_is_int(consumers, 1, "%s: one consumer", sfx);
+	free(cause);
+	broker_free(b);
+}
+
+/* Deliveries that arrive while a publish waits for its confirm are kept
+ * for broker_next, in order. */
+static void
+t_interleave(const struct conf_amqp *conf, const char *sfx)
+{
+	struct broker_delivery	 d;
+	struct broker		*b;
+	char			*cause = NULL, body[16];
+	int			 i, inorder = 0;
+
+	if ((b = t_connect(conf, sfx)) == NULL)
+		return;
+	for (i = 0; i < 3; i++) {
+		snprintf(body, sizeof body, "il-%d", i);
+		broker_publish(b, BROKER_JOBS, "task", body, strlen(body), NULL,
+		    1, &cause);
+	}
+	t_check(broker_consume(b, "pfo3.jobs.task", &cause) == 0, &cause,
+	    "consume");
+	usleep(200 * 1000);	/* the three deliveries are on the wire */
+	t_check(broker_publish(b, BROKER_JOBS, "task", "il-3", 4, NULL, 1,
+	    &cause) == 0, &cause, "publish while deliveries wait");
+	for (i = 0; i < 4; i++) {
+		if (broker_next(b, 5000, &d, &cause) != 1)
+			break;
+		snprintf(body, sizeof body, "il-%d", i);
+		if (strcmp(d.body, body) == 0)
+			inorder++;
+		broker_ack(b, d.tag, &cause);
+		broker_delivery_clear(&d);
+	}
+	tap_is_int(inorder, 4, "%s: deliveries around a publish, in order",
+	    sfx);
+	free(cause);
+	broker_free(b);
+}
+
+/* Unroutable, unknown exchange, events without subscribers. */
+static void
+t_errors(const struct conf_amqp *conf, const char *sfx)
+{
+	struct broker	*b;
+	char		*cause = NULL;
+	int		 rc;
+
+	if ((b = t_connect(conf, sfx)) == NULL)
+		return;
+	rc = broker_publish(b, BROKER_JOBS, "nowhere", "x", 1, NULL, 1,
+	    &cause);
+	tap_ok(rc == -1 && cause != NULL && strstr(cause, "NO_ROUTE") != NULL &&
+	    strstr(cause, "unroutable") != NULL,
+	    "%s: unroutable publish fails", sfx);
+	tap_diag("%s", cause ? cause : "(no cause)");
+	free(cause);
+	cause = NULL;
+	t_check(broker_publish(b, BROKER_JOBS, "task", "after-return", 12,
+	    NULL, 1, &cause) == 0, &cause, "publish after a return");
+
+	rc = broker_publish(b, "no-such-exchange", "task", "x", 1, NULL, 1,
+	    &cause);
+	tap_ok(rc == -1 && cause != NULL && strstr(cause, "404") != NULL,
+	    "%s: publish to an unknown exchange fails", sfx);
+	tap_diag("%s", cause ? cause : "(no cause)");
+	free(cause);
+	cause = NULL;
+	tap_is_int(broker_alive(b), 1, "%s: the connection survives it", sfx);
+	t_check(broker_publish(b, BROKER_JOBS, "task", "after-404", 9, NULL, 1,
+	    &cause) == 0, &cause, "publish on a new channel");
+
+	t_check(broker_publish(b, BROKER_EVENTS, "user.1.notification", "{}",
+	    2, "application/json", 0, &cause) == 0, &cause,
+	    "an event nobody listens to is fine");
+	tap_is_int(t_depth(b, "pfo3.jobs.task"), 2, "%s: two messages queued",
+	    sfx);
+	broker_free(b);
+}
+
+/* A consumer that dies without acking gives its messages back. */
+static void
+t_redeliver(const struct conf_amqp *conf, const char *sfx)
+{
+	struct broker_delivery	 d1, d2;
+	struct broker		*a, *b;
+	char			*cause = NULL;
+	int			 i, n = 0;
+
+	if ((a = t_connect(conf, sfx)) == NULL)
+		return;
+	t_check(broker_consume(a, "pfo3.jobs.task", &cause) == 0, &cause,
+	    "consume (a)");
+	tap_is_int(broker_next(a, 5000, &d1, &cause), 1, "%s: a got one", sfx);
+	tap_is_int(d1.redelivered, 0, "%s: not redelivered yet", sfx);
+	/* The crash: the socket goes, without a close or an ack. */
+	shutdown(broker_fd(a), SHUT_RDWR);
+	broker_free(a);
+
+	if ((b = t_connect(conf, sfx)) == NULL) {
+		broker_delivery_clear(&d1);
+		return;
+	}
+	t_check(broker_consume(b, "pfo3.jobs.task", &cause) == 0, &cause,
+	    "consume (b)");
+	tap_is_int(broker_next(b, 5000, &d2, &cause), 1, "%s: b got it", sfx);
+	tap_is_str(d2.body, d1.body, "%s: the same message", sfx);
+	tap_is_int(d2.redelivered, 1, "%s: flagged redelivered", sfx);
+	broker_ack(b, d2.tag, &cause);
+	broker_delivery_clear(&d2);
+	for (i = 0; i < 5 && broker_next(b, 300, &d2, &cause) == 1; i++) {
+		n++;
+		broker_ack(b, d2.tag, &cause);
+		broker_delivery_clear(&d2);
+	}
+	tap_is_int(n, 1, "%s: the other unacked message came back too", sfx);
+	free(cause);
+	broker_delivery_clear(&d1);
+	broker_free(b);
+}
+
+/*
+ * A half-open connection: the socket is swapped for one whose peer never
+ * answers.  The publish itself "works" (the bytes fit in the buffer), and
+ * only the missing confirm tells; then the connection counts as lost.
+ */
+static void
+t_dead(const struct conf_amqp *conf, const char *sfx)
+{
+	struct conf_amqp	 quick = *conf;
+	struct broker		*b;
+	char			*cause = NULL;
+	int64_t			 t0, took;
+	int			 rc, sp[2];
+
+	quick.confirm_timeout = 300;
+	if ((b = t_connect(&quick, sfx)) == NULL)
+		return;
+	t_check(broker_publish(b, BROKER_EVENTS, "worker.t.stats", "{}", 2,
+	    NULL, 0, &cause) == 0, &cause, "publish before");
+	/* Non-blocking like the socket it replaces: librabbitmq tries to
+	 * read before it polls. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sp) != 0 ||
+	    dup2(sp[0], broker_fd(b)) == -1) {
+		tap_ok(0, "%s: socketpair/dup2", sfx);
+		broker_free(b);
+		return;
+	}
+	close(sp[0]);
+	t0 = clock_mono_ms();
+	rc = broker_publish(b, BROKER_EVENTS, "worker.t.stats", "{}", 2, NULL,
+	    0, &cause);
+	took = clock_mono_ms() - t0;
+	tap_ok(rc == -1 && cause != NULL && strstr(cause, "no confirm") != NULL,
+	    "%s: publish into a dead connection fails for want of a confirm",
+	    sfx);
+	tap_diag("%s (after %lld ms)", cause ? cause : "(no cause)",
+	    (long long)took);
+	tap_ok(took >= 290 && took < 3000, "%s: after confirm_timeout", sfx);
+	free(cause);
+	cause = NULL;
+	tap_is_int(broker_alive(b), 0, "%s: the connection is known lost", sfx);
+	rc = broker_publish(b, BROKER_EVENTS, "worker.t.stats", "{}", 2, NULL,
+	    0, &cause);
+	tap_ok(rc == -1 && cause != NULL && strstr(cause, "lost") != NULL,
+	    "%s: and stays so", sfx);
+	free(cause);
+	broker_free(b);
+	close(sp[1]);
+}
+
+/* A job failing every time: retried T_RETRIES times with growing delays,
+ * then dead with its reason. */
+static void
+t_retry(const struct conf_amqp *conf, const char *sfx)
+{
+	struct broker_delivery	 d;
+	struct broker		*b;
+	char			*cause = NULL, queue[64];
+	int64_t			 t[T_RETRIES + 1], want;
+	long long		 depth = 0;
+	int			 i, rc, got = 0, attempts_ok = 0, rcs_ok = 0;
+
+	if ((b = t_connect(conf, sfx)) == NULL)
+		return;
+	t_check(broker_publish(b, BROKER_JOBS, "task", "retry-me", 8,
+	    "text/plain", 1, &cause) == 0, &cause, "publish a failing job");
+	t_check(broker_consume(b, "pfo3.jobs.task", &cause) == 0, &cause,
+	    "consume");
+	for (i = 0; i <= T_RETRIES; i++) {
+		if (broker_next(b, 10000, &d, &cause) != 1) {
+			tap_diag("delivery %d: %s", i + 1, cause ? cause : "");
+			break;
+		}
+		t[i] = clock_mono_ms();
+		got++;
+		if (d.attempt == i + 1 && strcmp(d.body, "retry-me") == 0)
+			attempts_ok++;
+		else
+			tap_diag("delivery %d: attempt %d body %s", i + 1,
+			    d.attempt, (char *)d.body);
+		rc = broker_retry(b, &d, "task", d.attempt, "boom", &cause);
+		if (rc == (i < T_RETRIES ? 0 : 1))
+			rcs_ok++;
+		else
+			tap_diag("retry %d: %d %s", i + 1, rc,
+			    cause ? cause : "");
+		free(cause);
+		cause = NULL;
+		broker_delivery_clear(&d);
+	}
+	free(cause);
+	cause = NULL;
+	tap_is_int(got, T_RETRIES + 1, "%s: delivered %d times", sfx,
+	    T_RETRIES + 1);
+	tap_is_int(attempts_ok, T_RETRIES + 1, "%s: attempts 1..%d", sfx,
+	    T_RETRIES + 1);
+	tap_is_int(rcs_ok, T_RETRIES + 1, "%s: retried %d times, then dead",
+	    sfx, T_RETRIES);
+	for (i = 1; i < got; i++) {
+		want = broker_retry_delay(conf, i);
+		tap_diag("%s: attempt %d came %lld ms after attempt %d "
+		    "(delay %lld)", sfx, i + 1, (long long)(t[i] - t[i - 1]),
+		    i, (long long)want);
+		tap_ok(t[i] - t[i - 1] >= want - 20 &&
+		    t[i] - t[i - 1] < want + 3000,
+		    "%s: retry %d waited its delay", sfx, i);
+		if (i > 1)
+			tap_ok(t[i] - t[i - 1] > t[i - 1] - t[i - 2],
+			    "%s: retry %d waited longer than retry %d", sfx,
+			    i, i - 1);
+	}
+	tap_is_int(broker_retry_delay(conf, 3), 4 * T_DELAY,
+	    "retry delay doubles");
+	tap_is_int(t_depth(b, "pfo3.jobs.task"), 0, "%s: job queue empty", sfx);
+	broker_free(b);
+
+	if ((b = t_connect(conf, sfx)) == NULL)
+		return;
+	t_check(broker_consume(b, BROKER_DEAD_QUEUE, &cause) == 0, &cause,
+	    "consume the dead queue");
+	tap_is_int(broker_next(b, 5000, &d, &cause), 1, "%s: the job is in %s",
+	    sfx, BROKER_DEAD_QUEUE);
+	tap_is_str(d.body, "retry-me", "%s: its body", sfx);
+	tap_is_str(d.reason, "boom", "%s: its reason header", sfx);
+	tap_is_int(d.attempt, T_RETRIES + 1, "%s: its last attempt", sfx);
+	tap_is_str(d.routing_key, "task", "%s: its type", sfx);
+	tap_is_str(d.content_type, "text/plain", "%s: its content type", sfx);
+	broker_ack(b, d.tag, &cause);
+	broker_delivery_clear(&d);
+	/* Each retry was one message: no copy shows up later. */
+	tap_is_int(broker_next(b, (int)broker_retry_delay(conf, T_RETRIES) +
+	    300, &d, &cause), 0, "%s: no second dead copy", sfx);
+	for (i = 1; i <= T_RETRIES; i++) {
+		snprintf(queue, sizeof queue, "%s%d", BROKER_RETRY_QUEUE, i);
+		depth += t_depth(b, queue);
+	}
+	depth += t_depth(b, "pfo3.jobs.task");
+	tap_is_int(depth, 0, "%s: retry and job queues empty", sfx);
+	free(cause);
+	broker_free(b);
+}
+
+/* A job rejected without requeue is dead-lettered by the broker; its
+ * x-death header counts as an attempt. */
+static void
+t_reject(const struct conf_amqp *conf, const char *sfx)
+{
+	struct broker_delivery	 d;
+	struct broker		*b;
+	char			*cause = NULL;
+
+	if ((b = t_connect(conf, sfx)) == NULL)
+		return;
+	broker_publish(b, BROKER_JOBS, "report", "reject-me", 9, NULL, 1,
+	    &cause);
+	t_check(broker_consume(b, "pfo3.jobs.report", &cause) == 0, &cause,
+	    "consume reports");
+	if (broker_next(b, 5000, &d, &cause) == 1) {
+		t_check(broker_reject(b, d.tag, 0, &cause) == 0, &cause,
+		    "reject");
+		broker_delivery_clear(&d);
+	} else
+		t_check(0, &cause, "reject: no delivery");
+	t_check(broker_consume(b, BROKER_DEAD_QUEUE, &cause) == 0, &cause,
+	    "consume the dead queue");
+	tap_is_int(broker_next(b, 5000, &d, &cause), 1, "%s: rejected job is "
+	    "dead", sfx);
+	tap_is_str(d.body, "reject-me", "%s: its body", sfx);
+	tap_is_int(d.attempt, 2, "%s: x-death counted", sfx);
+	tap_ok(d.reason == NULL, "%s: no reason header", sfx);
+	broker_ack(b, d.tag, &cause);
+	broker_delivery_clear(&d);
+	free(cause);
+	broker_free(b);
+}
+
+/* Runs everything that sends messages with queues of type `type`. */
+static void
+t_suite(struct conf_amqp *conf, const char *type)
+{
+	struct broker	*b;
+	char		*cause = NULL, *saved = conf->queue_type;
+
+	conf->queue_type = (char *)type;
+	if ((b = t_connect(conf, type)) != NULL) {
+		t_check(broker_declare_topology(b, &cause) == 0, &cause,
+		    "private topology declared");
+		t_check(broker_declare_topology(b, &cause) == 0, &cause,
+		    "private topology declared again");
+		broker_free(b);
+		t_bulk(conf, type);
+		t_interleave(conf, type);
+		t_errors(conf, type);
+		t_redeliver(conf, type);
+		t_dead(conf, type);
+		t_retry(conf, type);
+		t_reject(conf, type);
+	}
+	if ((b = t_connect(conf, type)) != NULL) {
+		t_check(broker_delete_topology(b, &cause) == 0, &cause,
+		    "private topology deleted");
+		tap_is_int(broker_queue_depth(b, "pfo3.jobs.task", NULL, NULL,
+		    &cause), -1, "%s: its queues are gone", type);
+		free(cause);
+		broker_free(b);
+	}
+	conf->queue_type = saved;
+}
+
+/* Queues of another type than configured: a clear error naming one. */
+static void
+t_mismatch(struct conf_amqp *conf)
+{
+	struct broker	*b;
+	char		*cause = NULL, *saved = conf->queue_type, *name;
+	int		 rc;
+
+	if ((b = t_connect(conf, "mismatch")) == NULL)
+		return;
+	conf->queue_type = "quorum";
+	t_check(broker_declare_topology(b, &cause) == 0, &cause,
+	    "quorum topology on fresh names");
+	conf->queue_type = "classic";
+	rc = broker_declare_topology(b, &cause);
+	name = xasprintf("queue %smismatch.%s", t_prefix, BROKER_DEAD_QUEUE);
+	tap_ok(rc == -1 && cause != NULL && strstr(cause, name) != NULL &&
+	    strstr(cause, "x-queue-type") != NULL,
+	    "classic over quorum: error names the queue and the argument");
+	tap_diag("%s", cause ? cause : "(no cause)");
+	free(cause);
+	cause = NULL;
+	free(name);
+	conf->queue_type = "quorum";
+	t_check(broker_declare_topology(b, &cause) == 0, &cause,
+	    "the connection still works after the error");
+	t_check(broker_delete_topology(b, &cause) == 0, &cause,
+	    "mismatch topology deleted");
+	broker_free(b);
+	conf->queue_type = saved;
+}
+
+/* Wrong password, closed port: clear errors, no password in them. */
+static void
+t_refused(struct conf_amqp *conf, const char *url)
+{
+	struct broker	*b;
+	const char	*s, *at, *colon;
+	char		*saved = conf->url, *cause = NULL, *pass, *bad;
+
+	s = strstr(url, "://") + 3;
+	at = strrchr(s, '@');
+	colon = memchr(s, ':', (size_t)(at - s));
+	pass = xstrndup(colon + 1, (size_t)(at - colon - 1));
+	bad = xasprintf("%.*sWr0ngPa55%s", (int)(colon + 1 - url), url, at);
+	conf->url = bad;
+	b = broker_connect(conf, "t-broker", &cause);
+	tap_ok(b == NULL && cause != NULL &&
+	    strstr(cause, "ACCESS_REFUSED") != NULL,
+	    "wrong password: refused");
+	tap_diag("%s", cause ? cause : "(no cause)");
+	tap_ok(cause != NULL && strstr(cause, "Wr0ngPa55") == NULL &&
+	    strstr(cause, pass) == NULL && strstr(cause, "***") != NULL,
+	    "wrong password: not in the error");
+	free(cause);
+	cause = NULL;
+	broker_free(b);
+	free(bad);
+
+	conf->url = "amqp://u:p@127.0.0.1:1/v";
+	b = broker_connect(conf, "t-broker", &cause);
+	tap_ok(b == NULL && cause != NULL &&
+	    strstr(cause, "cannot connect") != NULL, "closed port: refused");
+	tap_diag("%s", cause ? cause : "(no cause)");
+	free(cause);
+	broker_free(b);
+	conf->url = saved;
+	free(pass);
+}
+
+static void
+t_ping(const struct conf_amqp *conf)
+{
+	double	 ms = -1;
+	char	*cause = NULL;
+
+	t_check(broker_ping(conf, &ms, &cause) == 0, &cause, "ping");
+	tap_ok(ms > 0 && ms < 5000, "ping latency %.2f ms", ms);
+}
+
+int
+main(void)
+{
+	struct pfo3_conf	 c;
+	const char		*env;
+	char			*url;
+
+	env = getenv("PFO3_AMQP_URL");
+	if (env == NULL || *env == '\0') {
+		printf("1..0 # SKIP no running stack (run ./stack test)\n");
+		return 0;
+	}
+	url = xstrdup(env);
+	/* The environment would win over conf.url: the tests set it. */
+	unsetenv("PFO3_AMQP_URL");
+	log_init("t-broker", 1, LOG_LVL_ERROR);
+	snprintf(t_prefix, sizeof t_prefix, "t-broker.%ld.", (long)getpid());
+
+	conf_defaults(&c);
+	free(c.amqp.url);
+	c.amqp.url = xstrdup(url);
+	c.amqp.max_retries = T_RETRIES;
+	c.amqp.retry_delay = T_DELAY;
+
+	t_mask();
+	t_shared(&c.amqp);
+	t_suite(&c.amqp, "classic");
+	t_suite(&c.amqp, "quorum");
+	t_mismatch(&c.amqp);
+	t_refused(&c.amqp, url);
+	t_ping(&c.amqp);
+
+	conf_free(&c);
+	free(url);
+	return tap_done();
+}
