@@ -26,6 +26,59 @@ worker_socket()
 	printf '%s/workers/w%s.sock' "$RUN_DIR" "$1"
 }
 
+# worker_conf: the workers' configuration file for this stack.
+worker_conf()
+{
+	printf '%s/pfo3.conf' "$RUN_DIR"
+}
+
+# worker_conf_write: writes worker_conf, pointing the workers at this
+# stack's PostgreSQL, RabbitMQ, S3 and SMTP (0600: it holds the broker
+# password and the S3 keys).  Migrations come from the source tree: a
+# development build is not installed.
+worker_conf_write()
+{
+	local f
+	f=$(worker_conf)
+	(umask 077 && cat >"$f.tmp" <<-EOF
+	# Written by ./stack for the workers of the stack in $RUN_DIR.
+	postgres = {
+		conninfo = "$(pg_conninfo)";
+		migrations = "$SRCDIR/db/migrations";
+	};
+	amqp = {
+		url = "$(rmq_url)";
+	};
+	s3 = {
+		endpoint = "$(s3_endpoint)";
+		region = "$S3_REGION";
+		bucket = "$S3_BUCKET";
+		access_key = "$S3_ACCESS_KEY";
+		secret_key = "$S3_SECRET_KEY";
+	};
+	smtp = {
+		url = "smtp://127.0.0.1:$PFO3_SMTP_PORT";
+	};
+	EOF
+	)
+	mv "$f.tmp" "$f"
+}
+
+# workers_migrate: applies the database migrations once, before any worker
+# serves (each worker could, under an advisory lock; one run is clearer).
+workers_migrate()
+{
+	local bin log
+	bin=$(workerd_path)
+	log=$(log_file migrate)
+	mkdir -p "$RUN_DIR/log"
+	if ! "$bin" -c "$(worker_conf)" --migrate >>"$log" 2>&1; then
+		log_tail migrate 20
+		die "workers: database migrations failed (log: $log)"
+	fi
+	say "database migrations applied"
+}
+
 # worker_healthy N: true when wN answers 200 on /healthz.
 worker_healthy()
 {
@@ -54,7 +107,8 @@ worker_start()
 	ports_check_free "$name" "$port" "$aport"
 	mkdir -p "$RUN_DIR/workers"
 	rm -f "$(worker_socket "$n")"
-	spawn "$name" "$bin" -f --id "$name" --listen "127.0.0.1:$port" \
+	spawn "$name" "$bin" -f -c "$(worker_conf)" --id "$name" \
+		--listen "127.0.0.1:$port" \
 		--threads "$WORKER_THREADS" --queue "$WORKER_QUEUE" \
 		--control "$(worker_socket "$n")" --agent-listen "127.0.0.1:$aport"
 	pid=$SPAWNED_PID
@@ -69,6 +123,8 @@ workers_start()
 	local i bin
 	bin=$(workerd_path)
 	[[ -x $bin ]] || die "workers: $bin is missing: the build did not produce it (run ./stack up again after fixing the build, or ./stack up --no-workers for the services alone)"
+	worker_conf_write
+	workers_migrate
 	for ((i = 1; i <= PFO3_WORKER_COUNT; i++)); do
 		worker_start "$i"
 	done

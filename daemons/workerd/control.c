@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "pool.h"
+#include "probe.h"
 #include "workerd.h"
 
 static void	control_stats_cmd(struct ctl_call *);
@@ -59,7 +60,7 @@ control_stats(struct workerd *w)
 		}
 	return json_pack("{s:s,s:s,s:i,s:I,s:I,s:{s:i,s:i},s:{s:i,s:i},"
 	    "s:i,s:i,s:{s:I,s:I,s:I,s:o},s:{s:I,s:I},"
-	    "s:{s:I,s:f,s:f,s:f,s:f,s:i},s:b,s:b}",
+	    "s:{s:I,s:f,s:f,s:f,s:f,s:i},s:b,s:b,s:o}",
 	    "id", w->conf.worker.id,
 	    "listen", w->conf.worker.listen,
 	    "pid", (int)getpid(),
@@ -80,7 +81,8 @@ control_stats(struct workerd *w)
 	    "p90", p[1] / 1e3, "p99", p[2] / 1e3, "max", (double)max_us / 1e3,
 	    "window_s", LATENCY_WINDOW_S,
 	    "draining", atomic_load(&w->draining),
-	    "stopping", w->stopping);
+	    "stopping", w->stopping,
+	    "deps", probe_json(w->probe));
 }
 
 static void

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "pool.h"
+#include "probe.h"
 #include "respond.h"
 #include "router.h"
 #include "workerd.h"
@@ -56,6 +57,37 @@ h_metrics_requests(FILE *f, const struct workerd *w, const char *labels)
 	    labels, (unsigned long long)cum);
 }
 
+static void
+h_metrics_deps(FILE *f, struct workerd *w, const char *labels)
+{
+	static const struct {
+		const char	*name, *help, *type;
+	} m[3] = {
+		{ "pfo3_dependency_up", "1 when the dependency answered its "
+		  "last probe.", "gauge" },
+		{ "pfo3_dependency_latency_seconds", "Round trip of the last "
+		  "probe.", "gauge" },
+		{ "pfo3_dependency_failures_total", "Probes that failed.",
+		  "counter" },
+	};
+	struct probe_result r[PROBE_COUNT];
+	double v;
+	int i, d;
+
+	probe_read(w->probe, r);
+	for (i = 0; i < 3; i++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m[i].name,
+		    m[i].help, m[i].name, m[i].type);
+		for (d = 0; d < PROBE_COUNT; d++) {
+			v = i == 0 ? (r[d].checked && r[d].ok) :
+			    i == 1 ? r[d].latency_ms / 1e3 :
+			    (double)r[d].failures;
+			fprintf(f, "%s{%s,dep=\"%s\"} %.9g\n", m[i].name,
+			    labels, probe_name(d), v);
+		}
+	}
+}
+
 void
 h_metrics(struct workerd *w, const struct request *req, struct response *resp)
 {
@@ -93,6 +125,7 @@ h_metrics(struct workerd *w, const struct request *req, struct response *resp)
 	    (double)atomic_load(&w->metrics.tasks_failed));
 	h_metrics_gauge(f, "pfo3_uptime_seconds", "Seconds since start.",
 	    "gauge", labels, (double)(clock_mono_ms() - w->start_mono_ms) / 1e3);
+	h_metrics_deps(f, w, labels);
 	h_metrics_requests(f, w, labels);
 	if (fclose(f) != 0) {
 		free(text);

@@ -17,9 +17,13 @@
 #include "clock.h"
 #include "conf.h"
 #include "conn.h"
+#include "db.h"
 #include "log.h"
+#include "migrate.h"
 #include "pool.h"
+#include "probe.h"
 #include "router.h"
+#include "s3.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -51,6 +55,7 @@ static const struct option workerd_options[] = {
 	{ "foreground",	  no_argument,	     NULL, 'f' },
 	{ "verbose",	  no_argument,	     NULL, 'v' },
 	{ "check",	  no_argument,	     NULL, 'n' },
+	{ "migrate",	  no_argument,	     NULL, 'M' },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -63,6 +68,7 @@ workerd_usage(FILE *f)
 "usage: pfo3-workerd [-fnv] [-c FILE] [--id NAME] [--listen ADDR:PORT]\n"
 "                    [--threads N] [--queue N] [--control PATH]\n"
 "                    [--agent-listen ADDR:PORT] [-o KEY=VALUE]\n"
+"       pfo3-workerd --migrate [-c FILE] [-o KEY=VALUE]\n"
 "\n"
 "A pfo3 worker: HTTP/1.1 API and the seed's JSON task protocol on one port,\n"
 "served by a fixed pool of threads.\n"
@@ -78,6 +84,8 @@ workerd_usage(FILE *f)
 "  -f, --foreground         stay in the foreground, log to stderr\n"
 "  -v, --verbose            log debug messages\n"
 "  -n, --check              check the configuration and exit (0 OK, 2 errors)\n"
+"      --migrate            apply the missing database migrations and exit\n"
+"                           (safe when several workers run it at once)\n"
 "  -h, --help               show this help\n"
 "  -V, --version            show the version\n"
 "\n"
@@ -126,6 +134,7 @@ struct workerd_args {
 	int		 foreground;
 	int		 verbose;
 	int		 check;
+	int		 migrate;
 };
 
 static void
@@ -163,6 +172,9 @@ workerd_parse_args(int argc, char **argv, struct workerd_args *a)
 			break;
 		case 'n':
 			a->check = 1;
+			break;
+		case 'M':
+			a->migrate = 1;
 			break;
 		case 'h':
 			workerd_usage(stdout);
@@ -212,11 +224,27 @@ workerd_configure(struct workerd *w, struct workerd_args *a)
 	    w->conf.worker.id);
 }
 
+/* --migrate: applies the missing migrations; exits 0, or 1 with the error. */
+static void
+workerd_migrate(struct workerd *w)
+{
+	char *cause = NULL;
+
+	log_init("pfo3-workerd", 1, log_level_parse(w->conf.log.level));
+	if (migrate_run(&w->conf.postgres, &cause) == -1) {
+		log_errorx("migrations: %s", cause);
+		exit(1);
+	}
+	db_close();
+	exit(0);
+}
+
 static void
 workerd_cleanup(struct workerd *w)
 {
 	control_stop(w);
 	agent_stop(w);
+	probe_stop(w->probe);
 	if (w->inflight > 0) {
 		/* Pool threads still hold connections: do not pull them away. */
 		log_warnx("exiting with %d requests unfinished", w->inflight);
@@ -224,6 +252,7 @@ workerd_cleanup(struct workerd *w)
 	}
 	server_stop(w);
 	pool_free(w->pool);
+	s3_global_cleanup();
 	event_base_free(w->base);
 	pthread_mutex_destroy(&w->done_lock);
 	free(w->control_path);
@@ -242,6 +271,8 @@ main(int argc, char **argv)
 	w.listen_fd = w.agent_fd = -1;
 	workerd_parse_args(argc, argv, &args);
 	workerd_configure(&w, &args);
+	if (args.migrate)
+		workerd_migrate(&w);
 
 	log_init("pfo3-workerd", args.foreground,
 	    log_level_parse(w.conf.log.level));
@@ -250,7 +281,10 @@ main(int argc, char **argv)
 	if (!args.foreground && daemon(1, 0) == -1)
 		fatal("daemon");
 
+	/* Library set-up that is not thread-safe, before any thread starts. */
 	json_object_seed(0);
+	if (s3_global_init(&cause) == -1)
+		fatalx("%s", cause);
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent has no pthreads support");
 	if ((w.base = event_base_new()) == NULL)
@@ -267,6 +301,8 @@ main(int argc, char **argv)
 	w.pool = pool_new((int)w.conf.worker.threads, (int)w.conf.worker.queue,
 	    &cause);
 	if (w.pool == NULL)
+		fatalx("%s", cause);
+	if ((w.probe = probe_start(&w.conf, &cause)) == NULL)
 		fatalx("%s", cause);
 	if (server_start(&w, &cause) == -1 || control_start(&w, &cause) == -1 ||
 	    agent_start(&w, &cause) == -1)

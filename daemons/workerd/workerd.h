@@ -50,6 +50,7 @@ struct workerd {
 	char			*control_path;	/* worker.control with %i expanded */
 	struct event_base	*base;
 	struct pool		*pool;
+	struct probe		*probe;		/* PostgreSQL, RabbitMQ, S3 */
 	struct ctl_server	*ctl;
 	struct metrics		 metrics;
 

@@ -688,7 +688,11 @@ class PrivateWorker(Worker):
                 self.log.close()
             port = free_port()
             addr = ("127.0.0.1", port)
-            cmd = [st.workerd, "-f", "--id", wid, "--listen",
+            # The stack's configuration: a private worker sees the same
+            # PostgreSQL, RabbitMQ and S3 as the stack's workers.
+            conf = ["-c", os.environ["PFO3_CONF"]] \
+                if os.environ.get("PFO3_CONF") else []
+            cmd = [st.workerd, "-f"] + conf + ["--id", wid, "--listen",
                    "127.0.0.1:%d" % port, "--control", sock] + list(args)
             self.log = open(self.logpath, "ab")
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
