@@ -393,13 +393,15 @@ t_retry(const struct conf_amqp *conf, const char *sfx)
 		tap_diag("%s: attempt %d came %lld ms after attempt %d "
 		    "(delay %lld)", sfx, i + 1, (long long)(t[i] - t[i - 1]),
 		    i, (long long)want);
+		/*
+		 * At least its own delay, which doubles each time (checked
+		 * below).  Gaps are not compared with each other: a slow
+		 * consumer (sanitizer builds) stretches one gap, not the
+		 * broker's delays.
+		 */
 		tap_ok(t[i] - t[i - 1] >= want - 20 &&
 		    t[i] - t[i - 1] < want + 3000,
 		    "%s: retry %d waited its delay", sfx, i);
-		if (i > 1)
-			tap_ok(t[i] - t[i - 1] > t[i - 1] - t[i - 2],
-			    "%s: retry %d waited longer than retry %d", sfx,
-			    i, i - 1);
 	}
 	tap_is_int(broker_retry_delay(conf, 3), 4 * T_DELAY,
 	    "retry delay doubles");
