@@ -25,6 +25,9 @@
 #define A(f)	offsetof(struct pfo3_conf, amqp.f)
 #define S(f)	offsetof(struct pfo3_conf, s3.f)
 #define M(f)	offsetof(struct pfo3_conf, smtp.f)
+#define U(f)	offsetof(struct pfo3_conf, auth.f)
+#define F(f)	offsetof(struct pfo3_conf, files.f)
+#define J(f)	offsetof(struct pfo3_conf, jobs.f)
 
 
 const struct conf_option conf_options[] = {
@@ -160,6 +163,39 @@ const struct conf_option conf_options[] = {
 	  "sender address of notification mail", NULL },
 	{ "smtp.timeout", CONF_DURATION, M(timeout), 1 * SEC, 10 * 60 * SEC,
 	  "10s", "time for one mail delivery (duration)", NULL },
+
+	/* auth: accounts and sessions */
+	{ "auth.session_ttl", CONF_DURATION, U(session_ttl), 60 * SEC,
+	  30 * 24 * HOUR, "24h", "lifetime of a login token (duration)", NULL },
+	{ "auth.max_hashing", CONF_INT, U(max_hashing), 1, 256, "2",
+	  "password hashes computed at once (count)", NULL },
+	{ "auth.min_password", CONF_INT, U(min_password), 1, 1024, "8",
+	  "shortest password accepted (characters)", NULL },
+	{ "auth.max_failures", CONF_INT, U(max_failures), 1, 1000000, "5",
+	  "failed logins per email or client within the window (count)",
+	  NULL },
+	{ "auth.failure_window", CONF_DURATION, U(failure_window), 1 * SEC,
+	  24 * HOUR, "15m", "window of the failed-login limit (duration)",
+	  NULL },
+
+	/* files: uploads */
+	{ "files.max_size", CONF_SIZE, F(max_size), 0, 5 * 1024 * GiB, "2G",
+	  "largest upload (size)", NULL },
+	{ "files.max_pixels", CONF_INT, F(max_pixels), 1, INT64_C(1) << 40,
+	  "50000000", "largest image thumbnailed, width times height (pixels)",
+	  NULL },
+	{ "files.page_size", CONF_INT, F(page_size), 1, 1000, "50",
+	  "files listed per page at most (count)", NULL },
+
+	/* jobs: background work */
+	{ "jobs.sweep_interval", CONF_DURATION, J(sweep_interval), 100, HOUR,
+	  "5s", "time between sweeps that publish queued jobs (duration)",
+	  NULL },
+	{ "jobs.max_wait", CONF_DURATION, J(max_wait), 0, 10 * 60 * SEC,
+	  "30s", "longest wait for new notifications (duration)", NULL },
+	{ "jobs.link_base", CONF_STR, J(link_base), 0, 1023,
+	  "http://127.0.0.1:8080", "URL prefix of the links sent by mail",
+	  NULL },
 
 	{ "log.level", CONF_STR, L(level), 1, 5, "info",
 	  "least severe level logged: error, warn, info or debug",

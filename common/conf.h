@@ -105,6 +105,26 @@ struct conf_smtp {
 	int64_t	 timeout;		/* ms */
 };
 
+struct conf_auth {
+	int64_t	 session_ttl;		/* ms a login token lives */
+	int64_t	 max_hashing;		/* password hashes computed at once */
+	int64_t	 min_password;		/* characters */
+	int64_t	 max_failures;		/* failed logins per key and window */
+	int64_t	 failure_window;	/* ms */
+};
+
+struct conf_files {
+	int64_t	 max_size;		/* bytes of one upload */
+	int64_t	 max_pixels;		/* width × height of an image to thumbnail */
+	int64_t	 page_size;		/* files listed per page at most */
+};
+
+struct conf_jobs {
+	int64_t	 sweep_interval;	/* ms between sweeps of unpublished jobs */
+	int64_t	 max_wait;		/* ms a notification wait may last */
+	char	*link_base;		/* URL prefix of links in mail */
+};
+
 struct conf_log {
 	char	*level;			/* error|warn|info|debug */
 	char	*file;			/* "" = stderr in foreground, else syslog */
@@ -118,6 +138,9 @@ struct pfo3_conf {
 	struct conf_amqp	amqp;
 	struct conf_s3		s3;
 	struct conf_smtp	smtp;
+	struct conf_auth	auth;
+	struct conf_files	files;
+	struct conf_jobs	jobs;
 	struct conf_log		log;
 };
 

@@ -33,8 +33,10 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "auth.h"
 #include "clock.h"
 #include "conn.h"
+#include "db.h"
 #include "log.h"
 #include "pool.h"
 #include "workerd.h"
@@ -167,8 +169,12 @@ conn_job(void *arg)
 
 	if (c->seed)
 		seed_run(w, &c->r, &c->resp);
-	else
+	else if (!c->route->auth ||
+	    (c->r.user_id = auth_bearer(w, &c->r, &c->resp)) > 0)
 		c->route->fn(w, &c->r, &c->resp);
+	/* A handler that failed mid-transaction must not leave it open for
+	 * the thread's next request. */
+	db_release();
 	pthread_mutex_lock(&w->done_lock);
 	TAILQ_INSERT_TAIL(&w->done, c, done_entry);
 	pthread_mutex_unlock(&w->done_lock);
@@ -190,10 +196,11 @@ conn_dispatch(struct conn *c)
 	c->r.body = c->body;
 	c->r.body_len = c->body_len;
 	c->r.content_type = c->ctype;
+	c->r.peer = c->peer;
 
 	if (!c->seed) {
 		c->route = router_match(c->req.method, c->req.method_len,
-		    c->path, &status, &allow);
+		    c->path, c->r.ids, &c->r.nids, &status, &allow);
 		if (c->route == NULL) {
 			response_error(&c->resp, status, status == 405 ?
 			    "method not allowed" : "no such resource");

@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "ctl.h"
+#include "jobs.h"
 #include "log.h"
 #include "pool.h"
 #include "probe.h"
@@ -60,7 +61,7 @@ control_stats(struct workerd *w)
 		}
 	return json_pack("{s:s,s:s,s:i,s:I,s:I,s:{s:i,s:i},s:{s:i,s:i},"
 	    "s:i,s:i,s:{s:I,s:I,s:I,s:o},s:{s:I,s:I},"
-	    "s:{s:I,s:f,s:f,s:f,s:f,s:i},s:b,s:b,s:o}",
+	    "s:{s:I,s:f,s:f,s:f,s:f,s:i},s:b,s:b,s:o,s:o}",
 	    "id", w->conf.worker.id,
 	    "listen", w->conf.worker.listen,
 	    "pid", (int)getpid(),
@@ -82,7 +83,8 @@ control_stats(struct workerd *w)
 	    "window_s", LATENCY_WINDOW_S,
 	    "draining", atomic_load(&w->draining),
 	    "stopping", w->stopping,
-	    "deps", probe_json(w->probe));
+	    "deps", probe_json(w->probe),
+	    "jobs", jobs_stats(w));
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "clock.h"
+#include "jobs.h"
 #include "pool.h"
 #include "probe.h"
 #include "respond.h"
@@ -126,6 +127,7 @@ h_metrics(struct workerd *w, const struct request *req, struct response *resp)
 	h_metrics_gauge(f, "pfo3_uptime_seconds", "Seconds since start.",
 	    "gauge", labels, (double)(clock_mono_ms() - w->start_mono_ms) / 1e3);
 	h_metrics_deps(f, w, labels);
+	jobs_metrics(f, w, labels);
 	h_metrics_requests(f, w, labels);
 	if (fclose(f) != 0) {
 		free(text);

@@ -1,29 +1,24 @@
 /*
  * h-tasks.c — POST /api/v1/tasks: the seed's compute tasks over HTTP, on a
  * pool thread (`sleep` and large factorials block it by design).
+ *
+ * With "async": true the task becomes a background job instead (jobs.h):
+ * the answer is 202 with the job's id and its URL, and any worker runs
+ * it; GET /api/v1/jobs/N shows the seed's reply once it is done.
  */
+#include <inttypes.h>
 #include <stdatomic.h>
-#include <string.h>
-#include <strings.h>
+#include <stdlib.h>
 
 #include <jansson.h>
 
+#include "jobs.h"
+#include "log.h"
+#include "request.h"
 #include "respond.h"
 #include "router.h"
 #include "task.h"
 #include "workerd.h"
-
-/* Accepts a missing Content-Type and application/json with parameters. */
-static int
-h_tasks_is_json(const char *ctype)
-{
-	size_t n = strlen("application/json");
-
-	if (ctype == NULL)
-		return 1;
-	return strncasecmp(ctype, "application/json", n) == 0 &&
-	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
-}
 
 /*
  * Runs one parsed task for either protocol: stamps the next task id and
@@ -44,6 +39,29 @@ tasks_execute(struct workerd *w, const json_t *task, int *status)
 	return reply;
 }
 
+/* Accepts a task object (modified: "async" goes) and answers 202 with the
+ * job it became, or 503 when the job cannot be recorded. */
+static void
+h_tasks_async(struct workerd *w, json_t *task, struct response *resp)
+{
+	int64_t	 id;
+	char	*cause = NULL;
+
+	json_object_del(task, "async");
+	if ((id = jobs_submit(w, "task", 0, task, &cause)) == -1) {
+		log_warnx("async task: %s", cause);
+		free(cause);
+		response_error(resp, 503, "database unavailable: the task "
+		    "was not accepted");
+		response_header(resp, "Retry-After: %lld",
+		    (long long)w->conf.worker.retry_after);
+		return;
+	}
+	response_json(resp, 202, json_pack("{s:I,s:s}", "job_id",
+	    (json_int_t)id, "status", "queued"));
+	response_header(resp, "Location: /api/v1/jobs/%" PRId64, id);
+}
+
 void
 h_tasks(struct workerd *w, const struct request *req, struct response *resp)
 {
@@ -51,7 +69,9 @@ h_tasks(struct workerd *w, const struct request *req, struct response *resp)
 	json_t *task, *reply;
 	int status;
 
-	if (!h_tasks_is_json(req->content_type)) {
+	/* Any JSON value is a task: task_run refuses non-objects in the
+	 * seed's shape (422), as the original did. */
+	if (!request_is_json(req)) {
 		response_error(resp, 415, "Content-Type must be application/json");
 		return;
 	}
@@ -59,6 +79,11 @@ h_tasks(struct workerd *w, const struct request *req, struct response *resp)
 	if (task == NULL) {
 		response_error(resp, 400, "invalid JSON at line %d column %d: %s",
 		    jerr.line, jerr.column, jerr.text);
+		return;
+	}
+	if (json_is_true(json_object_get(task, "async"))) {
+		h_tasks_async(w, task, resp);
+		json_decref(task);
 		return;
 	}
 	reply = tasks_execute(w, task, &status);

@@ -98,19 +98,23 @@ response_write(const struct response *r, struct evbuffer *out,
 		[RESPONSE_KEEP_10] = "Connection: keep-alive\r\n",
 		[RESPONSE_CLOSE] = "Connection: close\r\n",
 	};
-	char head[512];
+	char head[512], length[48] = "";
 	int n;
 
+	/* 204 and 304 carry no body and, for 204, no Content-Length
+	 * (RFC 9110 section 8.6). */
+	if (r->status != 204 && r->status != 304)
+		snprintf(length, sizeof length, "Content-Length: %zu\r\n",
+		    r->body_len);
 	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n"
-	    "%s%s%sContent-Length: %zu\r\nX-Pfo3-Worker: %s\r\n",
+	    "%s%s%s%sX-Pfo3-Worker: %s\r\n",
 	    r->status, http_status_text(r->status),
 	    r->content_type != NULL ? "Content-Type: " : "",
 	    r->content_type != NULL ? r->content_type : "",
-	    r->content_type != NULL ? "\r\n" : "", r->body_len, worker);
+	    r->content_type != NULL ? "\r\n" : "", length, worker);
 	if (n < 0 || (size_t)n >= sizeof head)
-		n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n"
-		    "Content-Length: %zu\r\n", r->status,
-		    http_status_text(r->status), r->body_len);
+		n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n%s",
+		    r->status, http_status_text(r->status), length);
 	evbuffer_add(out, head, (size_t)n);
 	if (r->headers != NULL)
 		evbuffer_add(out, r->headers, strlen(r->headers));

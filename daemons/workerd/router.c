@@ -4,11 +4,17 @@
 #include "router.h"
 #include "workerd.h"
 
+/* The path doubles as the route's label in /metrics. */
 static const struct route router_table[] = {
-	{ "GET",  "/healthz",      ROUTE_INLINE, h_healthz, "/healthz" },
-	{ "GET",  "/readyz",       ROUTE_INLINE, h_readyz,  "/readyz" },
-	{ "GET",  "/metrics",      ROUTE_INLINE, h_metrics, "/metrics" },
-	{ "POST", "/api/v1/tasks", ROUTE_POOL,   h_tasks,   "/api/v1/tasks" },
+	{ "GET",  "/healthz",      ROUTE_INLINE, 0, h_healthz },
+	{ "GET",  "/readyz",       ROUTE_INLINE, 0, h_readyz },
+	{ "GET",  "/metrics",      ROUTE_INLINE, 0, h_metrics },
+	{ "POST", "/api/v1/tasks", ROUTE_POOL,   0, h_tasks },
+	{ "POST", "/api/v1/users", ROUTE_POOL,   0, h_users_create },
+	{ "POST", "/api/v1/login", ROUTE_POOL,   0, h_login },
+	{ "POST", "/api/v1/logout", ROUTE_POOL,  1, h_logout },
+	{ "GET",  "/api/v1/me",    ROUTE_POOL,   1, h_me },
+	{ "GET",  "/api/v1/jobs/{id}", ROUTE_POOL, 0, h_jobs_get },
 };
 #define ROUTER_N (sizeof router_table / sizeof router_table[0])
 
@@ -23,16 +29,51 @@ router_method_matches(const char *want, const char *m, size_t mlen)
 	return strcmp(want, "GET") == 0 && mlen == 4 && memcmp(m, "HEAD", 4) == 0;
 }
 
+/*
+ * Matches `path` against a pattern where "{id}" stands for one segment of
+ * 1 to 18 digits with no leading zero (so it fits an int64 and has one
+ * spelling).  Fills ids[] on a match.
+ */
+static int
+router_path_matches(const char *pattern, const char *path, int64_t *ids,
+    int *nids)
+{
+	int n = 0, digits;
+	int64_t v;
+
+	while (*pattern != '\0') {
+		if (strncmp(pattern, "{id}", 4) == 0) {
+			if (*path < '1' || *path > '9' || n == ROUTER_MAX_IDS)
+				return 0;
+			for (v = 0, digits = 0; *path >= '0' && *path <= '9';
+			    path++, digits++)
+				v = v * 10 + (*path - '0');
+			if (digits > 18)
+				return 0;
+			ids[n++] = v;
+			pattern += 4;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return 0;
+	}
+	if (*path != '\0')
+		return 0;
+	*nids = n;
+	return 1;
+}
+
 const struct route *
 router_match(const char *method, size_t method_len, const char *path,
-    int *status, const char **allow)
+    int64_t *ids, int *nids, int *status, const char **allow)
 {
 	size_t i;
 	int path_seen = 0;
 
 	*allow = NULL;
+	*nids = 0;
 	for (i = 0; i < ROUTER_N; i++) {
-		if (strcmp(router_table[i].path, path) != 0)
+		if (!router_path_matches(router_table[i].path, path, ids, nids))
 			continue;
 		if (router_method_matches(router_table[i].method, method,
 		    method_len))
@@ -52,7 +93,7 @@ router_register_metrics(struct workerd *w)
 
 	for (i = 0; i < ROUTER_N; i++)
 		router_index[i] = metrics_route(&w->metrics,
-		    router_table[i].metric);
+		    router_table[i].path);
 	router_other = metrics_route(&w->metrics, "other");
 	return router_other;
 }

@@ -15,6 +15,10 @@ struct workerd;
 struct response;
 struct http_request;
 
+#include <stdint.h>
+
+#define ROUTER_MAX_IDS	2
+
 /* What a handler sees of a request. */
 struct request {
 	const struct http_request *http;
@@ -23,6 +27,10 @@ struct request {
 	const char	*body;		/* decoded body (may hold NULs) */
 	size_t		 body_len;
 	const char	*content_type;	/* NUL-terminated copy, or NULL */
+	const char	*peer;		/* client address, "ip:port" */
+	int64_t		 ids[ROUTER_MAX_IDS];	/* the {id} segments, in order */
+	int		 nids;
+	int64_t		 user_id;	/* the authenticated user, or 0 */
 };
 
 typedef void (*route_fn)(struct workerd *w, const struct request *req,
@@ -32,18 +40,20 @@ enum route_where { ROUTE_INLINE, ROUTE_POOL };
 
 struct route {
 	const char	*method;	/* GET also answers HEAD */
-	const char	*path;
+	const char	*path;		/* "{id}" matches a positive integer */
 	enum route_where where;
+	int		 auth;		/* needs a valid Bearer token */
 	route_fn	 fn;
-	const char	*metric;	/* label in /metrics */
 };
 
 /*
- * Finds the route for a method and path.  NULL when none: *status is 404,
- * or 405 with *allow naming the methods the path accepts.
+ * Finds the route for a method and path, filling ids[] with the path's
+ * {id} segments.  NULL when none: *status is 404, or 405 with *allow
+ * naming the methods the path accepts.
  */
 const struct route *router_match(const char *method, size_t method_len,
-	    const char *path, int *status, const char **allow);
+	    const char *path, int64_t *ids, int *nids, int *status,
+	    const char **allow);
 /* Registers every route's metric label; returns the "other" label's index. */
 int	router_register_metrics(struct workerd *w);
 /* The metric index of a route (or of "other" when NULL). */
@@ -54,6 +64,14 @@ void	h_healthz(struct workerd *, const struct request *, struct response *);
 void	h_readyz(struct workerd *, const struct request *, struct response *);
 void	h_metrics(struct workerd *, const struct request *, struct response *);
 void	h_tasks(struct workerd *, const struct request *, struct response *);
+/* h-users.c: accounts and sessions. */
+void	h_users_create(struct workerd *, const struct request *,
+	    struct response *);
+void	h_login(struct workerd *, const struct request *, struct response *);
+void	h_logout(struct workerd *, const struct request *, struct response *);
+void	h_me(struct workerd *, const struct request *, struct response *);
+/* h-jobs.c: background jobs. */
+void	h_jobs_get(struct workerd *, const struct request *, struct response *);
 /* Runs a parsed seed task (h-tasks.c), shared by HTTP and the raw protocol. */
 json_t	*tasks_execute(struct workerd *w, const json_t *task, int *status);
 

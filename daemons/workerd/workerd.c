@@ -17,7 +17,9 @@
 #include "clock.h"
 #include "conf.h"
 #include "conn.h"
+#include "auth.h"
 #include "db.h"
+#include "jobs.h"
 #include "log.h"
 #include "migrate.h"
 #include "pool.h"
@@ -245,6 +247,7 @@ workerd_cleanup(struct workerd *w)
 	control_stop(w);
 	agent_stop(w);
 	probe_stop(w->probe);
+	jobs_stop(w);
 	if (w->inflight > 0) {
 		/* Pool threads still hold connections: do not pull them away. */
 		log_warnx("exiting with %d requests unfinished", w->inflight);
@@ -304,8 +307,9 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	if ((w.probe = probe_start(&w.conf, &cause)) == NULL)
 		fatalx("%s", cause);
+	auth_init(&w);
 	if (server_start(&w, &cause) == -1 || control_start(&w, &cause) == -1 ||
-	    agent_start(&w, &cause) == -1)
+	    agent_start(&w, &cause) == -1 || jobs_start(&w, &cause) == -1)
 		fatalx("%s", cause);
 
 	event_base_dispatch(w.base);

@@ -51,6 +51,7 @@ struct workerd {
 	struct event_base	*base;
 	struct pool		*pool;
 	struct probe		*probe;		/* PostgreSQL, RabbitMQ, S3 */
+	struct jobs		*jobs;		/* background job consumers */
 	struct ctl_server	*ctl;
 	struct metrics		 metrics;
 

@@ -1,0 +1,136 @@
+/*
+ * jobs-int.h — what jobs.c, jobs-consume.c, jobs-sweep.c and the job type
+ * handlers (jobs-task.c, …) share.
+ *
+ * A job type is one row of jobs_types[] (jobs.c): its name (also the
+ * routing key and the queue pfo3.jobs.<name>) and its handler.  A worker
+ * consumes only the queues of the types it has a handler for, so a type
+ * is added by writing its handler and filling its row.
+ */
+#ifndef PFO3_JOBS_INT_H
+#define PFO3_JOBS_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <jansson.h>
+
+#include "broker.h"
+
+struct workerd;
+
+/* What a handler says of one attempt. */
+enum jobs_result {
+	JOBS_DONE,		/* *result is the job's result */
+	JOBS_FAIL,		/* may work later: retried with backoff */
+	JOBS_FATAL,		/* never will (a bad payload): failed at once */
+	JOBS_UNAVAILABLE,	/* a dependency is down: the message goes back
+				   to the queue, the attempt does not count */
+};
+
+/* The job a handler runs; everything is borrowed for the call. */
+struct jobs_ctx {
+	int64_t		 id;
+	int64_t		 user_id;	/* 0: none */
+	int		 attempt;	/* 1 on the first run */
+	const json_t	*payload;
+};
+
+/*
+ * Runs on a pool thread, on behalf of a delivery the row says is not
+ * finished.  Must be idempotent: a job may run again after a crash.
+ * JOBS_DONE with *result (a new reference), else *cause.
+ */
+typedef enum jobs_result (*jobs_fn)(struct workerd *w,
+	    const struct jobs_ctx *ctx, json_t **result, char **cause);
+/* Rewrites a stored result (stolen) for the API; NULL: shown as stored. */
+typedef json_t *(*jobs_show_fn)(json_t *result);
+
+struct jobs_type {
+	const char	*name;
+	jobs_fn		 run;		/* NULL: not consumed by this worker */
+	jobs_show_fn	 show;
+};
+
+extern const struct jobs_type jobs_types[];
+#define JOBS_NTYPES	3
+
+/* Counters of one type, written on pool threads and the consumer. */
+struct jobs_counters {
+	atomic_ullong	 processed;	/* finished: done */
+	atomic_ullong	 failed;	/* attempts that failed */
+	atomic_ullong	 retried;	/* sent back with a delay */
+	atomic_ullong	 dead;		/* failed for good, dead-lettered */
+	atomic_ullong	 skipped;	/* deliveries of finished or running jobs */
+	atomic_ullong	 requeued;	/* back to the queue for later */
+};
+
+/* What the consumer does with a delivery once its job ran. */
+enum jobs_answer {
+	JOBS_ANSWER_NONE,	/* nothing: the broker gets it back on close */
+	JOBS_ANSWER_ACK,
+	JOBS_ANSWER_RETRY,	/* broker_retry: later, or dead past the limit */
+	JOBS_ANSWER_DEAD,	/* broker_retry past the limit: dead now */
+	JOBS_ANSWER_REQUEUE,	/* reject with requeue after a delay */
+};
+
+/* One delivery, from the consumer to a pool thread and back. */
+struct jobs_job {
+	struct jobs			*j;
+	struct broker_delivery		 d;
+	uint64_t			 gen;	/* consumer connection it came on */
+	int				 type;	/* index in jobs_types, or -1 */
+	enum jobs_answer		 answer;
+	int				 attempt;	/* for broker_retry */
+	char				*reason;	/* why it failed */
+	int64_t				 due_ms;	/* REQUEUE: not before */
+	TAILQ_ENTRY(jobs_job)		 entry;
+};
+TAILQ_HEAD(jobs_list, jobs_job);
+
+struct jobs {
+	struct workerd		*w;
+	atomic_int		 stop;
+	int64_t			 stop_deadline_ms;	/* set before stop */
+
+	pthread_mutex_t		 lock;		/* guards done, nrunning */
+	pthread_cond_t		 wake;		/* done grew; stop; sweep */
+	struct jobs_list	 done;		/* back from the pool */
+	int			 nrunning;	/* handed to the pool */
+
+	pthread_t		 consumer;
+	int			 has_consumer;
+	pthread_t		 sweeper;
+	int			 has_sweeper;
+
+	atomic_int		 consuming;	/* consumer connected */
+	atomic_int		 running;	/* jobs on the pool now */
+	struct jobs_counters	 count[JOBS_NTYPES];
+	atomic_ullong		 published;	/* publishes tried */
+	atomic_ullong		 confirmed;	/* and confirmed */
+	atomic_ullong		 swept;		/* confirmed by the sweeper */
+};
+
+/* jobs.c */
+/* The index of type `name` in jobs_types, or -1. */
+int	 jobs_type_find(const char *name);
+/* The message of job `id`, {"job_id":N}, in `buf`; returns its length. */
+size_t	 jobs_message(char *buf, size_t len, int64_t id);
+/* A JSON text as PostgreSQL prints jsonb (see jobs.c); NULL if invalid. */
+json_t	*jobs_json_parse(const char *text);
+
+/* jobs-consume.c: the consumer thread. */
+void	*jobs_consume_main(void *arg);
+/* jobs-run.c: runs one delivery on a pool thread (a pool_fn). */
+void	 jobs_run(void *arg);
+/* jobs-sweep.c */
+void	*jobs_sweep_main(void *arg);
+
+/* Handlers (one file each). */
+enum jobs_result jobs_task(struct workerd *, const struct jobs_ctx *,
+	    json_t **, char **);
+json_t	*jobs_task_show(json_t *);
+
+#endif

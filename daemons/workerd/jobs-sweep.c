@@ -1,0 +1,215 @@
+/*
+ * jobs-sweep.c — the sweeper thread: publishes the jobs that were
+ * committed but never published (the broker was down when they were
+ * accepted, or their worker died in between).
+ *
+ * Every jobs.sweep_interval it looks for rows still 'queued' with
+ * published_at NULL that are older than JOBS_SWEEP_GRACE (time for their
+ * own worker's publish to finish).  Those rows are locked FOR UPDATE SKIP
+ * LOCKED inside a transaction, published with confirms, marked published
+ * and committed: several workers sweeping at once each take other rows,
+ * so none is published twice by sweepers.  (A publish that outlives the
+ * grace can still meet the sweeper's: consumers skip the duplicate.)
+ *
+ * Only unpublished rows are swept.  A job whose message the broker
+ * confirmed is in a durable queue, or in a retry delay that may
+ * legitimately last hours, or on its way to a consumer; publishing it
+ * again after some timeout would only add duplicates to a backlog.  An
+ * operator who knows a message was lost (a purged queue) sets
+ * published_at back to NULL, and the next sweep publishes it.
+ *
+ * The broker connection is made when a sweep has rows and closed after:
+ * sweeps with work are rare, and a connection idle between them would
+ * miss its heartbeats anyway.  It declares the topology first, so a
+ * worker that consumes nothing still makes the queues its jobs need.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "broker.h"
+#include "db.h"
+#include "jobs-int.h"
+#include "log.h"
+#include "workerd.h"
+#include "xmalloc.h"
+
+#define JOBS_SWEEP_GRACE	"1 second"
+#define JOBS_SWEEP_BATCH	"100"
+
+#define JOBS_SWEEP_WHERE \
+	"status = 'queued' AND published_at IS NULL AND created_at < " \
+	"now() - interval '" JOBS_SWEEP_GRACE "'"
+
+/* What the sweeper remembers between sweeps. */
+struct jobs_sweeper {
+	struct jobs	*j;
+	struct workerd	*w;
+	int		 failing;	/* the last sweep failed: said so */
+};
+
+/* Logs a failed sweep once, not every interval. */
+static void
+jobs_sweep_failed(struct jobs_sweeper *s, const char *what, const char *cause)
+{
+	if (!s->failing)
+		log_warnx("sweeper: %s: %s (retrying every %lld ms)", what,
+		    cause, (long long)s->w->conf.jobs.sweep_interval);
+	s->failing = 1;
+}
+
+/* Runs a statement of the sweep; NULL after logging. */
+static PGresult *
+jobs_sweep_exec(struct jobs_sweeper *s, const char *sql, int nparams,
+    const char *const *params)
+{
+	PGresult	*res;
+	char		*cause = NULL;
+
+	res = db_exec(&s->w->conf.postgres, sql, nparams, params, &cause);
+	if (res == NULL) {
+		jobs_sweep_failed(s, "database", cause);
+		free(cause);
+	}
+	return res;
+}
+
+/* Publishes the locked rows of `res` until one fails; fills `ids` with
+ * the published ones ("{1,2}") and returns how many. */
+static int
+jobs_sweep_publish(struct jobs_sweeper *s, struct broker *b, PGresult *res,
+    char **ids)
+{
+	struct jobs	*j = s->j;
+	char		 msg[64], *cause = NULL, *old;
+	const char	*id, *type;
+	size_t		 len;
+	int		 i, n = 0;
+
+	*ids = xstrdup("{");
+	for (i = 0; i < PQntuples(res); i++) {
+		id = PQgetvalue(res, i, 0);
+		type = PQgetvalue(res, i, 1);
+		len = jobs_message(msg, sizeof msg, strtoll(id, NULL, 10));
+		atomic_fetch_add(&j->published, 1);
+		if (broker_publish(b, BROKER_JOBS, type, msg, len,
+		    "application/json", 1, &cause) != 0) {
+			jobs_sweep_failed(s, "publish", cause);
+			free(cause);
+			break;
+		}
+		atomic_fetch_add(&j->confirmed, 1);
+		atomic_fetch_add(&j->swept, 1);
+		old = *ids;
+		*ids = xasprintf("%s%s%s", old, n > 0 ? "," : "", id);
+		free(old);
+		n++;
+	}
+	old = *ids;
+	*ids = xasprintf("%s}", old);
+	free(old);
+	return n;
+}
+
+/* One sweep. */
+static void
+jobs_sweep(struct jobs_sweeper *s)
+{
+	struct broker	*b;
+	PGresult	*res;
+	const char	*params[1];
+	char		*cause = NULL, *ids = NULL, *name;
+	int		 n, rows;
+
+	/* A look without locks first: most sweeps end here. */
+	if ((res = jobs_sweep_exec(s, "SELECT 1 FROM jobs WHERE "
+	    JOBS_SWEEP_WHERE " LIMIT 1", 0, NULL)) == NULL)
+		return;
+	n = PQntuples(res);
+	PQclear(res);
+	if (n == 0) {
+		s->failing = 0;
+		return;
+	}
+
+	name = xasprintf("%s-sweeper", s->w->conf.worker.id);
+	b = broker_connect(&s->w->conf.amqp, name, &cause);
+	free(name);
+	if (b == NULL || broker_declare_topology(b, &cause) != 0) {
+		jobs_sweep_failed(s, "broker", cause);
+		free(cause);
+		if (b != NULL)
+			broker_free(b);
+		return;
+	}
+
+	if ((res = jobs_sweep_exec(s, "BEGIN", 0, NULL)) == NULL)
+		goto out;
+	PQclear(res);
+	if ((res = jobs_sweep_exec(s, "SELECT id, type FROM jobs WHERE "
+	    JOBS_SWEEP_WHERE " ORDER BY id LIMIT " JOBS_SWEEP_BATCH
+	    " FOR UPDATE SKIP LOCKED", 0, NULL)) == NULL)
+		goto out;
+	rows = PQntuples(res);
+	n = jobs_sweep_publish(s, b, res, &ids);
+	PQclear(res);
+	if (n > 0) {
+		params[0] = ids;
+		if ((res = jobs_sweep_exec(s, "UPDATE jobs SET published_at = "
+		    "now() WHERE id = ANY ($1::bigint[])", 1, params)) == NULL)
+			goto out;
+		PQclear(res);
+	}
+	if ((res = jobs_sweep_exec(s, "COMMIT", 0, NULL)) == NULL)
+		goto out;
+	PQclear(res);
+	if (n > 0)
+		log_info("sweeper: published %d queued jobs: %s", n, ids);
+	if (n == rows)
+		s->failing = 0;
+out:
+	/* Rolls back a transaction left open by a failure. */
+	db_release();
+	free(ids);
+	broker_free(b);
+}
+
+void *
+jobs_sweep_main(void *arg)
+{
+	struct jobs_sweeper	 s;
+	struct jobs		*j = arg;
+	struct timespec		 ts;
+	int64_t			 ms;
+
+	memset(&s, 0, sizeof s);
+	s.j = j;
+	s.w = j->w;
+	ms = s.w->conf.jobs.sweep_interval;
+	pthread_mutex_lock(&j->lock);
+	while (!atomic_load(&j->stop)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)(ms / 1000);
+		ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		/* Wakes for jobs coming back too: only time counts. */
+		while (!atomic_load(&j->stop) &&
+		    pthread_cond_timedwait(&j->wake, &j->lock, &ts) == 0)
+			;
+		if (atomic_load(&j->stop))
+			break;
+		pthread_mutex_unlock(&j->lock);
+		jobs_sweep(&s);
+		pthread_mutex_lock(&j->lock);
+	}
+	pthread_mutex_unlock(&j->lock);
+	/* The thread's database connection closes as it exits. */
+	return NULL;
+}

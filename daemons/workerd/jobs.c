@@ -1,0 +1,311 @@
+/*
+ * jobs.c — see jobs.h: the job types, accepting jobs, reading them back,
+ * and starting and stopping the consumer (jobs-consume.c) and the sweeper
+ * (jobs-sweep.c).
+ *
+ * Accepting a job commits its row first and publishes second: a worker
+ * that dies in between leaves a row with published_at NULL, which the
+ * sweeper of any worker publishes.  The other order could leave a message
+ * for a row that never was.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "broker.h"
+#include "clock.h"
+#include "db.h"
+#include "jobs.h"
+#include "jobs-int.h"
+#include "log.h"
+#include "tres.h"
+#include "workerd.h"
+#include "xmalloc.h"
+
+/* Every type of broker_job_types (and of the jobs table's CHECK). */
+const struct jobs_type jobs_types[JOBS_NTYPES] = {
+	{ "report",	NULL,		NULL },
+	{ "thumbnail",	NULL,		NULL },
+	{ "task",	jobs_task,	jobs_task_show },
+};
+
+/* An instant as the API shows it: ISO 8601 in UTC, to the second. */
+#define JOBS_ISO8601(e) \
+	"to_char((" e ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+int
+jobs_type_find(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < JOBS_NTYPES; i++) {
+		if (strcmp(jobs_types[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+size_t
+jobs_message(char *buf, size_t len, int64_t id)
+{
+	int	n;
+
+	n = snprintf(buf, len, "{\"job_id\":%" PRId64 "}", id);
+	return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+}
+
+/* Turns reals that hold a small whole number back into integers. */
+static void
+jobs_json_ints(json_t *v)
+{
+	const char	*key;
+	json_t		*e;
+	size_t		 i;
+	double		 d;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, e) {
+			if (json_is_real(e)) {
+				d = json_real_value(e);
+				if (d == (double)(int64_t)d && d < 9007199254740992.0 &&
+				    d > -9007199254740992.0)
+					json_object_set_new(v, key,
+					    json_integer((json_int_t)d));
+			} else
+				jobs_json_ints(e);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			jobs_json_ints(e);
+	}
+}
+
+/*
+ * PostgreSQL prints a jsonb number without an exponent: a real result
+ * such as 1e300 comes back as 301 digits, which jansson refuses as an
+ * integer out of range.  Such a text is read again with every number as
+ * a real, and then the numbers that were small integers (ids, counts)
+ * are made integers again.  Seed results beyond 2^53 are strings, so a
+ * huge bare number was a real to begin with.
+ */
+json_t *
+jobs_json_parse(const char *text)
+{
+	json_error_t	 jerr;
+	json_t		*v;
+
+	if ((v = json_loads(text, JSON_DECODE_ANY, &jerr)) != NULL)
+		return v;
+	if ((v = json_loads(text, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL,
+	    &jerr)) == NULL)
+		return NULL;
+	jobs_json_ints(v);
+	return v;
+}
+
+int
+jobs_start(struct workerd *w, char **cause)
+{
+	struct jobs	*j;
+	sigset_t	 all, old;
+	int		 i, handlers = 0, error;
+
+	j = xcalloc(1, sizeof *j);
+	j->w = w;
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->wake, NULL);
+	TAILQ_INIT(&j->done);
+	w->jobs = j;
+	for (i = 0; i < JOBS_NTYPES; i++)
+		handlers += jobs_types[i].run != NULL;
+
+	/* Signals are the event loop's business. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (w->conf.worker.job_threads > 0 && handlers > 0) {
+		error = pthread_create(&j->consumer, NULL, jobs_consume_main, j);
+		if (error != 0) {
+			*cause = xasprintf("jobs: pthread_create: %s",
+			    strerror(error));
+			goto fail;
+		}
+		j->has_consumer = 1;
+	} else
+		log_info("worker.job_threads is 0: not consuming jobs");
+	error = pthread_create(&j->sweeper, NULL, jobs_sweep_main, j);
+	if (error != 0) {
+		*cause = xasprintf("jobs: pthread_create: %s", strerror(error));
+		goto fail;
+	}
+	j->has_sweeper = 1;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+
+fail:
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	jobs_stop(w);
+	return -1;
+}
+
+void
+jobs_stop(struct workerd *w)
+{
+	struct jobs	*j = w->jobs;
+	struct jobs_job	*job;
+
+	if (j == NULL)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->stop_deadline_ms = clock_mono_ms() + w->conf.worker.shutdown_timeout;
+	atomic_store(&j->stop, 1);
+	pthread_cond_broadcast(&j->wake);
+	pthread_mutex_unlock(&j->lock);
+	if (j->has_sweeper)
+		pthread_join(j->sweeper, NULL);
+	if (j->has_consumer)
+		pthread_join(j->consumer, NULL);
+
+	/*
+	 * Jobs the consumer stopped waiting for still run on the pool, and
+	 * end by handing their delivery back here: wait for them (the pool
+	 * would wait for them anyway).  Their messages went back to the
+	 * broker with the connection; a redelivery finds the row finished.
+	 */
+	pthread_mutex_lock(&j->lock);
+	while (j->nrunning > 0)
+		pthread_cond_wait(&j->wake, &j->lock);
+	while ((job = TAILQ_FIRST(&j->done)) != NULL) {
+		TAILQ_REMOVE(&j->done, job, entry);
+		broker_delivery_clear(&job->d);
+		free(job->reason);
+		free(job);
+	}
+	pthread_mutex_unlock(&j->lock);
+
+	pthread_cond_destroy(&j->wake);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+	w->jobs = NULL;
+}
+
+int64_t
+jobs_submit(struct workerd *w, const char *type, int64_t user_id,
+    const json_t *payload, char **cause)
+{
+	struct jobs	*j = w->jobs;
+	const char	*params[3];
+	PGresult	*res;
+	char		 uid[32], msg[64], *text, *why = NULL;
+	int64_t		 id;
+	size_t		 len;
+
+	if ((text = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY)) ==
+	    NULL) {
+		*cause = xstrdup("the job's payload cannot be encoded");
+		return -1;
+	}
+	snprintf(uid, sizeof uid, "%" PRId64, user_id);
+	params[0] = type;
+	params[1] = user_id > 0 ? uid : NULL;
+	params[2] = text;
+	res = db_exec(&w->conf.postgres, "INSERT INTO jobs (type, user_id, "
+	    "payload) VALUES ($1, $2::bigint, $3::jsonb) RETURNING id", 3,
+	    params, cause);
+	free(text);
+	if (res == NULL)
+		return -1;
+	id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+
+	len = jobs_message(msg, sizeof msg, id);
+	if (j != NULL)
+		atomic_fetch_add(&j->published, 1);
+	if (tres_publish(w, BROKER_JOBS, type, msg, len, &why) != 0) {
+		log_warnx("job %" PRId64 " (%s) is queued but not published, "
+		    "left to the sweeper: %s", id, type, why);
+		free(why);
+		return id;
+	}
+	if (j != NULL)
+		atomic_fetch_add(&j->confirmed, 1);
+
+	snprintf(uid, sizeof uid, "%" PRId64, id);
+	params[0] = uid;
+	res = db_exec_retry(&w->conf.postgres, "UPDATE jobs SET published_at "
+	    "= now() WHERE id = $1 AND published_at IS NULL", 1, params, &why);
+	if (res == NULL) {
+		/* The sweeper publishes it again: a duplicate that consumers
+		 * recognise and skip. */
+		log_warnx("job %" PRId64 " published, but not marked so: %s",
+		    id, why);
+		free(why);
+	}
+	PQclear(res);
+	log_debug("job %" PRId64 " (%s) queued", id, type);
+	return id;
+}
+
+/* A text column as a JSON string, or null when SQL NULL. */
+static json_t *
+jobs_text(const PGresult *res, int col)
+{
+	if (PQgetisnull(res, 0, col))
+		return json_null();
+	return json_string(PQgetvalue(res, 0, col));
+}
+
+json_t *
+jobs_get(struct workerd *w, int64_t id, int64_t *user_id, int *found,
+    char **cause)
+{
+	const char	*params[1];
+	PGresult	*res;
+	json_t		*job, *result = NULL;
+	char		 sid[32];
+	int		 t;
+
+	*found = 0;
+	*user_id = 0;
+	snprintf(sid, sizeof sid, "%" PRId64, id);
+	params[0] = sid;
+	res = db_exec_retry(&w->conf.postgres, "SELECT type, status, "
+	    "attempts, worker, error, result::text, user_id, "
+	    JOBS_ISO8601("created_at") ", " JOBS_ISO8601("updated_at")
+	    " FROM jobs WHERE id = $1", 1, params, cause);
+	if (res == NULL) {
+		*found = 1;
+		return NULL;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		*cause = xstrdup("no such job");
+		return NULL;
+	}
+	*found = 1;
+	if (!PQgetisnull(res, 0, 6))
+		*user_id = strtoll(PQgetvalue(res, 0, 6), NULL, 10);
+	if (!PQgetisnull(res, 0, 5) &&
+	    (result = jobs_json_parse(PQgetvalue(res, 0, 5))) == NULL)
+		log_warnx("job %" PRId64 ": its result is not JSON", id);
+	t = jobs_type_find(PQgetvalue(res, 0, 0));
+	if (result != NULL && t != -1 && jobs_types[t].show != NULL)
+		result = jobs_types[t].show(result);
+	job = json_pack("{s:I,s:s,s:s,s:i,s:o,s:o,s:o,s:s,s:s}",
+	    "id", (json_int_t)id,
+	    "type", PQgetvalue(res, 0, 0),
+	    "status", PQgetvalue(res, 0, 1),
+	    "attempts", atoi(PQgetvalue(res, 0, 2)),
+	    "worker", jobs_text(res, 3),
+	    "error", jobs_text(res, 4),
+	    "result", result != NULL ? result : json_null(),
+	    "created_at", PQgetvalue(res, 0, 7),
+	    "updated_at", PQgetvalue(res, 0, 8));
+	PQclear(res);
+	if (job == NULL)
+		*cause = xstrdup("cannot encode the job");
+	return job;
+}
