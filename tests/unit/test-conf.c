@@ -154,7 +154,7 @@ test_table(void)
 		if (conf_find(opt->name) != opt)
 			ok_rows = 0;
 	}
-	tap_is_int(n, 53, "conf_options has 53 rows");
+	tap_is_int(n, 64, "conf_options has 64 rows");
 	tap_ok(ok_rows, "every row is sane and its default is valid");
 	tap_ok(!dup, "no key appears twice");
 	tap_ok(!overlap, "no two rows share a field");
@@ -224,6 +224,12 @@ test_defaults(void)
 	tap_is_int(c.s3.path_style, 1, "default s3.path_style");
 	tap_is_int(c.s3.part_size, 8 * 1048576, "default s3.part_size");
 	tap_is_str(c.smtp.from, "pfo3@localhost", "default smtp.from");
+	tap_is_int(c.auth.session_ttl, 24 * 3600 * 1000,
+	    "default auth.session_ttl");
+	tap_is_int(c.auth.max_failures, 5, "default auth.max_failures");
+	tap_is_int(c.files.max_size, INT64_C(2) << 30, "default files.max_size");
+	tap_is_int(c.files.max_pixels, 50000000, "default files.max_pixels");
+	tap_is_int(c.jobs.sweep_interval, 5000, "default jobs.sweep_interval");
 
 	/* Each default, set through the parser by name, lands in the same
 	 * field conf_defaults filled: offsets and defaults agree. */
