@@ -20,4 +20,17 @@ clock_mono_ms(void)
 	return clock_mono_us() / 1000;
 }
 
+/* The wall-clock time `ms` from now, as pthread_cond_timedwait wants it. */
+static inline void
+clock_deadline(struct timespec *ts, int64_t ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += (time_t)(ms / 1000);
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 #endif

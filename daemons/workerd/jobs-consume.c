@@ -75,13 +75,7 @@ jobs_nap(struct jobs *j, int64_t ms)
 {
 	struct timespec	ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(ms / 1000);
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	clock_deadline(&ts, ms);
 	pthread_mutex_lock(&j->lock);
 	if (!atomic_load(&j->stop))
 		pthread_cond_timedwait(&j->wake, &j->lock, &ts);

@@ -32,6 +32,7 @@
 #include <libpq-fe.h>
 
 #include "broker.h"
+#include "clock.h"
 #include "db.h"
 #include "jobs-int.h"
 #include "log.h"
@@ -192,13 +193,7 @@ jobs_sweep_main(void *arg)
 	ms = s.w->conf.jobs.sweep_interval;
 	pthread_mutex_lock(&j->lock);
 	while (!atomic_load(&j->stop)) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)(ms / 1000);
-		ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		clock_deadline(&ts, ms);
 		/* Wakes for jobs coming back too: only time counts. */
 		while (!atomic_load(&j->stop) &&
 		    pthread_cond_timedwait(&j->wake, &j->lock, &ts) == 0)

@@ -106,13 +106,7 @@ probe_main(void *arg)
 			    "probe failed");
 			free(cause);
 		}
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += interval / 1000;
-		until.tv_nsec += (interval % 1000) * 1000000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
+		clock_deadline(&until, interval);
 		pthread_mutex_lock(&p->lock);
 		while (!p->stopping && pthread_cond_timedwait(&p->wake,
 		    &p->lock, &until) == 0)
