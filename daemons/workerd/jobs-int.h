@@ -132,5 +132,7 @@ void	*jobs_sweep_main(void *arg);
 enum jobs_result jobs_task(struct workerd *, const struct jobs_ctx *,
 	    json_t **, char **);
 json_t	*jobs_task_show(json_t *);
+enum jobs_result jobs_report(struct workerd *, const struct jobs_ctx *,
+	    json_t **, char **);
 
 #endif

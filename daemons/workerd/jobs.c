@@ -28,7 +28,7 @@
 
 /* Every type of broker_job_types (and of the jobs table's CHECK). */
 const struct jobs_type jobs_types[JOBS_NTYPES] = {
-	{ "report",	NULL,		NULL },
+	{ "report",	jobs_report,	NULL },
 	{ "thumbnail",	NULL,		NULL },
 	{ "task",	jobs_task,	jobs_task_show },
 };

@@ -72,6 +72,13 @@ void	h_logout(struct workerd *, const struct request *, struct response *);
 void	h_me(struct workerd *, const struct request *, struct response *);
 /* h-jobs.c: background jobs. */
 void	h_jobs_get(struct workerd *, const struct request *, struct response *);
+/* h-reports.c: monthly PDF reports; h-notifications.c. */
+void	h_reports_create(struct workerd *, const struct request *,
+	    struct response *);
+void	h_reports_pdf(struct workerd *, const struct request *,
+	    struct response *);
+void	h_notifications(struct workerd *, const struct request *,
+	    struct response *);
 /* Runs a parsed seed task (h-tasks.c), shared by HTTP and the raw protocol. */
 json_t	*tasks_execute(struct workerd *w, const json_t *task, int *status);
 

@@ -24,6 +24,7 @@
 #include "migrate.h"
 #include "pool.h"
 #include "probe.h"
+#include "report-pdf.h"
 #include "router.h"
 #include "s3.h"
 #include "workerd.h"
@@ -287,6 +288,8 @@ main(int argc, char **argv)
 	/* Library set-up that is not thread-safe, before any thread starts. */
 	json_object_seed(0);
 	if (s3_global_init(&cause) == -1)
+		fatalx("%s", cause);
+	if (report_pdf_init(&cause) == -1)
 		fatalx("%s", cause);
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent has no pthreads support");

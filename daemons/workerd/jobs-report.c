@@ -1,0 +1,280 @@
+/*
+ * jobs-report.c — the "report" job type: a user's monthly activity as a
+ * PDF.
+ *
+ * The payload is {"month":"YYYY-MM"}.  The handler reads the user and the
+ * month's activity (UTC days) from PostgreSQL, renders the PDF
+ * (report-pdf.h), stores it in S3 under reports/<user>/<job>.pdf, records
+ * a "report_ready" notification, announces it on pfo3.events and mails
+ * the user a link.  The result is {"s3_key","size","month"}.
+ *
+ * A rerun (after a crash) writes the same key again and finds the
+ * notification already there: it then neither announces nor mails again,
+ * so a user gets at most one mail per report.  The event and the mail are
+ * best effort: the report exists and is listed whatever becomes of them.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "broker.h"
+#include "db.h"
+#include "jobs-int.h"
+#include "log.h"
+#include "mail.h"
+#include "report-pdf.h"
+#include "s3.h"
+#include "tres.h"
+#include "workerd.h"
+#include "xmalloc.h"
+
+#define REPORT_MAIL_TRIES	3
+#define REPORT_MAIL_PAUSE_US	500000	/* between mail attempts */
+
+/* The month's days, one row each (UTC): day, logins, uploads, upload
+ * bytes, tasks. */
+#define REPORT_DAYS_SQL \
+	"WITH m AS (SELECT ($2 || '-01')::date AS first), " \
+	"days AS (SELECT generate_series(first, " \
+	"(first + interval '1 month' - interval '1 day')::date, " \
+	"interval '1 day')::date AS d FROM m) " \
+	"SELECT extract(day FROM d)::int, " \
+	"(SELECT count(*) FROM sessions WHERE user_id = $1::bigint AND " \
+	"(created_at AT TIME ZONE 'UTC')::date = d), " \
+	"(SELECT count(*) FROM files WHERE owner_id = $1::bigint AND " \
+	"(created_at AT TIME ZONE 'UTC')::date = d), " \
+	"(SELECT coalesce(sum(size), 0) FROM files WHERE " \
+	"owner_id = $1::bigint AND (created_at AT TIME ZONE 'UTC')::date = d), " \
+	"(SELECT count(*) FROM jobs WHERE user_id = $1::bigint AND " \
+	"type = 'task' AND (created_at AT TIME ZONE 'UTC')::date = d) " \
+	"FROM days ORDER BY d"
+
+/* The report jobs of the user created in the month (this one included). */
+#define REPORT_COUNT_SQL \
+	"SELECT count(*) FROM jobs WHERE user_id = $1::bigint AND " \
+	"type = 'report' AND (created_at AT TIME ZONE 'UTC') >= " \
+	"($2 || '-01')::date AND (created_at AT TIME ZONE 'UTC') < " \
+	"($2 || '-01')::date + interval '1 month'"
+
+/* Records the notification unless a run before did; returns its id, 0
+ * when it was there already, -1 with *cause. */
+#define REPORT_NOTIFY_SQL \
+	"INSERT INTO notifications (user_id, kind, body) " \
+	"SELECT $1::bigint, 'report_ready', $2::jsonb WHERE NOT EXISTS " \
+	"(SELECT 1 FROM notifications WHERE user_id = $1::bigint AND " \
+	"kind = 'report_ready' AND body->>'job_id' = $3) RETURNING id"
+
+/* A count column as an int64 (0 when not a number). */
+static int64_t
+report_int(PGresult *res, int row, int col)
+{
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/*
+ * Fills `d` (strings pointing into *user, which the caller PQclear-s) for
+ * user `uid` and month `month`.  Returns JOBS_DONE, JOBS_FATAL when the
+ * user is gone, or JOBS_FAIL with *cause.
+ */
+static enum jobs_result
+report_load(struct workerd *w, const char *uid, const char *month,
+    struct report_data *d, PGresult **user, char **cause)
+{
+	const struct conf_postgres	*pg = &w->conf.postgres;
+	const char			*params[2] = { uid, month };
+	PGresult			*res;
+	int				 i, day;
+
+	*user = db_exec_retry(pg, "SELECT name, email FROM users WHERE "
+	    "id = $1::bigint", 1, params, cause);
+	if (*user == NULL)
+		return JOBS_FAIL;
+	if (PQntuples(*user) != 1) {
+		*cause = xasprintf("user %s does not exist", uid);
+		return JOBS_FATAL;
+	}
+	d->email = PQgetvalue(*user, 0, 1);
+	/* The name may be empty; the report needs one. */
+	d->name = *PQgetvalue(*user, 0, 0) != '\0' ? PQgetvalue(*user, 0, 0) :
+	    d->email;
+	d->month = month;
+	d->days = report_month_days(month);
+
+	if ((res = db_exec_retry(pg, REPORT_DAYS_SQL, 2, params,
+	    cause)) == NULL)
+		return JOBS_FAIL;
+	if (PQntuples(res) != d->days) {
+		*cause = xasprintf("month %s: %d days read, not %d", month,
+		    PQntuples(res), d->days);
+		PQclear(res);
+		return JOBS_FAIL;
+	}
+	for (i = 0; i < d->days; i++) {
+		day = (int)report_int(res, i, 0) - 1;
+		if (day < 0 || day >= d->days)
+			continue;
+		d->logins[day] = report_int(res, i, 1);
+		d->uploads[day] = report_int(res, i, 2);
+		d->upload_bytes[day] = report_int(res, i, 3);
+		d->tasks[day] = report_int(res, i, 4);
+		d->totals.logins += d->logins[day];
+		d->totals.uploads += d->uploads[day];
+		d->totals.upload_bytes += d->upload_bytes[day];
+		d->totals.tasks += d->tasks[day];
+	}
+	PQclear(res);
+
+	if ((res = db_exec_retry(pg, REPORT_COUNT_SQL, 2, params,
+	    cause)) == NULL)
+		return JOBS_FAIL;
+	d->totals.reports = report_int(res, 0, 0);
+	PQclear(res);
+	return JOBS_DONE;
+}
+
+/*
+ * Records the notification of job `ctx` for month `month`; on a first
+ * record, announces it on pfo3.events (best effort) and returns 1, else
+ * 0; -1 with *cause when the database failed.
+ */
+static int
+report_notify(struct workerd *w, const struct jobs_ctx *ctx,
+    const char *uid, const char *month, char **cause)
+{
+	json_t		*body, *event;
+	PGresult	*res;
+	char		 jid[32], key[64], url[64], *text, *event_text;
+	char		*why = NULL;
+	const char	*params[3];
+	int64_t		 nid;
+
+	snprintf(jid, sizeof jid, "%" PRId64, ctx->id);
+	snprintf(url, sizeof url, "/api/v1/reports/%s/pdf", jid);
+	body = json_pack("{s:I,s:s,s:s}", "job_id", (json_int_t)ctx->id,
+	    "month", month, "url", url);
+	text = json_dumps(body, JSON_COMPACT);
+	params[0] = uid;
+	params[1] = text;
+	params[2] = jid;
+	res = db_exec(&w->conf.postgres, REPORT_NOTIFY_SQL, 3, params, cause);
+	free(text);
+	if (res == NULL) {
+		json_decref(body);
+		return -1;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		json_decref(body);
+		return 0;
+	}
+	nid = report_int(res, 0, 0);
+	PQclear(res);
+
+	/*
+	 * pfo3.events is published without `mandatory` (broker-publish.c):
+	 * an event nobody listens to is dropped by the broker, not returned,
+	 * so a failure here is a real one.  It is still only logged: the
+	 * notification row is what clients read.
+	 */
+	event = json_pack("{s:I,s:s,s:o}", "id", (json_int_t)nid, "kind",
+	    "report_ready", "body", body);
+	event_text = json_dumps(event, JSON_COMPACT);
+	json_decref(event);
+	snprintf(key, sizeof key, "user.%s.notification", uid);
+	if (tres_publish(w, BROKER_EVENTS, key, event_text,
+	    strlen(event_text), &why) != 0) {
+		log_warnx("report job %s: event %s: %s", jid, key, why);
+		free(why);
+	}
+	free(event_text);
+	return 1;
+}
+
+/* Mails `to` the link to report `job_id`, a few times; failures are
+ * logged: the report is there whether the mail arrives or not. */
+static void
+report_mail(struct workerd *w, int64_t job_id, const char *to,
+    const char *month)
+{
+	char	*subject, *body, *cause = NULL;
+	int	 try;
+
+	subject = xasprintf("Your pfo3 report for %s is ready", month);
+	body = xasprintf("Hello,\n\nyour pfo3 activity report for %s is "
+	    "ready:\n\n%s/api/v1/reports/%" PRId64 "/pdf\n\nSign in to "
+	    "download it.\n", month, w->conf.jobs.link_base, job_id);
+	for (try = 1; try <= REPORT_MAIL_TRIES; try++) {
+		if (mail_send(&w->conf.smtp, to, subject, body, &cause) == 0)
+			break;
+		log_warnx("report job %" PRId64 ": mail to %s, try %d of %d: "
+		    "%s", job_id, to, try, REPORT_MAIL_TRIES, cause);
+		free(cause);
+		cause = NULL;
+		if (try < REPORT_MAIL_TRIES)
+			usleep(REPORT_MAIL_PAUSE_US);
+	}
+	free(body);
+	free(subject);
+}
+
+enum jobs_result
+jobs_report(struct workerd *w, const struct jobs_ctx *ctx, json_t **result,
+    char **cause)
+{
+	struct report_data	 d;
+	enum jobs_result	 r;
+	struct s3		*s3;
+	PGresult		*user = NULL;
+	const char		*month;
+	char			 uid[32], *key = NULL, *pdf = NULL;
+	size_t			 len;
+	int			 first;
+
+	month = json_string_value(json_object_get(ctx->payload, "month"));
+	if (month == NULL || report_month_days(month) == -1) {
+		*cause = xstrdup("payload has no valid \"month\"");
+		return JOBS_FATAL;
+	}
+	if (ctx->user_id <= 0) {
+		*cause = xstrdup("a report needs a user");
+		return JOBS_FATAL;
+	}
+	snprintf(uid, sizeof uid, "%" PRId64, ctx->user_id);
+
+	memset(&d, 0, sizeof d);
+	if ((r = report_load(w, uid, month, &d, &user, cause)) != JOBS_DONE)
+		goto out;
+	if (report_pdf_render(&d, &pdf, &len, cause) != 0) {
+		r = JOBS_FATAL;		/* the same data renders the same */
+		goto out;
+	}
+
+	key = xasprintf("reports/%s/%" PRId64 ".pdf", uid, ctx->id);
+	if ((s3 = tres_s3(w, cause)) == NULL ||
+	    s3_put_buf(s3, key, "application/pdf", pdf, len, cause) != 0) {
+		r = JOBS_FAIL;
+		goto out;
+	}
+
+	if ((first = report_notify(w, ctx, uid, month, cause)) == -1) {
+		r = JOBS_FAIL;
+		goto out;
+	}
+	if (first)
+		report_mail(w, ctx->id, d.email, month);
+
+	*result = json_pack("{s:s,s:I,s:s}", "s3_key", key, "size",
+	    (json_int_t)len, "month", month);
+	r = JOBS_DONE;
+out:
+	free(key);
+	free(pdf);
+	if (user != NULL)
+		PQclear(user);
+	return r;
+}
