@@ -165,34 +165,8 @@ info_field(const char *info, const char *key)
 	return value;
 }
 
-/*
- * Sanitizer builds.  fontconfig 2.14 loses a few bytes while parsing its
- * configuration, once per process: the leak checker ignores that library.
- * pango runs font matching in threads of its own and glib, pango,
- * harfbuzz and fontconfig synchronise with futexes and atomics the thread
- * checker cannot see in uninstrumented libraries: races it reports inside
- * them are ignored (never one in a frame of ours alone).
- */
-const char	*__lsan_default_suppressions(void);
-const char	*__tsan_default_suppressions(void);
-
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:libfontconfig.so\n";
-}
-
-const char *
-__tsan_default_suppressions(void)
-{
-	return "race:libglib-2.0.so\n"
-	    "race:libgobject-2.0.so\n"
-	    "race:libpango\n"
-	    "race:libharfbuzz.so\n"
-	    "race:libfontconfig.so\n"
-	    "race:libfreetype.so\n"
-	    "race:libcairo.so\n";
-}
+/* Sanitizer builds: the suppressions for the rendering libraries come from
+ * daemons/workerd/sanitizer.c, linked in as in the worker. */
 
 /* ---------------------------------------------------------------- tests */
 
