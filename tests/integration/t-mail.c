@@ -32,6 +32,7 @@
 #include "conf.h"
 #include "mail.h"
 #include "tap.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 #define FROM		"pfo3 test <pfo3-test@example.org>"
@@ -101,29 +102,6 @@ token_new(char *buf, size_t len)
 }
 
 static char *
-slurp(const char *path)
-{
-	FILE	*f;
-	char	*buf;
-	long	 n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = xmalloc(n + 1);
-	if (fread(buf, 1, n, f) != (size_t)n) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static char *
 hex(const char *s)
 {
 	size_t	 i, n = strlen(s);
@@ -150,7 +128,7 @@ maildir_find(const char *token)
 		if (e->d_name[0] == '.')
 			continue;
 		path = xasprintf("%s/%s", dir, e->d_name);
-		text = slurp(path);
+		text = testutil_read(path, NULL);
 		if (text != NULL && strstr(text, token) != NULL) {
 			free(text);
 			closedir(d);
@@ -206,7 +184,7 @@ decode(const char *path)
 	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
 		return NULL;
-	if ((text = slurp(out)) == NULL)
+	if ((text = testutil_read(out, NULL)) == NULL)
 		return NULL;
 	unlink(out);
 	lines = xcalloc(10, sizeof *lines);
@@ -326,7 +304,7 @@ test_utf8(void)
 		free(want);
 		return;
 	}
-	raw = slurp(path);
+	raw = testutil_read(path, NULL);
 	tap_ok(raw != NULL && strstr(raw, "Subject: =?UTF-8?B?") != NULL,
 	    "the raw subject is an encoded-word");
 	tap_ok(raw != NULL && strstr(raw, "Content-Transfer-Encoding: "
@@ -379,7 +357,7 @@ test_ascii(void)
 		return;
 	}
 	path = maildir_wait(token, 5000);
-	raw = path != NULL ? slurp(path) : NULL;
+	raw = path != NULL ? testutil_read(path, NULL) : NULL;
 	want = xasprintf("Subject: %s\n", subject);
 	tap_ok(raw != NULL && strstr(raw, want) != NULL,
 	    "a short ASCII subject is sent as is");

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "s3.h"
 #include "tap.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 #define MiB		(1024 * 1024)
@@ -118,8 +119,7 @@ static int
 curl_cli(const char *method, const char *key)
 {
 	char	*url, *user, *sigv4;
-	pid_t	 pid;
-	int	 status, rv;
+	int	 rv;
 
 	url = url_of(key);
 	user = xasprintf("%s:%s", env_access, env_secret);
@@ -132,54 +132,12 @@ curl_cli(const char *method, const char *key)
 			strcmp(method, "GET") == 0 ? "-o" : "-T", tmpfile_path,
 			url, NULL
 		};
-		rv = posix_spawnp(&pid, "curl", NULL, NULL, argv, environ);
+		rv = testutil_run(argv, NULL);
 	}
 	free(url);
 	free(user);
 	free(sigv4);
-	if (rv != 0) {
-		tap_diag("posix_spawnp curl: %s", strerror(rv));
-		return -1;
-	}
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR)
-			return -1;
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static unsigned char *
-file_read(const char *path, size_t *len)
-{
-	FILE		*f;
-	unsigned char	*buf = NULL;
-	size_t		 size = 0, n;
-
-	*len = 0;
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	for (;;) {
-		buf = xrealloc(buf, size + 65536);
-		n = fread(buf + size, 1, 65536, f);
-		size += n;
-		if (n < 65536)
-			break;
-	}
-	fclose(f);
-	*len = size;
-	return buf;
-}
-
-static int
-file_write(const char *path, const void *data, size_t len)
-{
-	FILE	*f;
-	int	 ok;
-
-	if ((f = fopen(path, "wb")) == NULL)
-		return -1;
-	ok = fwrite(data, 1, len, f) == len;
-	return fclose(f) == 0 && ok ? 0 : -1;
+	return rv;
 }
 
 /* Reading from memory. */
@@ -628,7 +586,7 @@ test_objects(struct s3 *s3, int64_t connects_before)
 
 		unlink(tmpfile_path);
 		rv = curl_cli("GET", key);
-		got = file_read(tmpfile_path, &len);
+		got = (unsigned char *)testutil_read(tmpfile_path, &len);
 		tap_ok(rv == 0 && got != NULL && len == sizes[i] &&
 		    (len == 0 || memcmp(got, data, len) == 0),
 		    "curl command reads \"%s\" identical (exit %d, %zu bytes)",
@@ -642,7 +600,7 @@ test_objects(struct s3 *s3, int64_t connects_before)
 	key = key_of("from curl ✓ + &.bin");
 	data = xmalloc(4097);
 	prng_fill(&seed, data, 4097);
-	file_write(tmpfile_path, data, 4097);
+	testutil_write(tmpfile_path, data, 4097);
 	rv = curl_cli("PUT", key);
 	tap_is_int(rv, 0, "curl command puts \"from curl ✓ + &.bin\"");
 	cause = NULL;
@@ -798,7 +756,7 @@ test_multipart(struct s3 *s3)
 	free(wr.data);
 	unlink(tmpfile_path);
 	rv = curl_cli("GET", key);
-	got = file_read(tmpfile_path, &len);
+	got = (unsigned char *)testutil_read(tmpfile_path, &len);
 	tap_ok(rv == 0 && len == total && memcmp(got, all, total) == 0,
 	    "the curl command reads the same bytes");
 	free(got);

@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "tap.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 #define KiB	(INT64_C(1) << 10)
@@ -75,25 +76,6 @@ load_fails(const char *text, const char *want, const char *what)
 	free(expect);
 	free(cause);
 	conf_free(&c);
-}
-
-/* Reads a whole file into a string (NULL when it cannot be read). */
-static char *
-slurp(const char *path)
-{
-	FILE	*f;
-	char	*buf;
-	long	 len;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = xmalloc(len + 1);
-	buf[fread(buf, 1, len, f)] = '\0';
-	fclose(f);
-	return buf;
 }
 
 /* Returns 1 when field `opt` holds the same value in `a` and `b`. */
@@ -731,7 +713,7 @@ test_sample_and_man(void)
 		}
 	}
 	tap_ok(all, "etc/pfo3.conf sets every key to its default");
-	text = slurp(path);
+	text = testutil_read(path, NULL);
 	all = text != NULL;
 	for (opt = conf_options; text != NULL && opt->name != NULL; opt++) {
 		if (strstr(text, opt->help) == NULL) {
@@ -746,7 +728,7 @@ test_sample_and_man(void)
 	conf_free(&d);
 
 	path = xasprintf("%s/doc/pfo3.conf.5", srcdir);
-	text = slurp(path);
+	text = testutil_read(path, NULL);
 	all = text != NULL;
 	for (opt = conf_options; text != NULL && opt->name != NULL; opt++) {
 		/* Each key is a list item of its own: ".It Ic key ...". */

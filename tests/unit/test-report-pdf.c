@@ -19,6 +19,7 @@
 
 #include "report-pdf.h"
 #include "tap.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 #define NTHREADS	4
@@ -28,66 +29,6 @@ extern char **environ;
 static char tmpdir[256];
 
 /* ---------------------------------------------------------------- helpers */
-
-/* Runs argv with stdout to `out`; returns the exit status or -1. */
-static int
-run(char *const argv[], const char *out)
-{
-	posix_spawn_file_actions_t	 fa;
-	pid_t				 pid;
-	int				 status, rc;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, out,
-	    O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0) {
-		tap_diag("cannot run %s: %s", argv[0], strerror(rc));
-		return -1;
-	}
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR)
-			return -1;
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* The whole file as a string, or NULL. */
-static char *
-slurp(const char *path)
-{
-	FILE	*f;
-	char	*buf;
-	long	 n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = xmalloc(n + 1);
-	if (fread(buf, 1, n, f) != (size_t)n) {
-		fclose(f);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static int
-spew(const char *path, const char *data, size_t len)
-{
-	FILE	*f;
-	int	 ok;
-
-	if ((f = fopen(path, "wb")) == NULL)
-		return -1;
-	ok = fwrite(data, 1, len, f) == len;
-	return fclose(f) == 0 && ok ? 0 : -1;
-}
 
 /* Writes the PDF and reads it back with pdftotext and pdfinfo. */
 static int
@@ -102,12 +43,13 @@ pdf_read(const char *name, const char *pdf, size_t len, char **text,
 	snprintf(path, sizeof path, "%s/%s.pdf", tmpdir, name);
 	snprintf(out, sizeof out, "%s/%s.txt", tmpdir, name);
 	snprintf(info_path, sizeof info_path, "%s/%s.info", tmpdir, name);
-	if (spew(path, pdf, len) != 0)
+	if (testutil_write(path, pdf, len) != 0)
 		return -1;
-	if (run(a_text, "/dev/null") != 0 || run(a_info, info_path) != 0)
+	if (testutil_run(a_text, "/dev/null") != 0 ||
+	    testutil_run(a_info, info_path) != 0)
 		return -1;
-	*text = slurp(out);
-	*info = slurp(info_path);
+	*text = testutil_read(out, NULL);
+	*info = testutil_read(info_path, NULL);
 	return *text != NULL && *info != NULL ? 0 : -1;
 }
 
