@@ -20,6 +20,16 @@ clock_mono_ms(void)
 	return clock_mono_us() / 1000;
 }
 
+/* The wall-clock time in seconds, for timestamps others read. */
+static inline double
+clock_real_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* The wall-clock time `ms` from now, as pthread_cond_timedwait wants it. */
 static inline void
 clock_deadline(struct timespec *ts, int64_t ms)

@@ -28,6 +28,9 @@
 #define U(f)	offsetof(struct pfo3_conf, auth.f)
 #define F(f)	offsetof(struct pfo3_conf, files.f)
 #define J(f)	offsetof(struct pfo3_conf, jobs.f)
+#define D(f)	offsetof(struct pfo3_conf, ctld.f)
+#define K(f)	offsetof(struct pfo3_conf, workers.f)
+#define O(f)	offsetof(struct pfo3_conf, console.f)
 
 
 const struct conf_option conf_options[] = {
@@ -82,6 +85,9 @@ const struct conf_option conf_options[] = {
 	  "pool threads that may run background jobs at once (count)", NULL },
 	{ "worker.probe_interval", CONF_DURATION, W(probe_interval), 100,
 	  60 * SEC, "1s", "time between dependency probes (duration)", NULL },
+	{ "worker.heartbeat", CONF_DURATION, W(heartbeat), 0, 60 * SEC, "1s",
+	  "time between the worker.<id>.stats heartbeats published on "
+	  "pfo3.events; 0 turns them off (duration)", NULL },
 
 	/* tasks: limits of the task operations */
 	{ "tasks.max_sleep", CONF_DURATION, T(max_sleep), 0, HOUR, "30s",
@@ -195,6 +201,88 @@ const struct conf_option conf_options[] = {
 	  "30s", "longest wait for new notifications (duration)", NULL },
 	{ "jobs.link_base", CONF_STR, J(link_base), 0, 1023,
 	  "http://127.0.0.1:8080", "URL prefix of the links sent by mail",
+	  NULL },
+
+	/* ctld: pfo3-ctld, the control daemon */
+	{ "ctld.admin_socket", CONF_STR, D(admin_socket), 1, 107,
+	  "/run/pfo3/ctld.sock",
+	  "admin control socket of pfo3-ctld (mode 0660): every command",
+	  NULL },
+	{ "ctld.read_socket", CONF_STR, D(read_socket), 0, 107,
+	  "/run/pfo3/ctld-ro.sock", "read-only control socket (mode 0666): "
+	  "status, watch, help and ping; empty turns it off", NULL },
+	{ "ctld.interval", CONF_DURATION, D(interval), 100, 60 * SEC, "1s",
+	  "time between refreshes of the status: worker stats, HAProxy, "
+	  "queues, dependencies (duration)", NULL },
+	{ "ctld.history", CONF_INT, D(history), 1, 3600, "300",
+	  "history samples kept per worker and for the cluster, one per "
+	  "interval (count)", NULL },
+	{ "ctld.events", CONF_INT, D(events), 1, 1000, "50",
+	  "recent events kept for status (count)", NULL },
+	{ "ctld.haproxy_socket", CONF_STR, D(haproxy_socket), 0, 107,
+	  "/run/haproxy/admin.sock",
+	  "HAProxy runtime API socket; empty: no load balancer", NULL },
+	{ "ctld.haproxy_backends", CONF_STR, D(haproxy_backends), 0, 255,
+	  "workers", "HAProxy backends listing the workers, comma-separated; "
+	  "status shows the first", NULL },
+	{ "ctld.haproxy_server", CONF_STR, D(haproxy_server), 1, 255,
+	  "weight 100 check inter 1s fall 2 rise 2 agent-inter 1s",
+	  "options of a server added to HAProxy (add server), before the "
+	  "agent port", NULL },
+	{ "ctld.haproxy_timeout", CONF_DURATION, D(haproxy_timeout), 100,
+	  60 * SEC, "2s", "time for one HAProxy runtime API command "
+	  "(duration)", NULL },
+	{ "ctld.ready_timeout", CONF_DURATION, D(ready_timeout), 1 * SEC,
+	  HOUR, "30s", "time a started worker has to become ready "
+	  "(duration)", NULL },
+	{ "ctld.drain_timeout", CONF_DURATION, D(drain_timeout), 0, HOUR,
+	  "60s", "time worker.remove waits for a worker to go idle before "
+	  "stopping it (duration)", NULL },
+	{ "ctld.heartbeat_timeout", CONF_DURATION, D(heartbeat_timeout),
+	  1 * SEC, HOUR, "3s", "time without a heartbeat after which a "
+	  "remote worker is down (duration)", NULL },
+	{ "ctld.rabbitmq_api", CONF_STR, D(rabbitmq_api), 0, 1023, "",
+	  "RabbitMQ management API URL, for unacked counts and rates; empty: "
+	  "queue depths from the broker alone", NULL },
+	{ "ctld.max_workers", CONF_INT, D(max_workers), 1, 1024, "64",
+	  "workers, local and remote, pfo3-ctld manages at most (count)",
+	  NULL },
+
+	/* workers: the local workers pfo3-ctld starts */
+	{ "workers.count", CONF_INT, K(count), 0, 256, "3",
+	  "local workers pfo3-ctld starts (count)", NULL },
+	{ "workers.address", CONF_STR, K(address), 1, 64, "127.0.0.1",
+	  "IP address the local workers listen on", NULL },
+	{ "workers.base_port", CONF_INT, K(base_port), 1, 65535, "8001",
+	  "port of w1; wN listens on base_port + N - 1", NULL },
+	{ "workers.agent_base_port", CONF_INT, K(agent_base_port), 0, 65535,
+	  "9001", "HAProxy agent-check port of w1, then one more per worker; "
+	  "0 turns the agent off", NULL },
+	{ "workers.binary", CONF_STR, K(binary), 0, 1023, "",
+	  "pfo3-workerd program to run; empty: the one beside pfo3-ctld",
+	  NULL },
+	{ "workers.log", CONF_STR, K(log), 0, 1023, "",
+	  "file a local worker's output is appended to, %i is its id; empty: "
+	  "pfo3-ctld's own", NULL },
+	{ "workers.pid_file", CONF_STR, K(pid_file), 0, 1023, "",
+	  "pid file written for each local worker, %i is its id; empty: "
+	  "none", NULL },
+	{ "workers.restart_min", CONF_DURATION, K(restart_min), 100, HOUR,
+	  "500ms", "delay before restarting a dead worker, doubled after each "
+	  "death soon after a start (duration)", NULL },
+	{ "workers.restart_max", CONF_DURATION, K(restart_max), 100, HOUR,
+	  "30s", "longest delay before restarting a dead worker (duration)",
+	  NULL },
+
+	/* console: pfo3-console, the operator console */
+	{ "console.interval", CONF_DURATION, O(interval), 250, 60 * SEC,
+	  "1s", "time between the status refreshes the console asks of "
+	  "pfo3-ctld; + and - change it while it runs (duration)", NULL },
+	{ "console.queue_warn", CONF_INT, O(queue_warn), 1, INT64_C(1) << 40,
+	  "100", "ready messages in a queue shown as a warning (count)",
+	  NULL },
+	{ "console.queue_crit", CONF_INT, O(queue_crit), 1, INT64_C(1) << 40,
+	  "1000", "ready messages in a queue shown as critical (count)",
 	  NULL },
 
 	{ "log.level", CONF_STR, L(level), 1, 5, "info",

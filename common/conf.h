@@ -55,6 +55,7 @@ struct conf_worker {
 	int64_t	 retry_after;		/* seconds in Retry-After of a 503 */
 	int64_t	 job_threads;		/* pool threads that may run jobs */
 	int64_t	 probe_interval;	/* ms between dependency probes */
+	int64_t	 heartbeat;		/* ms between stats heartbeats; 0 off */
 };
 
 struct conf_tasks {
@@ -125,6 +126,41 @@ struct conf_jobs {
 	char	*link_base;		/* URL prefix of links in mail */
 };
 
+struct conf_ctld {
+	char	*admin_socket;		/* control socket, every command */
+	char	*read_socket;		/* status, watch, help, ping; "" off */
+	int64_t	 interval;		/* ms between status refreshes */
+	int64_t	 history;		/* samples kept, one per interval */
+	int64_t	 events;		/* events kept for status */
+	char	*haproxy_socket;	/* runtime API; "" = no balancer */
+	char	*haproxy_backends;	/* "workers,seed" */
+	char	*haproxy_server;	/* options of an added server */
+	int64_t	 haproxy_timeout;	/* ms for one runtime API command */
+	int64_t	 ready_timeout;		/* ms a started worker has to be ready */
+	int64_t	 drain_timeout;		/* ms worker.remove waits for idle */
+	int64_t	 heartbeat_timeout;	/* ms of silence: a remote is down */
+	char	*rabbitmq_api;		/* management API URL; "" off */
+	int64_t	 max_workers;		/* local and remote */
+};
+
+struct conf_workers {
+	int64_t	 count;			/* local workers started */
+	char	*address;		/* they listen on */
+	int64_t	 base_port;		/* port of w1 */
+	int64_t	 agent_base_port;	/* agent port of w1; 0 off */
+	char	*binary;		/* pfo3-workerd; "" beside pfo3-ctld */
+	char	*log;			/* output file, %i = id; "" inherit */
+	char	*pid_file;		/* %i = id; "" none */
+	int64_t	 restart_min;		/* ms, first restart delay */
+	int64_t	 restart_max;		/* ms, longest restart delay */
+};
+
+struct conf_console {
+	int64_t	 interval;		/* ms between status refreshes asked */
+	int64_t	 queue_warn;		/* ready messages: a warning */
+	int64_t	 queue_crit;		/* ready messages: critical */
+};
+
 struct conf_log {
 	char	*level;			/* error|warn|info|debug */
 	char	*file;			/* "" = stderr in foreground, else syslog */
@@ -141,6 +177,9 @@ struct pfo3_conf {
 	struct conf_auth	auth;
 	struct conf_files	files;
 	struct conf_jobs	jobs;
+	struct conf_ctld	ctld;
+	struct conf_workers	workers;
+	struct conf_console	console;
 	struct conf_log		log;
 };
 

@@ -687,6 +687,10 @@ ctl_server_help(struct ctl_call *call)
 	fields = json_object();
 	json_object_set_new(fields, "commands",
 	    ctl_table_json(ctl_call_peer(call)->srv->table));
+	/* The level of this socket, so a client (the console) knows before
+	 * offering an action whether it would be refused. */
+	json_object_set_new(fields, "access",
+	    json_string(ctl_access_name(ctl_call_peer(call)->srv->level)));
 	ctl_call_reply(call, fields);
 }
 

@@ -12,7 +12,8 @@
  * Every command is one row of a table (struct ctl_command): name, usage of
  * its arguments, arity, access level, help, handler.  The server checks
  * arity and access from the table before calling the handler; `help`
- * returns the table; clients (pfo3ctl, the console) read it to discover
+ * returns the table (and, as "access", the level of the socket asked);
+ * clients (pfo3ctl, the console) read it to discover
  * commands.  The same table serves the daemon, the CLI and the docs.
  */
 #ifndef PFO3_CTL_H

@@ -57,6 +57,17 @@ bench_notes()
 	fi
 }
 
+# Prints the sections other benchmarks wrote into an existing report
+# (between `<!-- bench:NAME -->` markers), so that a new run keeps them.
+bench_sections()
+{
+	local file=$1
+
+	[[ -f $file ]] || return 0
+	sed -n '/^<!-- bench:[a-z0-9-]* -->$/,/^<!-- \/bench:[a-z0-9-]* -->$/p' \
+	    "$file"
+}
+
 bench_report_results()
 {
 	local id i ratio ref refs
@@ -232,6 +243,7 @@ bench_report()
 
 	EOF
 	bench_notes "$out"
+	bench_sections "$out"
 	} >"$tmp"
 	mv "$tmp" "$out"
 }

@@ -10,5 +10,6 @@ cmd_status()
 	for c in "${COMPONENTS[@]}"; do
 		"${c}_status"
 	done
+	ctld_status
 	workers_status
 }

@@ -68,13 +68,13 @@ test_skips()
 	((found == 0))
 }
 
-# test_sanitizer_reports: prints the worker logs holding a sanitizer report;
-# true when there is none. Workers write their reports at exit, so this runs
-# after the stack is stopped.
+# test_sanitizer_reports: prints the worker and pfo3-ctld logs holding a
+# sanitizer report; true when there is none. They write their reports at
+# exit, so this runs after the stack is stopped.
 test_sanitizer_reports()
 {
 	local f found=0
-	for f in "$RUN_DIR"/log/w*.log; do
+	for f in "$RUN_DIR"/log/w*.log "$RUN_DIR"/log/ctld.log; do
 		[[ -e $f ]] || continue
 		if grep -Eq 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:' "$f"; then
 			printf '\n===== sanitizer report in %s =====\n' "$f"
@@ -85,11 +85,17 @@ test_sanitizer_reports()
 	((found == 0))
 }
 
-# test_workers_alive: true when every worker of the stack still runs (the
-# tests start and stop private workers of their own, never these).
+# test_workers_alive: true when pfo3-ctld and every worker of the stack
+# still run (a test that kills a worker waits until pfo3-ctld has restarted
+# it; other tests start and stop private workers of their own).
 test_workers_alive()
 {
 	local i alive=0
+	if ! pid_get ctld >/dev/null; then
+		warn "pfo3-ctld is gone"
+		log_tail ctld 40
+		alive=1
+	fi
 	for ((i = 1; i <= PFO3_WORKER_COUNT; i++)); do
 		if ! pid_get "w$i" >/dev/null; then
 			warn "w$i is gone"

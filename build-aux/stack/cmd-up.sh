@@ -25,6 +25,7 @@ up_summary()
 	pfo3 is up (state in $RUN_DIR)
 	  http      http://127.0.0.1:$PFO3_HTTP_PORT   (HAProxy -> $(worker_ids); https $PFO3_HTTPS_PORT arrives later)
 	  seed      127.0.0.1:$PFO3_SEED_PORT   (JSON over TCP, HAProxy -> workers)
+	  ctld      $rel/ctld/admin.sock  (read-only: $rel/ctld/read.sock)  pid $(pid_get ctld || printf -- -)
 	EOF
 	for ((i = 1; i <= PFO3_WORKER_COUNT; i++)); do
 		printf '  w%-8s 127.0.0.1:%s  agent %s  control %s  pid %s\n' "$i" \
@@ -96,7 +97,8 @@ cmd_up()
 	up_summary
 	((detach)) && return 0
 	console=$PFO3_BUILDDIR/pfo3-console
-	if [[ -x $console && -t 0 ]]; then
+	# The console needs a terminal on both ends; piped, ./stack just waits.
+	if ((workers)) && [[ -x $console && -t 0 && -t 1 ]]; then
 		env_apply
 		# A Ctrl-C meant for the console must not end ./stack before it
 		# has stopped everything; a handler (not an ignore) leaves the
@@ -105,7 +107,7 @@ cmd_up()
 		"$console" || warn "the console exited with status $?"
 		trap '' INT TERM PIPE
 	else
-		[[ -x $console ]] || say "the console (pfo3-console) arrives later"
+		[[ -x $console ]] || say "$console is missing: no console"
 		up_watch
 	fi
 	stack_stop

@@ -13,6 +13,11 @@ env_lines()
 	env_export PFO3_SEED_HOST 127.0.0.1
 	env_export PFO3_SEED_PORT "$PFO3_SEED_PORT"
 	env_export PFO3_WORKERS "$(worker_ids)"
+	env_export PFO3_CTLD "$(ctld_path)"
+	env_export PFO3_CTLD_PID "$(pid_get ctld || true)"
+	env_export PFO3_SOCKET "$(ctld_socket)"
+	env_export PFO3_SOCKET_RO "$(ctld_socket_ro)"
+	env_export PFO3_AMQP_MGMT_URL "http://127.0.0.1:$PFO3_AMQP_MGMT_PORT"
 	for ((i = 1; i <= PFO3_WORKER_COUNT; i++)); do
 		id=w$i
 		env_export "PFO3_WORKER_${id}_ADDR" "127.0.0.1:$(worker_port "$i")"

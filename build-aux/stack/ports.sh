@@ -9,7 +9,7 @@
 # each may be set in the environment for `up`.
 STATE_VARS=(PFO3_BUILDDIR PFO3_HTTP_PORT PFO3_HTTPS_PORT PFO3_SEED_PORT
 	PFO3_WORKER_COUNT PFO3_WORKER_PORTS PFO3_AGENT_PORTS PFO3_PG_PORT PFO3_AMQP_PORT
-	PFO3_AMQP_DIST_PORT PFO3_AMQP_CTL_PORT PFO3_EPMD_PORT PFO3_S3_PORT
+	PFO3_AMQP_DIST_PORT PFO3_AMQP_MGMT_PORT PFO3_AMQP_CTL_PORT PFO3_EPMD_PORT PFO3_S3_PORT
 	PFO3_SMTP_PORT)
 
 # ports_defaults: the development ports, unless set in the environment. The
@@ -33,9 +33,23 @@ ports_defaults()
 		PFO3_AGENT_PORTS=$(for ((i = 0; i < n; i++)); do printf '%s ' $((abase + i)); done)
 		PFO3_AGENT_PORTS=${PFO3_AGENT_PORTS% }
 	fi
+	ports_contiguous "$PFO3_WORKER_PORTS" PFO3_WORKER_PORTS
+	ports_contiguous "$PFO3_AGENT_PORTS" PFO3_AGENT_PORTS
 	: "${PFO3_PG_PORT:=17432}" "${PFO3_AMQP_PORT:=17672}" "${PFO3_AMQP_DIST_PORT:=17673}"
+	: "${PFO3_AMQP_MGMT_PORT:=17674}"
 	: "${PFO3_AMQP_CTL_PORT:=17680}" "${PFO3_EPMD_PORT:=17369}"
 	: "${PFO3_S3_PORT:=17568}" "${PFO3_SMTP_PORT:=17025}"
+}
+
+# ports_contiguous "P1 P2 ..." NAME: pfo3-ctld numbers wN's ports from a
+# base, so they must follow each other.
+ports_contiguous()
+{
+	local a i
+	read -r -a a <<<"$1"
+	for ((i = 1; i < ${#a[@]}; i++)); do
+		((a[i] == a[0] + i)) || die "$2 must be consecutive ports (pfo3-ctld counts from the first): $1"
+	done
 }
 
 # ports_block_free BASE COUNT: true when 127.0.0.1:BASE..BASE+COUNT-1 can
@@ -79,6 +93,7 @@ ports_pick_free()
 	PFO3_PG_PORT=$((base + 3)) PFO3_AMQP_PORT=$((base + 4))
 	PFO3_AMQP_DIST_PORT=$((base + 5)) PFO3_EPMD_PORT=$((base + 6))
 	PFO3_S3_PORT=$((base + 7)) PFO3_SMTP_PORT=$((base + 8))
+	PFO3_AMQP_MGMT_PORT=$((base + 9))
 	PFO3_AMQP_CTL_PORT=$((base + 30))
 }
 

@@ -86,9 +86,14 @@ rmq_config()
 	log.file = false
 	log.console = true
 	log.console.level = info
+	# The management API gives pfo3-ctld each queue's unacknowledged
+	# count and rates; statistics every second match its refresh.
+	management.tcp.ip = 127.0.0.1
+	management.tcp.port = $PFO3_AMQP_MGMT_PORT
+	collect_statistics_interval = 1000
 	EOF
 	chmod 600 "$d/rabbitmq.conf"
-	printf '[].\n' >"$d/enabled_plugins"
+	printf '[rabbitmq_management].\n' >"$d/enabled_plugins"
 	: >"$d/rabbitmq-env.conf"
 }
 
@@ -109,7 +114,7 @@ rmq_start()
 		say "rabbitmq already running (pid $pid, port $PFO3_AMQP_PORT)"
 		return 0
 	fi
-	ports_check_free rabbitmq "$PFO3_AMQP_PORT" "$PFO3_AMQP_DIST_PORT" "$PFO3_EPMD_PORT"
+	ports_check_free rabbitmq "$PFO3_AMQP_PORT" "$PFO3_AMQP_DIST_PORT" "$PFO3_EPMD_PORT" "$PFO3_AMQP_MGMT_PORT"
 	rmq_config
 	rm -f "$RUN_DIR/rabbitmq/beam.pid"
 	mapfile -t vars < <(rmq_env)

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# workers.sh: the pfo3-workerd processes w1..wN behind HAProxy.
+# workers.sh: the pfo3-workerd processes w1..wN behind HAProxy, started and
+# supervised by pfo3-ctld (ctld.sh).
 
 WORKER_THREADS=5
 WORKER_QUEUE=64
@@ -20,7 +21,8 @@ worker_ids()
 	printf '%s' "${out% }"
 }
 
-# worker_socket N: the control socket of wN.
+# worker_socket N: the control socket of wN (worker.control in the
+# configuration pfo3-ctld passes on).
 worker_socket()
 {
 	printf '%s/workers/w%s.sock' "$RUN_DIR" "$1"
@@ -41,7 +43,28 @@ worker_conf_write()
 	local f
 	f=$(worker_conf)
 	(umask 077 && cat >"$f.tmp" <<-EOF
-	# Written by ./stack for the workers of the stack in $RUN_DIR.
+	# Written by ./stack for pfo3-ctld and the workers of the stack in
+	# $RUN_DIR.
+	worker = {
+		control = "$RUN_DIR/workers/%i.sock";
+		threads = $WORKER_THREADS;
+		queue = $WORKER_QUEUE;
+	};
+	ctld = {
+		admin_socket = "$(ctld_socket)";
+		read_socket = "$(ctld_socket_ro)";
+		haproxy_socket = "$(haproxy_socket)";
+		haproxy_backends = "workers,seed";
+		rabbitmq_api = "http://127.0.0.1:$PFO3_AMQP_MGMT_PORT";
+	};
+	workers = {
+		count = $PFO3_WORKER_COUNT;
+		base_port = $(worker_port 1);
+		agent_base_port = $(agent_port 1);
+		binary = "$(workerd_path)";
+		log = "$RUN_DIR/log/%i.log";
+		pid_file = "$RUN_DIR/pids/%i.pid";
+	};
 	postgres = {
 		conninfo = "$(pg_conninfo)";
 		migrations = "$SRCDIR/db/migrations";
@@ -79,55 +102,17 @@ workers_migrate()
 	say "database migrations applied"
 }
 
-# worker_healthy N: true when wN answers 200 on /healthz.
-worker_healthy()
-{
-	[[ $(curl -s -o /dev/null -m 2 -w '%{http_code}' \
-		"http://127.0.0.1:$(worker_port "$1")/healthz") == 200 ]]
-}
-
-# worker_start N: starts wN unless it runs the current build; waits for
-# /healthz.
-worker_start()
-{
-	local n=$1 name=w$1 pid bin port aport
-	bin=$(workerd_path)
-	port=$(worker_port "$n")
-	aport=$(agent_port "$n")
-	if pid=$(pid_get "$name"); then
-		# After a rebuild, `up` replaces the worker, one at a time so the
-		# others keep serving.
-		if [[ ! $bin -nt $(pid_file "$name") ]]; then
-			say "$name already running (pid $pid, port $port)"
-			return 0
-		fi
-		say "$name runs an older build: restarting it"
-		pid_stop "$name" TERM 15
-	fi
-	ports_check_free "$name" "$port" "$aport"
-	mkdir -p "$RUN_DIR/workers"
-	rm -f "$(worker_socket "$n")"
-	spawn "$name" "$bin" -f -c "$(worker_conf)" --id "$name" \
-		--listen "127.0.0.1:$port" \
-		--threads "$WORKER_THREADS" --queue "$WORKER_QUEUE" \
-		--control "$(worker_socket "$n")" --agent-listen "127.0.0.1:$aport"
-	pid=$SPAWNED_PID
-	wait_for "$name" "$pid" 20 "200 on http://127.0.0.1:$port/healthz" worker_healthy "$n"
-	say "$name ready (pid $pid, port $port, agent $aport)"
-}
-
-# workers_start: all workers, then waits until HAProxy has checked each one
-# UP in both backends.
+# workers_start: pfo3-ctld, which starts the workers (ctld.sh), then waits
+# until HAProxy has checked each one UP in both backends.
 workers_start()
 {
 	local i bin
 	bin=$(workerd_path)
 	[[ -x $bin ]] || die "workers: $bin is missing: the build did not produce it (run ./stack up again after fixing the build, or ./stack up --no-workers for the services alone)"
+	[[ -x $(ctld_path) ]] || die "workers: $(ctld_path) is missing: the build did not produce it"
 	worker_conf_write
 	workers_migrate
-	for ((i = 1; i <= PFO3_WORKER_COUNT; i++)); do
-		worker_start "$i"
-	done
+	ctld_start
 	for ((i = 1; i <= PFO3_WORKER_COUNT; i++)); do
 		wait_for haproxy "" 20 "workers/w$i UP in HAProxy" haproxy_server_up workers "w$i"
 		wait_for haproxy "" 20 "seed/w$i UP in HAProxy" haproxy_server_up seed "w$i"
@@ -135,20 +120,18 @@ workers_start()
 	say "haproxy sees $(worker_ids) UP"
 }
 
-# workers_stop: SIGTERM to all at once (each drains, then exits), then waits.
+# workers_stop: stops pfo3-ctld, which stops its workers (each drains, then
+# exits); then any worker left behind by a pfo3-ctld that died.
 workers_stop()
 {
-	local i pid
-	for ((i = 1; i <= PFO3_WORKER_COUNT; i++)); do
-		if pid=$(pid_get "w$i"); then
-			say "stopping w$i (pid $pid)"
-			kill -TERM "$pid" 2>/dev/null || true
-		fi
+	local f name
+	ctld_stop
+	for f in "$RUN_DIR"/pids/w*.pid; do
+		[[ -e $f ]] || continue
+		name=${f##*/}
+		pid_stop "${name%.pid}" TERM 15
 	done
-	for ((i = 1; i <= PFO3_WORKER_COUNT; i++)); do
-		pid_stop "w$i" TERM 15 quiet
-		rm -f "$(worker_socket "$i")"
-	done
+	rm -f "$RUN_DIR"/workers/w*.sock
 }
 
 # workers_status: one line per worker.

@@ -19,6 +19,7 @@
 #include "conn.h"
 #include "auth.h"
 #include "db.h"
+#include "heartbeat.h"
 #include "jobs.h"
 #include "log.h"
 #include "migrate.h"
@@ -245,6 +246,7 @@ workerd_migrate(struct workerd *w)
 static void
 workerd_cleanup(struct workerd *w)
 {
+	heartbeat_stop(w->heartbeat);
 	control_stop(w);
 	agent_stop(w);
 	probe_stop(w->probe);
@@ -313,6 +315,9 @@ main(int argc, char **argv)
 	auth_init(&w);
 	if (server_start(&w, &cause) == -1 || control_start(&w, &cause) == -1 ||
 	    agent_start(&w, &cause) == -1 || jobs_start(&w, &cause) == -1)
+		fatalx("%s", cause);
+	w.heartbeat = heartbeat_start(&w, &cause);
+	if (w.heartbeat == NULL && cause != NULL)
 		fatalx("%s", cause);
 
 	event_base_dispatch(w.base);

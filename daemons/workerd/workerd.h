@@ -52,6 +52,7 @@ struct workerd {
 	struct pool		*pool;
 	struct probe		*probe;		/* PostgreSQL, RabbitMQ, S3 */
 	struct jobs		*jobs;		/* background job consumers */
+	struct heartbeat	*heartbeat;	/* stats on pfo3.events */
 	struct ctl_server	*ctl;
 	struct metrics		 metrics;
 

@@ -883,6 +883,8 @@ test_basic(const char *rpath, const char *apath, const char *logpath)
 	    "help: table order kept");
 	tap_is_str(jstr(json_array_get(cmds, 5), "access"), "admin",
 	    "help: access shown");
+	tap_is_str(jstr(rep, "access"), "read",
+	    "help: the read-only socket says it is read-only");
 	json_decref(rep);
 
 	rep = call(c, "echo", argv, 2);
@@ -911,6 +913,10 @@ test_basic(const char *rpath, const char *apath, const char *logpath)
 	rep = call(a, "admin.set", argv, 1);
 	tap_is_int(jbool(rep, "ok"), 1, "admin command on the admin socket");
 	tap_is_str(jstr(rep, "set"), "x", "admin command: reply fields");
+	json_decref(rep);
+	rep = call(a, "help", NULL, 0);
+	tap_is_str(jstr(rep, "access"), "admin",
+	    "help: the admin socket says it is admin");
 	json_decref(rep);
 	want = xasprintf("control: uid %ld pid %ld: admin.set [\"x\"]: ok",
 	    (long)getuid(), (long)getpid());

@@ -1,0 +1,152 @@
+/*
+ * console-format.c — short strings for the console's columns.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "console-format.h"
+
+char *
+fmt_count(char *buf, size_t size, double v)
+{
+	if (v < 0)
+		snprintf(buf, size, "-");
+	else if (v < 10000)
+		snprintf(buf, size, "%.0f", v);
+	else if (v < 999500)
+		snprintf(buf, size, "%.1fk", v / 1e3);
+	else if (v < 999500000)
+		snprintf(buf, size, "%.1fM", v / 1e6);
+	else
+		snprintf(buf, size, "%.1fG", v / 1e9);
+	return buf;
+}
+
+char *
+fmt_rate(char *buf, size_t size, double v)
+{
+	if (v < 0)
+		snprintf(buf, size, "-");
+	else if (v < 999.95)
+		snprintf(buf, size, "%.1f", v);
+	else
+		fmt_count(buf, size, v);
+	return buf;
+}
+
+char *
+fmt_ms(char *buf, size_t size, double ms)
+{
+	if (ms < 0)
+		snprintf(buf, size, "-");
+	else if (ms < 9.995)
+		snprintf(buf, size, "%.2f", ms);
+	else if (ms < 999.5)
+		snprintf(buf, size, "%.1f", ms);
+	else if (ms < 9999.5)
+		snprintf(buf, size, "%.0f", ms);
+	else
+		snprintf(buf, size, "%.1fs", ms / 1000);
+	return buf;
+}
+
+char *
+fmt_duration(char *buf, size_t size, double seconds)
+{
+	long long	 s;
+
+	if (seconds < 0) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	s = (long long)seconds;
+	if (s < 60)
+		snprintf(buf, size, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, size, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, size, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+	return buf;
+}
+
+char *
+fmt_clock(char *buf, size_t size, double unix_time)
+{
+	struct tm	 tm;
+	time_t		 t = (time_t)unix_time;
+
+	if (unix_time <= 0 || localtime_r(&t, &tm) == NULL)
+		snprintf(buf, size, "--:--:--");
+	else
+		strftime(buf, size, "%H:%M:%S", &tm);
+	return buf;
+}
+
+/* Appends `s` to buf (of `size`) at *off when it fits. */
+static void
+fmt_append(char *buf, size_t size, size_t *off, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (*off + n + 1 > size)
+		return;
+	memcpy(buf + *off, s, n + 1);
+	*off += n;
+}
+
+char *
+fmt_bar(char *buf, size_t size, const struct symbols *sym, double busy,
+    double total, int width)
+{
+	size_t	 off = 0;
+	int	 full = 0, i;
+
+	buf[0] = '\0';
+	if (total > 0 && busy > 0) {
+		full = (int)lround(busy / total * width);
+		if (full < 1)
+			full = 1;
+		if (full > width)
+			full = width;
+	}
+	for (i = 0; i < width; i++)
+		fmt_append(buf, size, &off,
+		    i < full ? sym->bar_full : sym->bar_empty);
+	return buf;
+}
+
+char *
+fmt_spark(char *buf, size_t size, const struct symbols *sym,
+    const struct model_series *s, double max, int width)
+{
+	size_t	 off = 0;
+	int	 first, i, level;
+
+	buf[0] = '\0';
+	if (width <= 0)
+		return buf;
+	if (max <= 0)
+		for (i = 0; i < s->n; i++)
+			if (s->v[i] > max)
+				max = s->v[i];
+	first = s->n > width ? s->n - width : 0;
+	for (i = s->n - first; i < width; i++)
+		fmt_append(buf, size, &off, " ");
+	for (i = first; i < s->n; i++) {
+		level = 0;
+		if (s->v[i] > 0 && max > 0) {
+			/* Any load at all rises above the idle baseline. */
+			level = (int)lround(s->v[i] / max * 7);
+			if (level < 1)
+				level = 1;
+			if (level > 7)
+				level = 7;
+		}
+		fmt_append(buf, size, &off, sym->spark[level]);
+	}
+	return buf;
+}

@@ -1,0 +1,316 @@
+/*
+ * beats.c — see beats.h.
+ *
+ * The queue is exclusive and auto-deleted (it dies with the connection)
+ * and bounded (x-max-length, oldest dropped): only the newest heartbeats
+ * matter, so a stalled pfo3-ctld must not pile them up in the broker.
+ * Deliveries are not acknowledged (no_ack): losing one costs nothing, the
+ * next one comes a second later.
+ */
+#include <sys/queue.h>
+#include <sys/time.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <amqp.h>
+
+#include "beats.h"
+#include "broker-int.h"
+#include "clock.h"
+#include "conf.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define BEATS_KEY		"worker.*.stats"
+#define BEATS_QUEUE_MAX		10000	/* x-max-length of our queue */
+#define BEATS_KEEP_MAX		4096	/* distinct workers remembered */
+#define BEATS_WAIT_MS		200	/* checks for stop this often */
+#define BEATS_BACKOFF_MAX	10000
+
+struct beat {
+	TAILQ_ENTRY(beat)	 entry;
+	char			 id[64];
+	json_t			*stats;
+	int64_t			 recv_ms;
+};
+TAILQ_HEAD(beat_list, beat);
+
+struct beats {
+	const struct pfo3_conf	*conf;
+	pthread_t		 thread;
+	atomic_int		 stopping;
+	pthread_mutex_t		 lock;		/* guards list, n */
+	struct beat_list	 list;
+	int			 n;
+	atomic_ullong		 received;
+	atomic_ullong		 refused;
+	atomic_int		 connected;
+};
+
+/* Opens the connection, our queue and the consumer; NULL with *cause. */
+static struct broker *
+beats_subscribe(struct beats *bt, char **cause)
+{
+	struct broker		*b;
+	amqp_queue_declare_ok_t	*ok;
+	amqp_table_entry_t	 arg;
+	amqp_table_t		 args;
+	amqp_bytes_t		 queue;
+	char			*events;
+
+	if ((b = broker_connect(&bt->conf->amqp, "pfo3-ctld heartbeats",
+	    cause)) == NULL)
+		return NULL;
+	if (broker_declare_topology(b, cause) != 0)
+		goto fail;
+	arg.key = amqp_cstring_bytes("x-max-length");
+	arg.value.kind = AMQP_FIELD_KIND_I32;
+	arg.value.value.i32 = BEATS_QUEUE_MAX;
+	args.num_entries = 1;
+	args.entries = &arg;
+	ok = amqp_queue_declare(b->conn, BROKER_CHANNEL, amqp_empty_bytes, 0, 0,
+	    1, 1, args);
+	if (broker_reply(b, amqp_get_rpc_reply(b->conn), "heartbeat queue",
+	    cause) != 0 || ok == NULL)
+		goto fail;
+	queue = amqp_bytes_malloc_dup(ok->queue);
+	events = broker_name(b, BROKER_EVENTS);
+	amqp_queue_bind(b->conn, BROKER_CHANNEL, queue,
+	    amqp_cstring_bytes(events), amqp_cstring_bytes(BEATS_KEY),
+	    amqp_empty_table);
+	free(events);
+	if (broker_reply(b, amqp_get_rpc_reply(b->conn), "heartbeat bind",
+	    cause) != 0) {
+		amqp_bytes_free(queue);
+		goto fail;
+	}
+	amqp_basic_consume(b->conn, BROKER_CHANNEL, queue, amqp_empty_bytes,
+	    0, 1, 1, amqp_empty_table);
+	amqp_bytes_free(queue);
+	if (broker_reply(b, amqp_get_rpc_reply(b->conn), "heartbeat consume",
+	    cause) != 0)
+		goto fail;
+	return b;
+fail:
+	broker_free(b);
+	return NULL;
+}
+
+/* Keeps the newest heartbeat of `id`. */
+static void
+beats_keep(struct beats *bt, const char *id, json_t *stats)
+{
+	struct beat *bb;
+
+	pthread_mutex_lock(&bt->lock);
+	TAILQ_FOREACH(bb, &bt->list, entry)
+		if (strcmp(bb->id, id) == 0)
+			break;
+	if (bb == NULL) {
+		if (bt->n >= BEATS_KEEP_MAX) {
+			pthread_mutex_unlock(&bt->lock);
+			json_decref(stats);
+			atomic_fetch_add(&bt->refused, 1);
+			return;
+		}
+		bb = xcalloc(1, sizeof *bb);
+		snprintf(bb->id, sizeof bb->id, "%s", id);
+		TAILQ_INSERT_TAIL(&bt->list, bb, entry);
+		bt->n++;
+	}
+	json_decref(bb->stats);
+	bb->stats = stats;
+	bb->recv_ms = clock_mono_ms();
+	pthread_mutex_unlock(&bt->lock);
+}
+
+/* One delivery: worker.<id>.stats with a JSON object body. */
+static void
+beats_handle(struct beats *bt, const amqp_envelope_t *env)
+{
+	const amqp_bytes_t	*key = &env->routing_key;
+	const amqp_bytes_t	*body = &env->message.body;
+	json_t			*stats;
+	char			 id[64];
+	size_t			 idlen;
+
+	atomic_fetch_add(&bt->received, 1);
+	if (key->len < 14 || key->len - 13 >= sizeof id ||
+	    memcmp(key->bytes, "worker.", 7) != 0 ||
+	    memcmp((char *)key->bytes + key->len - 6, ".stats", 6) != 0 ||
+	    body->len > (size_t)bt->conf->control.max_line) {
+		atomic_fetch_add(&bt->refused, 1);
+		return;
+	}
+	idlen = key->len - 13;
+	memcpy(id, (char *)key->bytes + 7, idlen);
+	id[idlen] = '\0';
+	stats = json_loadb(body->bytes, body->len, JSON_REJECT_DUPLICATES,
+	    NULL);
+	if (!json_is_object(stats)) {
+		json_decref(stats);
+		atomic_fetch_add(&bt->refused, 1);
+		return;
+	}
+	beats_keep(bt, id, stats);
+}
+
+/* Waits for one delivery; 0 (got one or timed out) or -1: reconnect. */
+static int
+beats_next(struct beats *bt, struct broker *b, char **cause)
+{
+	amqp_envelope_t		 env;
+	amqp_rpc_reply_t	 r;
+	amqp_frame_t		 frame;
+	struct timeval		 tv = { 0, BEATS_WAIT_MS * 1000 };
+
+	amqp_maybe_release_buffers(b->conn);
+	r = amqp_consume_message(b->conn, &env, &tv, 0);
+	if (r.reply_type == AMQP_RESPONSE_NORMAL) {
+		beats_handle(bt, &env);
+		amqp_destroy_envelope(&env);
+		return 0;
+	}
+	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+	    r.library_error == AMQP_STATUS_TIMEOUT)
+		return 0;
+	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+	    r.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
+		/* A frame other than a delivery: a close ends it all. */
+		if (amqp_simple_wait_frame_noblock(b->conn, &frame, &tv) ==
+		    AMQP_STATUS_OK && frame.frame_type == AMQP_FRAME_METHOD &&
+		    (frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ||
+		    frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD)) {
+			*cause = xstrdup("the broker closed the channel");
+			return -1;
+		}
+		return 0;
+	}
+	*cause = xstrdup(r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION ?
+	    amqp_error_string2(r.library_error) : "consume failed");
+	return -1;
+}
+
+static void *
+beats_main(void *arg)
+{
+	struct beats	*bt = arg;
+	struct broker	*b = NULL;
+	int64_t		 backoff = 500, retry_at = 0;
+	char		*cause = NULL;
+	int		 failing = 0;
+
+	while (!atomic_load(&bt->stopping)) {
+		if (b == NULL) {
+			if (clock_mono_ms() < retry_at) {
+				usleep(BEATS_WAIT_MS * 1000);
+				continue;
+			}
+			if ((b = beats_subscribe(bt, &cause)) == NULL) {
+				if (!failing)
+					log_warnx("heartbeats: %s", cause);
+				free(cause);
+				cause = NULL;
+				failing = 1;
+				retry_at = clock_mono_ms() + backoff;
+				backoff = backoff * 2 > BEATS_BACKOFF_MAX ?
+				    BEATS_BACKOFF_MAX : backoff * 2;
+				continue;
+			}
+			if (failing)
+				log_info("heartbeats: subscribed again");
+			failing = 0;
+			backoff = 500;
+			atomic_store(&bt->connected, 1);
+		}
+		if (beats_next(bt, b, &cause) == -1) {
+			log_warnx("heartbeats: %s", cause);
+			free(cause);
+			cause = NULL;
+			atomic_store(&bt->connected, 0);
+			broker_free(b);
+			b = NULL;
+			failing = 1;
+			retry_at = clock_mono_ms() + backoff;
+		}
+	}
+	if (b != NULL)
+		broker_free(b);
+	return NULL;
+}
+
+struct beats *
+beats_start(const struct pfo3_conf *conf, char **cause)
+{
+	struct beats	*bt;
+	sigset_t	 all, old;
+	int		 error;
+
+	bt = xcalloc(1, sizeof *bt);
+	bt->conf = conf;
+	TAILQ_INIT(&bt->list);
+	pthread_mutex_init(&bt->lock, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	error = pthread_create(&bt->thread, NULL, beats_main, bt);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (error != 0) {
+		*cause = xasprintf("pthread_create: %s", strerror(error));
+		pthread_mutex_destroy(&bt->lock);
+		free(bt);
+		return NULL;
+	}
+	return bt;
+}
+
+void
+beats_stop(struct beats *bt)
+{
+	struct beat *bb;
+
+	if (bt == NULL)
+		return;
+	atomic_store(&bt->stopping, 1);
+	pthread_join(bt->thread, NULL);
+	while ((bb = TAILQ_FIRST(&bt->list)) != NULL) {
+		TAILQ_REMOVE(&bt->list, bb, entry);
+		json_decref(bb->stats);
+		free(bb);
+	}
+	pthread_mutex_destroy(&bt->lock);
+	free(bt);
+}
+
+void
+beats_take(struct beats *bt, beats_fn fn, void *arg)
+{
+	struct beat_list	 list;
+	struct beat		*bb;
+
+	TAILQ_INIT(&list);
+	pthread_mutex_lock(&bt->lock);
+	TAILQ_CONCAT(&list, &bt->list, entry);
+	bt->n = 0;
+	pthread_mutex_unlock(&bt->lock);
+	while ((bb = TAILQ_FIRST(&list)) != NULL) {
+		TAILQ_REMOVE(&list, bb, entry);
+		fn(bb->id, bb->stats, bb->recv_ms, arg);
+		json_decref(bb->stats);
+		free(bb);
+	}
+}
+
+void
+beats_counts(struct beats *bt, uint64_t *received, uint64_t *refused,
+    int *connected)
+{
+	*received = atomic_load(&bt->received);
+	*refused = atomic_load(&bt->refused);
+	*connected = atomic_load(&bt->connected);
+}

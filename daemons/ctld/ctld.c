@@ -1,0 +1,418 @@
+/*
+ * ctld.c — pfo3-ctld: options, configuration, the refresh tick, signals,
+ * start and stop.  The design of the process is described in ctld.h.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "beats.h"
+#include "clock.h"
+#include "conf.h"
+#include "ctl.h"
+#include "ctld.h"
+#include "deps.h"
+#include "log.h"
+#include "s3.h"
+#include "xmalloc.h"
+
+#include "config.h"
+
+/* After the workers' own shutdown_timeout, this long more at most. */
+#define CTLD_STOP_GRACE_MS	10000
+
+static const struct option ctld_options[] = {
+	{ "config",	required_argument, NULL, 'c' },
+	{ "set",	required_argument, NULL, 'o' },
+	{ "foreground",	no_argument,	   NULL, 'f' },
+	{ "verbose",	no_argument,	   NULL, 'v' },
+	{ "check",	no_argument,	   NULL, 'n' },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ "version",	no_argument,	   NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+ctld_usage(FILE *f)
+{
+	fprintf(f,
+"usage: pfo3-ctld [-fnv] [-c FILE] [-o KEY=VALUE]\n"
+"\n"
+"The pfo3 control daemon: starts and supervises the local workers, drives\n"
+"HAProxy, and serves the cluster's status and the admin commands on its\n"
+"control sockets (pfo3ctl, pfo3-console).\n"
+"\n"
+"  -c, --config FILE    read pfo3.conf(5) FILE; the workers get it too\n"
+"  -o, --set KEY=VALUE  set any pfo3.conf key, e.g. -o workers.count=5\n"
+"  -f, --foreground     stay in the foreground, log to stderr\n"
+"  -v, --verbose        log debug messages\n"
+"  -n, --check          check the configuration and exit (0 OK, 2 errors)\n"
+"  -h, --help           show this help\n"
+"  -V, --version        show the version\n"
+"\n"
+"Keys: ctld.* (sockets, HAProxy, refresh) and workers.* (count, ports).\n"
+"See pfo3-ctld(8), pfo3.conf(5).\n");
+}
+
+char *
+ctld_expand(const char *tmpl, const char *id)
+{
+	size_t len = 0, idlen = strlen(id);
+	const char *p;
+	char *out, *q;
+
+	for (p = tmpl; *p != '\0'; p++)
+		len += (p[0] == '%' && p[1] == 'i') ? (p++, idlen) : 1;
+	out = q = xmalloc(len + 1);
+	for (p = tmpl; *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 'i') {
+			memcpy(q, id, idlen);
+			q += idlen;
+			p++;
+		} else
+			*q++ = *p;
+	}
+	*q = '\0';
+	return out;
+}
+
+void
+ctld_event(struct ctld *c, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) == -1)
+		fatalx("vasprintf failed");
+	va_end(ap);
+	log_info("%s", text);
+	json_array_append_new(c->events, json_pack("{s:f,s:s}", "time",
+	    clock_real_s(), "text", text));
+	while ((int64_t)json_array_size(c->events) > c->conf.ctld.events)
+		json_array_remove(c->events, 0);
+	free(text);
+}
+
+/* A heartbeat: only remote workers are known by theirs. */
+static void
+ctld_beat(const char *id, const json_t *stats, int64_t recv_ms, void *arg)
+{
+	struct ctld	*c = arg;
+	struct worker	*w;
+	const char	*listen;
+
+	listen = json_string_value(json_object_get(stats, "listen"));
+	if (listen == NULL || (w = worker_find_addr(c, listen)) == NULL)
+		w = worker_find(c, id);
+	if (w == NULL || w->local)
+		return;
+	if (listen != NULL && strcmp(listen, w->addr) != 0 &&
+	    strcmp(id, w->id) != 0)
+		return;
+	worker_remote_beat(w, stats, recv_ms);
+}
+
+/* Every ctld.interval: refresh what we know, move actions on. */
+void
+ctld_tick(struct ctld *c)
+{
+	struct worker *w;
+
+	lb_refresh(c);
+	TAILQ_FOREACH(w, &c->workers, entry)
+		supervise_poll(w);
+	beats_take(c->beats, ctld_beat, c);
+	action_progress(c);
+	status_sample(c);
+}
+
+static void
+ctld_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ctld	*c = arg;
+	struct worker	*w;
+	int		 running = 0;
+
+	if (!c->stopping) {
+		ctld_tick(c);
+		return;
+	}
+	TAILQ_FOREACH(w, &c->workers, entry)
+		if (w->local && w->pid != 0) {
+			running++;
+			if (clock_mono_ms() > c->stop_deadline_ms)
+				kill(w->pid, SIGKILL);
+		}
+	if (running == 0) {
+		log_info("every worker stopped");
+		event_base_loopbreak(c->base);
+	}
+}
+
+static void
+ctld_stop(struct ctld *c, const char *why)
+{
+	if (c->stopping)
+		return;
+	log_info("%s: stopping the workers", why);
+	c->stopping = 1;
+	c->stop_deadline_ms = clock_mono_ms() +
+	    c->conf.worker.shutdown_timeout + CTLD_STOP_GRACE_MS;
+	supervise_stop_all(c);
+	ctld_tick_cb(-1, 0, c);
+}
+
+static void
+ctld_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct ctld *c = arg;
+
+	switch (sig) {
+	case SIGCHLD:
+		supervise_reap(c);
+		if (c->stopping)
+			ctld_tick_cb(-1, 0, c);
+		break;
+	case SIGHUP:
+		log_info("SIGHUP: reopening logs");
+		log_reopen();
+		break;
+	case SIGTERM:
+		ctld_stop(c, "SIGTERM");
+		break;
+	case SIGINT:
+		ctld_stop(c, "SIGINT");
+		break;
+	}
+}
+
+/* ctld.haproxy_backends, "a,b" → c->backends. */
+static int
+ctld_backends(struct ctld *c, char **cause)
+{
+	char *list, *p, *save;
+
+	list = xstrdup(c->conf.ctld.haproxy_backends);
+	for (p = strtok_r(list, ", ", &save); p != NULL;
+	    p = strtok_r(NULL, ", ", &save)) {
+		if (c->nbackends == CTLD_BACKENDS) {
+			*cause = xasprintf("ctld.haproxy_backends: more than "
+			    "%d backends", CTLD_BACKENDS);
+			free(list);
+			return -1;
+		}
+		c->backends[c->nbackends++] = xstrdup(p);
+	}
+	free(list);
+	return 0;
+}
+
+/* The worker binary: workers.binary, else pfo3-workerd beside us. */
+static int
+ctld_workerd(struct ctld *c, char **cause)
+{
+	char	 self[PATH_MAX], *slash;
+	ssize_t	 n;
+
+	if (*c->conf.workers.binary != '\0')
+		c->workerd = xstrdup(c->conf.workers.binary);
+	else {
+		if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) ==
+		    -1) {
+			*cause = xasprintf("/proc/self/exe: %s",
+			    strerror(errno));
+			return -1;
+		}
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL)
+			*slash = '\0';
+		c->workerd = xasprintf("%s/pfo3-workerd", self);
+	}
+	if (c->conf.workers.count > 0 && access(c->workerd, X_OK) != 0) {
+		*cause = xasprintf("workers.binary: %s: %s", c->workerd,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+ctld_configure(struct ctld *c, int argc, char **argv, int *foreground)
+{
+	char	*sets[64], *cause = NULL, *eq;
+	int	 ch, nsets = 0, verbose = 0, check = 0, i;
+
+	while ((ch = getopt_long(argc, argv, "c:o:fvnhV", ctld_options,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			c->conf_path = optarg;
+			break;
+		case 'o':
+			if (strchr(optarg, '=') == NULL) {
+				fprintf(stderr, "pfo3-ctld: -o needs "
+				    "KEY=VALUE, got '%s'\n", optarg);
+				exit(2);
+			}
+			if (nsets < 64)
+				sets[nsets++] = optarg;
+			break;
+		case 'f':
+			*foreground = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'h':
+			ctld_usage(stdout);
+			exit(0);
+		case 'V':
+			printf("pfo3-ctld %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			ctld_usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "pfo3-ctld: unexpected argument '%s'\n",
+		    argv[optind]);
+		ctld_usage(stderr);
+		exit(2);
+	}
+	conf_defaults(&c->conf);
+	if (c->conf_path != NULL &&
+	    conf_load(&c->conf, c->conf_path, &cause) == -1) {
+		fprintf(stderr, "%s", cause);
+		if (cause[0] != '\0' && cause[strlen(cause) - 1] != '\n')
+			fputc('\n', stderr);
+		exit(2);
+	}
+	for (i = 0; i < nsets; i++) {
+		eq = strchr(sets[i], '=');
+		*eq = '\0';
+		if (conf_set(&c->conf, sets[i], eq + 1, &cause) == -1) {
+			fprintf(stderr, "pfo3-ctld: command line: %s\n", cause);
+			exit(2);
+		}
+		*eq = '=';
+	}
+	if (verbose && conf_set(&c->conf, "log.level", "debug", &cause) == -1)
+		exit(2);
+	if (c->conf.workers.restart_min > c->conf.workers.restart_max) {
+		fprintf(stderr, "pfo3-ctld: workers.restart_min is more than "
+		    "workers.restart_max\n");
+		exit(2);
+	}
+	if (ctld_backends(c, &cause) == -1 || ctld_workerd(c, &cause) == -1) {
+		fprintf(stderr, "pfo3-ctld: %s\n", cause);
+		exit(2);
+	}
+	if (check) {
+		printf("configuration OK\n");
+		exit(0);
+	}
+}
+
+static void
+ctld_cleanup(struct ctld *c)
+{
+	struct worker	*w;
+	int		 i;
+
+	command_stop(c);
+	beats_stop(c->beats);
+	deps_stop(c->deps);
+	while ((w = TAILQ_FIRST(&c->workers)) != NULL)
+		worker_free(w);
+	for (i = 0; i < 4; i++)
+		if (c->sig_ev[i] != NULL)
+			event_free(c->sig_ev[i]);
+	event_free(c->tick_ev);
+	event_base_free(c->base);
+	for (i = 0; i < c->nbackends; i++)
+		free(c->backends[i]);
+	ring_free(&c->hist_busy);
+	ring_free(&c->hist_req);
+	json_decref(c->events);
+	free(c->restart_all);
+	free(c->workerd);
+	conf_free(&c->conf);
+	s3_global_cleanup();
+	libevent_global_shutdown();
+}
+
+int
+main(int argc, char **argv)
+{
+	static const int sigs[4] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
+	struct ctld	 c;
+	struct timeval	 tv;
+	char		*cause = NULL;
+	int		 foreground = 0, i;
+
+	memset(&c, 0, sizeof c);
+	TAILQ_INIT(&c.workers);
+	TAILQ_INIT(&c.watchers);
+	ctld_configure(&c, argc, argv, &foreground);
+
+	log_init("pfo3-ctld", foreground, log_level_parse(c.conf.log.level));
+	if (log_open_file(c.conf.log.file, &cause) == -1)
+		fatalx("log.file: %s", cause);
+	if (!foreground && daemon(1, 0) == -1)
+		fatal("daemon");
+
+	/* Library set-up that is not thread-safe, before any thread. */
+	json_object_seed(0);
+	if (s3_global_init(&cause) == -1)
+		fatalx("%s", cause);
+	signal(SIGPIPE, SIG_IGN);
+	if ((c.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	c.pid = getpid();
+	c.start_ms = clock_mono_ms();
+	c.events = json_array();
+	ring_init(&c.hist_busy, (int)c.conf.ctld.history, 1);
+	ring_init(&c.hist_req, (int)c.conf.ctld.history, 0);
+	for (i = 0; i < 4; i++) {
+		c.sig_ev[i] = evsignal_new(c.base, sigs[i], ctld_signal_cb, &c);
+		evsignal_add(c.sig_ev[i], NULL);
+	}
+
+	if (command_start(&c, &cause) == -1)
+		fatalx("%s", cause);
+	if ((c.deps = deps_start(&c.conf, &cause)) == NULL ||
+	    (c.beats = beats_start(&c.conf, &cause)) == NULL)
+		fatalx("%s", cause);
+	if (supervise_start(&c, &cause) == -1)
+		fatalx("%s", cause);
+	/* After the workers exist, so that their servers count as ours. */
+	lb_reconcile(&c);
+	ctld_event(&c, "pfo3-ctld %s started: %d local workers",
+	    PACKAGE_VERSION, c.nworkers);
+
+	tv.tv_sec = c.conf.ctld.interval / 1000;
+	tv.tv_usec = (c.conf.ctld.interval % 1000) * 1000;
+	c.tick_ev = event_new(c.base, -1, EV_PERSIST, ctld_tick_cb, &c);
+	event_add(c.tick_ev, &tv);
+
+	event_base_dispatch(c.base);
+	ctld_cleanup(&c);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,244 @@
+/*
+ * ctld.h — the state of pfo3-ctld, the control daemon.
+ *
+ * DESIGN
+ * One event thread (libevent) owns every decision: it spawns the local
+ * workers and reaps them (SIGCHLD), talks to their control sockets without
+ * blocking (wlink.c), drives HAProxy through its runtime API (haproxy.c,
+ * short commands on a local socket, bounded by ctld.haproxy_timeout), runs
+ * the admin actions as small state machines advanced by events and by the
+ * refresh tick (action.c), and serves the control sockets (command.c).
+ *
+ * Whatever may block for long runs on two threads of its own, which only
+ * hand results over under a lock: deps.c probes PostgreSQL, S3 and
+ * RabbitMQ (queue depths included), and beats.c consumes the workers'
+ * heartbeats from pfo3.events.  A hanging dependency therefore never
+ * delays a status reply, nor the supervision of the workers.
+ */
+#ifndef PFO3_CTLD_H
+#define PFO3_CTLD_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+
+struct event;
+struct event_base;
+struct ctl_server;
+struct ctl_call;
+struct wlink;
+struct deps;
+struct beats;
+
+#define CTLD_ID_MAX	32
+#define CTLD_ADDR_MAX	80
+#define CTLD_BACKENDS	8
+
+enum wstate {
+	WS_STARTING,	/* spawned (or registered), not ready yet */
+	WS_UP,		/* ready and in rotation */
+	WS_DRAINING,	/* out of rotation, work still in flight */
+	WS_DRAINED,	/* out of rotation and idle */
+	WS_STOPPING,	/* asked to exit */
+	WS_DOWN,	/* dead (local) or silent (remote) */
+	WS_FAILED,	/* did not become ready, or died while starting */
+};
+
+enum wop {
+	OP_NONE,
+	OP_REMOVE,	/* drain, then out of HAProxy, then stop */
+	OP_RESTART,	/* drain, stop, start again */
+};
+
+/* A ring of samples, oldest first, kept as a JSON array (ring.c). */
+struct ring {
+	json_t		*json;
+	int		 cap;
+	int		 len;
+	int		 integers;	/* whole numbers, else 2 decimals */
+};
+
+/* One server's row of HAProxy's `show stat`. */
+struct lbstat {
+	int		 present;	/* listed in the first backend */
+	char		 status[24];	/* UP, DOWN, DRAIN, MAINT, … */
+	char		 check[24];	/* L7OK, L4CON, … */
+	char		 addr[CTLD_ADDR_MAX];
+	int64_t		 sessions;	/* scur, summed over the backends */
+	int64_t		 queue;
+	int64_t		 rate;
+	int64_t		 http_5xx;
+};
+
+/* What a worker's `stats` (control socket or heartbeat) says. */
+struct wstats {
+	int		 valid;
+	int		 pid;
+	int		 threads_total;
+	int		 threads_busy;
+	int		 queue_len;
+	int		 queue_cap;
+	int		 inflight;
+	int		 jobs_running;
+	int		 draining;
+	int		 deps_ok;	/* every dependency reachable */
+	int64_t		 uptime_s;
+	int64_t		 requests;	/* totals since the worker started */
+	int64_t		 errors;
+	double		 p50_ms;
+	double		 p99_ms;
+	int64_t		 at_ms;		/* when it was read */
+};
+
+struct worker {
+	TAILQ_ENTRY(worker)	 entry;
+	struct ctld		*ctld;
+	char			 id[CTLD_ID_MAX + 1];
+	char			 addr[CTLD_ADDR_MAX];	/* IP:PORT */
+	int			 n;		/* local: wN's N, for its ports */
+	int			 local;
+	int			 agent_port;	/* 0: none */
+	char			*control;	/* local: control socket path */
+	char			*pid_file;	/* local: "" or a path */
+	struct wlink		*link;		/* local: to its control socket */
+
+	enum wstate		 state;
+	int64_t			 state_ms;	/* when it entered `state` */
+	enum wop		 op;
+	int64_t			 op_deadline_ms;
+	int			 want_drain;	/* keep it drained across restarts */
+	int			 in_lb;		/* added to HAProxy by us or found */
+
+	pid_t			 pid;		/* local, 0 when not running */
+	int64_t			 started_ms;
+	int			 restarts;
+	int64_t			 backoff_ms;
+	struct event		*restart_ev;
+	struct event		*check_ev;	/* fast readiness polls */
+	int			 polling;	/* a stats call is out */
+	char			 last_error[256];
+
+	struct wstats		 st;
+	struct wstats		 prev;		/* for the rates */
+	double			 req_s;
+	double			 errors_s;
+	int64_t			 beat_ms;	/* remote: last heartbeat */
+	struct lbstat		 lb;
+	struct ring		 busy;
+};
+TAILQ_HEAD(worker_list, worker);
+
+/* A `watch` client. */
+struct watcher {
+	TAILQ_ENTRY(watcher)	 entry;
+	struct ctld		*ctld;
+	struct ctl_call		*call;
+	struct event		*ev;
+	int64_t			 interval_ms;
+};
+TAILQ_HEAD(watcher_list, watcher);
+
+struct ctld {
+	struct pfo3_conf	 conf;
+	const char		*conf_path;	/* passed on to the workers */
+	char			*workerd;	/* the worker binary */
+	struct event_base	*base;
+	struct ctl_server	*admin;
+	struct ctl_server	*readonly;
+	struct event		*tick_ev;
+	struct event		*sig_ev[4];
+
+	struct worker_list	 workers;
+	int			 nworkers;
+	char			*restart_all;	/* ids left for restart all */
+	char			 restart_current[CTLD_ID_MAX + 1];
+
+	char			*backends[CTLD_BACKENDS];
+	int			 nbackends;
+	int			 lb_ok;
+	double			 lb_latency_ms;
+	char			 lb_error[256];
+
+	struct deps		*deps;
+	struct beats		*beats;
+
+	struct ring		 hist_busy;	/* cluster */
+	struct ring		 hist_req;
+	json_t			*events;	/* [{time, text}], newest last */
+	struct watcher_list	 watchers;
+
+	int			 stopping;	/* SIGTERM: stopping the workers */
+	int64_t			 stop_deadline_ms;
+	int64_t			 start_ms;
+	pid_t			 pid;
+};
+
+/* ctld.c */
+void	ctld_event(struct ctld *c, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	ctld_tick(struct ctld *c);
+char	*ctld_expand(const char *tmpl, const char *id);
+
+/* ring.c */
+void	ring_init(struct ring *r, int cap, int integers);
+void	ring_free(struct ring *r);
+void	ring_push(struct ring *r, double v);
+json_t	*ring_json(const struct ring *r);
+
+/* worker.c: the list of workers and their states. */
+struct worker *worker_find(struct ctld *c, const char *id);
+struct worker *worker_find_addr(struct ctld *c, const char *addr);
+struct worker *worker_new_local(struct ctld *c, char **cause);
+struct worker *worker_new_remote(struct ctld *c, const char *addr,
+	    char **cause);
+void	worker_free(struct worker *w);
+void	worker_set_state(struct worker *w, enum wstate s, const char *why);
+const char *worker_state_name(enum wstate s);
+void	worker_stats_update(struct worker *w, const json_t *stats);
+void	worker_remote_beat(struct worker *w, const json_t *stats,
+	    int64_t recv_ms);
+
+/* supervise.c: local worker processes. */
+int	supervise_start(struct ctld *c, char **cause);
+int	supervise_spawn(struct worker *w, char **cause);
+void	supervise_stop_worker(struct worker *w);
+void	supervise_reap(struct ctld *c);
+void	supervise_poll(struct worker *w);
+void	supervise_stop_all(struct ctld *c);
+
+/* haproxy.c and haproxy-stat.c: the runtime API. */
+int	lb_enabled(const struct ctld *c);
+int	lb_command(struct ctld *c, const char *cmd, char **reply,
+	    char **cause);
+int	lb_refresh(struct ctld *c);
+int	lb_add(struct ctld *c, struct worker *w, char **cause);
+int	lb_set_state(struct ctld *c, struct worker *w, const char *state,
+	    char **cause);
+int	lb_delete(struct ctld *c, struct worker *w, char **cause);
+void	lb_reconcile(struct ctld *c);
+int	lb_parse_stat(struct ctld *c, const char *text, char **cause);
+
+/* action.c: add, drain, resume, remove, restart. */
+int	action_drain(struct worker *w, const char *by, char **cause);
+int	action_resume(struct worker *w, const char *by, char **cause);
+int	action_remove(struct worker *w, const char *by, char **cause);
+int	action_restart(struct worker *w, const char *by, char **cause);
+int	action_restart_all(struct ctld *c, const char *by, char **cause);
+void	action_ready(struct worker *w);
+void	action_progress(struct ctld *c);
+
+/* status.c */
+json_t	*status_json(struct ctld *c);
+void	status_sample(struct ctld *c);
+
+/* command.c: the control sockets. */
+int	command_start(struct ctld *c, char **cause);
+void	command_stop(struct ctld *c);
+void	command_watch_push(struct ctld *c);
+
+#endif

@@ -1,0 +1,396 @@
+/*
+ * supervise.c — the local worker processes: spawning, readiness, reaping
+ * on SIGCHLD, restarting with backoff, stopping.
+ *
+ * A worker is ready when its control socket answers `stats` with every
+ * dependency reachable and no drain: the condition under which its
+ * /readyz answers 200.  Reading it from `stats` costs no HTTP request and
+ * gives its thread counts on the way.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "clock.h"
+#include "ctld.h"
+#include "log.h"
+#include "wlink.h"
+#include "xmalloc.h"
+
+/* How often a starting worker is asked whether it is ready (ms). */
+#define SUPERVISE_CHECK_MS	100
+/* A worker that dies sooner than this after its start doubles its
+ * restart delay; one that lived longer starts over from restart_min. */
+#define SUPERVISE_STABLE_MS	10000
+/* After worker.shutdown_timeout, this much more before SIGKILL (ms). */
+#define SUPERVISE_KILL_GRACE_MS	5000
+
+static void	supervise_check_cb(evutil_socket_t, short, void *);
+
+static void
+supervise_write_pid(struct worker *w)
+{
+	FILE *f;
+
+	if (*w->pid_file == '\0')
+		return;
+	if ((f = fopen(w->pid_file, "w")) == NULL) {
+		log_warn("%s: pid file %s", w->id, w->pid_file);
+		return;
+	}
+	fprintf(f, "%ld\n", (long)w->pid);
+	fclose(f);
+}
+
+/*
+ * In the child: output to the worker's log (opened by the parent: the
+ * child of a threaded process should not allocate), default signals,
+ * exec.
+ */
+static void __attribute__((noreturn))
+supervise_exec(const char *path, int logfd, char *const argv[])
+{
+	sigset_t	 none;
+	int		 fd, sig;
+
+	setpgid(0, 0);
+	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	if (logfd != -1) {
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+	}
+	closefrom(3);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(path, argv);
+	dprintf(2, "pfo3-ctld: %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+/* The worker's log file, opened for the child; -1 for none (or when it
+ * cannot be opened: the worker then writes to ours). */
+static int
+supervise_log(struct worker *w)
+{
+	char	*path;
+	int	 fd = -1;
+
+	path = ctld_expand(w->ctld->conf.workers.log, w->id);
+	if (*path != '\0') {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (fd == -1)
+			log_warn("%s: log %s", w->id, path);
+		else
+			dprintf(fd, "=== pfo3-ctld starts %s\n", w->id);
+	}
+	free(path);
+	return fd;
+}
+
+int
+supervise_spawn(struct worker *w, char **cause)
+{
+	struct ctld	*c = w->ctld;
+	char		*argv[16], *agent = NULL;
+	struct timeval	 tv = { 0, SUPERVISE_CHECK_MS * 1000 };
+	int		 i = 0, logfd;
+	pid_t		 pid;
+
+	argv[i++] = c->workerd;
+	argv[i++] = "-f";
+	if (c->conf_path != NULL) {
+		argv[i++] = "-c";
+		argv[i++] = (char *)c->conf_path;
+	}
+	argv[i++] = "--id";
+	argv[i++] = w->id;
+	argv[i++] = "--listen";
+	argv[i++] = w->addr;
+	argv[i++] = "--control";
+	argv[i++] = w->control;
+	if (w->agent_port != 0) {
+		agent = xasprintf("%s:%d", c->conf.workers.address,
+		    w->agent_port);
+		argv[i++] = "--agent-listen";
+		argv[i++] = agent;
+	}
+	argv[i] = NULL;
+
+	unlink(w->control);
+	logfd = supervise_log(w);
+	if ((pid = fork()) == -1) {
+		*cause = xasprintf("fork: %s", strerror(errno));
+		free(agent);
+		if (logfd != -1)
+			close(logfd);
+		return -1;
+	}
+	if (pid == 0)
+		supervise_exec(c->workerd, logfd, argv);
+	if (logfd != -1)
+		close(logfd);
+	free(agent);
+	w->pid = pid;
+	w->started_ms = clock_mono_ms();
+	w->st.valid = 0;
+	w->polling = 0;
+	supervise_write_pid(w);
+	log_info("%s: started pid %ld on %s", w->id, (long)pid, w->addr);
+	worker_set_state(w, WS_STARTING, NULL);
+	if (w->check_ev == NULL)
+		w->check_ev = evtimer_new(c->base, supervise_check_cb, w);
+	evtimer_add(w->check_ev, &tv);
+	return 0;
+}
+
+/* The reply to a readiness `stats` of a starting worker. */
+static void
+supervise_check_reply(const json_t *rep, const char *error, void *arg)
+{
+	struct worker	*w = arg;
+	struct timeval	 tv = { 0, SUPERVISE_CHECK_MS * 1000 };
+
+	w->polling = 0;
+	if (w->state != WS_STARTING || w->pid == 0)
+		return;
+	if (rep != NULL && json_is_true(json_object_get(rep, "ok"))) {
+		worker_stats_update(w, rep);
+		if (w->st.deps_ok && !w->st.draining &&
+		    w->st.pid == (int)w->pid) {
+			action_ready(w);
+			return;
+		}
+	}
+	evtimer_add(w->check_ev, &tv);
+}
+
+static void
+supervise_check_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+	struct ctld	*c = w->ctld;
+	struct timeval	 tv = { 0, SUPERVISE_CHECK_MS * 1000 };
+
+	if (w->state != WS_STARTING || w->pid == 0)
+		return;
+	if (clock_mono_ms() - w->started_ms > c->conf.ctld.ready_timeout) {
+		snprintf(w->last_error, sizeof w->last_error,
+		    "not ready within %lld ms", (long long)c->conf.ctld.ready_timeout);
+		worker_set_state(w, WS_FAILED, w->last_error);
+		kill(w->pid, SIGKILL);
+		return;
+	}
+	/* The socket appears some time after the process. */
+	if (access(w->control, F_OK) != 0 || w->polling) {
+		evtimer_add(w->check_ev, &tv);
+		return;
+	}
+	w->polling = 1;
+	wlink_call(w->link, "stats", supervise_check_reply, w);
+}
+
+/* The regular `stats` of a running worker, once per tick. */
+static void
+supervise_poll_reply(const json_t *rep, const char *error, void *arg)
+{
+	struct worker *w = arg;
+
+	w->polling = 0;
+	if (w->pid == 0)
+		return;
+	if (rep == NULL || !json_is_true(json_object_get(rep, "ok"))) {
+		snprintf(w->last_error, sizeof w->last_error, "stats: %s",
+		    rep == NULL ? error : json_string_value(
+		    json_object_get(rep, "error")));
+		return;
+	}
+	worker_stats_update(w, rep);
+}
+
+void
+supervise_poll(struct worker *w)
+{
+	if (!w->local || w->pid == 0 || w->polling || w->state == WS_STARTING)
+		return;
+	w->polling = 1;
+	wlink_call(w->link, "stats", supervise_poll_reply, w);
+}
+
+static void
+supervise_restart_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+	char		*cause = NULL;
+
+	if (w->pid != 0 || w->ctld->stopping || w->op == OP_REMOVE)
+		return;
+	w->restarts++;
+	if (supervise_spawn(w, &cause) == -1) {
+		log_warnx("%s: %s", w->id, cause);
+		snprintf(w->last_error, sizeof w->last_error, "%s", cause);
+		free(cause);
+	}
+}
+
+/* Schedules a restart after the worker's backoff. */
+static void
+supervise_schedule(struct worker *w, int64_t delay_ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = delay_ms / 1000;
+	tv.tv_usec = (delay_ms % 1000) * 1000;
+	if (w->restart_ev == NULL)
+		w->restart_ev = evtimer_new(w->ctld->base, supervise_restart_cb,
+		    w);
+	evtimer_add(w->restart_ev, &tv);
+}
+
+static void
+supervise_describe(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "ended with status 0x%x", status);
+}
+
+/* One worker process has ended. */
+static void
+supervise_ended(struct worker *w, int status)
+{
+	struct ctld	*c = w->ctld;
+	char		 how[128];
+	int64_t		 lived = clock_mono_ms() - w->started_ms, delay;
+
+	supervise_describe(status, how, sizeof how);
+	w->pid = 0;
+	w->polling = 0;
+	w->st.valid = 0;
+	if (*w->pid_file != '\0')
+		unlink(w->pid_file);
+	/* Whatever was waiting on the old socket is moot. */
+	wlink_free(w->link);
+	w->link = wlink_new(c->base, w->control,
+	    (size_t)c->conf.control.max_line, (int)c->conf.ctld.interval);
+	unlink(w->control);
+
+	if (c->stopping) {
+		log_info("%s: %s", w->id, how);
+		worker_set_state(w, WS_DOWN, how);
+		return;
+	}
+	if (w->op == OP_REMOVE) {
+		if (w->in_lb && lb_enabled(c)) {
+			/* It died before leaving HAProxy: the next tick
+			 * deletes it there, then forgets it. */
+			worker_set_state(w, WS_DOWN, how);
+			return;
+		}
+		ctld_event(c, "%s removed (%s)", w->id, how);
+		worker_free(w);
+		return;
+	}
+	if (w->op == OP_RESTART && w->state == WS_STOPPING) {
+		w->op = OP_NONE;
+		w->restarts++;
+		supervise_schedule(w, 0);
+		return;
+	}
+	snprintf(w->last_error, sizeof w->last_error, "%s", how);
+	if (lived < SUPERVISE_STABLE_MS)
+		w->backoff_ms = w->backoff_ms * 2 > c->conf.workers.restart_max ?
+		    c->conf.workers.restart_max : w->backoff_ms * 2;
+	else
+		w->backoff_ms = c->conf.workers.restart_min;
+	delay = lived < SUPERVISE_STABLE_MS ? w->backoff_ms :
+	    c->conf.workers.restart_min;
+	log_warnx("%s: %s; restarting in %lld ms", w->id, how,
+	    (long long)delay);
+	worker_set_state(w, w->state == WS_STARTING || w->state == WS_FAILED ?
+	    WS_FAILED : WS_DOWN, how);
+	w->op = OP_NONE;
+	supervise_schedule(w, delay);
+}
+
+void
+supervise_reap(struct ctld *c)
+{
+	struct worker	*w;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		TAILQ_FOREACH(w, &c->workers, entry)
+			if (w->local && w->pid == pid)
+				break;
+		if (w == NULL) {
+			log_debug("reaped pid %ld, not a worker", (long)pid);
+			continue;
+		}
+		supervise_ended(w, status);
+	}
+}
+
+/* SIGTERM: the worker drains, finishes its work, then exits. */
+void
+supervise_stop_worker(struct worker *w)
+{
+	struct ctld *c = w->ctld;
+
+	if (w->pid == 0)
+		return;
+	kill(w->pid, SIGTERM);
+	w->op_deadline_ms = clock_mono_ms() + c->conf.worker.shutdown_timeout +
+	    SUPERVISE_KILL_GRACE_MS;
+	worker_set_state(w, WS_STOPPING, NULL);
+}
+
+/* Ctld is stopping: every local worker gets SIGTERM. */
+void
+supervise_stop_all(struct ctld *c)
+{
+	struct worker *w;
+
+	TAILQ_FOREACH(w, &c->workers, entry) {
+		if (w->restart_ev != NULL)
+			evtimer_del(w->restart_ev);
+		if (w->local && w->pid != 0 && w->state != WS_STOPPING)
+			supervise_stop_worker(w);
+	}
+}
+
+/* Starts workers.count local workers. */
+int
+supervise_start(struct ctld *c, char **cause)
+{
+	struct worker	*w;
+	int64_t		 i;
+
+	for (i = 0; i < c->conf.workers.count; i++) {
+		if ((w = worker_new_local(c, cause)) == NULL)
+			return -1;
+		if (supervise_spawn(w, cause) == -1)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,183 @@
+/*
+ * heartbeat.c — see heartbeat.h.
+ *
+ * The stats are read on the event thread, where their counters live
+ * (workerd.h: counters without locks), and encoded there.  Publishing
+ * blocks on the broker, so one thread of its own does it, with its own
+ * AMQP connection: a broker outage must never stall the event thread.
+ * Only the newest heartbeat matters: the slot between the two holds one,
+ * and a newer one replaces an older one not yet sent.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "broker.h"
+#include "clock.h"
+#include "heartbeat.h"
+#include "log.h"
+#include "workerd.h"
+#include "xmalloc.h"
+
+/* Reconnection delays after a failure, ms. */
+#define HEARTBEAT_BACKOFF_MIN	500
+#define HEARTBEAT_BACKOFF_MAX	10000
+
+struct heartbeat {
+	struct workerd		*w;
+	struct event		*tick;
+	char			*key;		/* worker.<id>.stats */
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;		/* guards the fields below */
+	pthread_cond_t		 wake;
+	char			*body;		/* newest unsent heartbeat */
+	int			 stopping;
+};
+
+static void
+heartbeat_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct heartbeat	*hb = arg;
+	json_t			*stats;
+	char			*body;
+
+	stats = control_stats(hb->w);
+	json_object_set_new(stats, "time", json_real(clock_real_s()));
+	body = json_dumps(stats, JSON_COMPACT);
+	json_decref(stats);
+	if (body == NULL)
+		return;
+	pthread_mutex_lock(&hb->lock);
+	free(hb->body);
+	hb->body = body;
+	pthread_cond_signal(&hb->wake);
+	pthread_mutex_unlock(&hb->lock);
+}
+
+/* Publishes `body`, connecting first when needed; 0 or -1 with *cause. */
+static int
+heartbeat_send(struct heartbeat *hb, struct broker **b, const char *body,
+    char **cause)
+{
+	const struct conf_amqp *conf = &hb->w->conf.amqp;
+
+	if (*b != NULL && !broker_alive(*b)) {
+		broker_free(*b);
+		*b = NULL;
+	}
+	if (*b == NULL) {
+		if ((*b = broker_connect(conf, "pfo3-workerd heartbeat",
+		    cause)) == NULL)
+			return -1;
+		/* The events exchange may not exist yet on a fresh broker. */
+		if (broker_declare_topology(*b, cause) != 0)
+			return -1;
+	}
+	return broker_publish(*b, BROKER_EVENTS, hb->key, body, strlen(body),
+	    "application/json", 0, cause);
+}
+
+static void *
+heartbeat_main(void *arg)
+{
+	struct heartbeat	*hb = arg;
+	struct broker		*b = NULL;
+	int64_t			 backoff = HEARTBEAT_BACKOFF_MIN, retry_at = 0;
+	char			*body, *cause;
+	int			 failing = 0;
+
+	pthread_mutex_lock(&hb->lock);
+	for (;;) {
+		while (!hb->stopping && hb->body == NULL)
+			pthread_cond_wait(&hb->wake, &hb->lock);
+		if (hb->stopping)
+			break;
+		body = hb->body;
+		hb->body = NULL;
+		pthread_mutex_unlock(&hb->lock);
+
+		cause = NULL;
+		if (clock_mono_ms() < retry_at)
+			;	/* still backing off: drop this one */
+		else if (heartbeat_send(hb, &b, body, &cause) == 0) {
+			if (failing)
+				log_info("heartbeats published again");
+			failing = 0;
+			backoff = HEARTBEAT_BACKOFF_MIN;
+		} else {
+			if (!failing)
+				log_warnx("heartbeat: %s", cause);
+			failing = 1;
+			if (b != NULL) {
+				broker_free(b);
+				b = NULL;
+			}
+			retry_at = clock_mono_ms() + backoff;
+			backoff = backoff * 2 > HEARTBEAT_BACKOFF_MAX ?
+			    HEARTBEAT_BACKOFF_MAX : backoff * 2;
+		}
+		free(cause);
+		free(body);
+		pthread_mutex_lock(&hb->lock);
+	}
+	pthread_mutex_unlock(&hb->lock);
+	if (b != NULL)
+		broker_free(b);
+	return NULL;
+}
+
+struct heartbeat *
+heartbeat_start(struct workerd *w, char **cause)
+{
+	struct heartbeat	*hb;
+	struct timeval		 tv;
+	sigset_t		 all, old;
+	int			 error;
+
+	if (w->conf.worker.heartbeat == 0)
+		return NULL;
+	hb = xcalloc(1, sizeof *hb);
+	hb->w = w;
+	hb->key = xasprintf("worker.%s.stats", w->conf.worker.id);
+	pthread_mutex_init(&hb->lock, NULL);
+	pthread_cond_init(&hb->wake, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	error = pthread_create(&hb->thread, NULL, heartbeat_main, hb);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (error != 0) {
+		*cause = xasprintf("pthread_create: %s", strerror(error));
+		pthread_cond_destroy(&hb->wake);
+		pthread_mutex_destroy(&hb->lock);
+		free(hb->key);
+		free(hb);
+		return NULL;
+	}
+	tv.tv_sec = w->conf.worker.heartbeat / 1000;
+	tv.tv_usec = (w->conf.worker.heartbeat % 1000) * 1000;
+	hb->tick = event_new(w->base, -1, EV_PERSIST, heartbeat_tick_cb, hb);
+	event_add(hb->tick, &tv);
+	return hb;
+}
+
+void
+heartbeat_stop(struct heartbeat *hb)
+{
+	if (hb == NULL)
+		return;
+	event_free(hb->tick);
+	pthread_mutex_lock(&hb->lock);
+	hb->stopping = 1;
+	pthread_cond_signal(&hb->wake);
+	pthread_mutex_unlock(&hb->lock);
+	pthread_join(hb->thread, NULL);
+	pthread_cond_destroy(&hb->wake);
+	pthread_mutex_destroy(&hb->lock);
+	free(hb->body);
+	free(hb->key);
+	free(hb);
+}
