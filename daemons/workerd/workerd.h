@@ -33,6 +33,7 @@
 #include "metrics.h"
 
 struct conn;
+struct notify;
 struct event;
 struct event_base;
 struct ctl_server;
@@ -52,6 +53,7 @@ struct workerd {
 	struct pool		*pool;
 	struct probe		*probe;		/* PostgreSQL, RabbitMQ, S3 */
 	struct jobs		*jobs;		/* background job consumers */
+	struct notify		*notify;	/* wakes parked requests */
 	struct ctl_server	*ctl;
 	struct metrics		 metrics;
 
@@ -69,6 +71,8 @@ struct workerd {
 	const struct timeval	*timeout[TMO_COUNT];
 
 	struct conn_list	 conns;		/* every open connection */
+	struct conn_list	 parked;	/* waiting for a notification */
+	int			 nparked;
 	int			 nconns;
 	int			 inflight;	/* requests queued or running */
 

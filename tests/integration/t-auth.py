@@ -25,8 +25,8 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Conn, PrivateWorker, cmp_ok, diag, http, is_, like,
-                      ok, retire, run, stack)
+from pfo3test import (Conn, PrivateWorker, bearer, cmp_ok, diag, http, is_,
+                      like, ok, retire, run, stack)
 
 MIN_PASSWORD = 8                # auth.min_password, the default
 MAX_FAILURES = 5                # auth.max_failures, the default
@@ -53,10 +53,6 @@ def register(addr, email, password="correct horse battery", name="Ann"):
 def login(addr, email, password, headers=None):
     return post(addr, "/api/v1/login",
                 {"email": email, "password": password}, headers)
-
-
-def bearer(token):
-    return [("Authorization", "Bearer " + token)]
 
 
 def me(addr, headers=None):

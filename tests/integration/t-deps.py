@@ -13,86 +13,14 @@ stack is stopped.
 """
 import os
 import re
-import socket
 import sys
-import threading
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (PrivateWorker, free_port, get, is_, metric, ok,
+from pfo3test import (PrivateWorker, Relay, get, is_, metric, ok,
                       parse_metrics, poll, retire, run, stack)
 
 DEPS = ("postgres", "amqp", "s3")
-
-
-class Relay:
-    """A TCP relay from a local port to `target`.  close() refuses new
-    connections and cuts the open ones, like a server going away;
-    open() listens again on the same port."""
-
-    def __init__(self, target):
-        self.target = target
-        self.port = free_port()
-        self.lock = threading.Lock()
-        self.socks = []
-        self.listener = None
-        self.open()
-
-    def open(self):
-        ls = socket.socket()
-        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind(("127.0.0.1", self.port))
-        ls.listen(64)
-        self.listener = ls
-        threading.Thread(target=self._accept, args=(ls,), daemon=True).start()
-
-    def close(self):
-        with self.lock:
-            ls, self.listener = self.listener, None
-            socks, self.socks = self.socks, []
-        for s in [ls] + socks:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            s.close()
-
-    def _accept(self, ls):
-        while True:
-            try:
-                client, _ = ls.accept()
-            except OSError:
-                return
-            try:
-                server = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                if self.listener is not ls:
-                    client.close()
-                    server.close()
-                    return
-                self.socks += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(a, b),
-                                 daemon=True).start()
-
-    @staticmethod
-    def _pipe(src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def readyz(w):
