@@ -8,8 +8,9 @@ multipart/form-data form: each object in S3, fetched by an independent
 client (curl signing its own requests), is byte-identical, the row holds
 the right owner, size, type and SHA-256, both thumbnails appear and decode
 (vipsheader) to the right sizes.  Content comes back identical and
-streamed; a chunked 20 MiB upload goes through S3's multipart upload; a
-1 GiB upload adds at most 16 MiB to the RSS of the worker that took it.
+streamed; 20 MiB uploads, with a length (parts streamed to S3) and chunked
+(parts read whole), go through S3's multipart upload; a 1 GiB upload adds
+at most 16 MiB to the RSS of the worker that took it.
 Another user sees none of it (404).  Listing pages, deleting removes the
 objects and the rows, a photo replaces the previous one.  Bad input gets
 clear 4xx answers and leaves no row.  A corrupt image is stored but its
@@ -157,22 +158,25 @@ def images(st, d, a_uid, a_tok):
     return pid, jid
 
 
-def large_chunked(st, a_uid, a_tok):
+def large(st, a_uid, a_tok, chunked):
+    """20 MiB: with a length, parts stream to S3 as they arrive; chunked,
+    they are read whole and signed."""
+    what = "chunked 20 MiB" if chunked else "20 MiB with a length"
     data = os.urandom(20 << 20)
-    r = upload(st.http, a_tok, data, "application/x-test", chunked=True)
+    r = upload(st.http, a_tok, data, "application/x-test", chunked=chunked)
     body = r.json() or {}
     fid = body.get("id", 0)
     ok(r.status == 201 and body.get("size") == len(data) and
        body.get("sha256") == hashlib.sha256(data).hexdigest(),
-       "chunked 20 MiB (a multipart upload to S3): 201, size and SHA-256",
+       "%s (a multipart upload to S3): 201, size and SHA-256" % what,
        lambda: repr(r))
     status, stored = s3_get("files/%d/%d" % (a_uid, fid))
     ok(status == 200 and stored == data,
-       "chunked 20 MiB: the object in S3 is byte-identical")
+       "%s: the object in S3 is byte-identical" % what)
     r = http(st.http, "GET", "/api/v1/files/%d/content" % fid,
              headers=bearer(a_tok), timeout=60)
     ok(r.status == 200 and r.body == data,
-       "chunked 20 MiB: streamed back identical")
+       "%s: streamed back identical" % what)
     return fid
 
 
@@ -440,8 +444,9 @@ def main():
     a_uid, _, a_tok = new_user(st.http, "files-a")
     _, _, b_tok = new_user(st.http, "files-b")
     pid, jid = images(st, d, a_uid, a_tok)
-    cid = large_chunked(st, a_uid, a_tok)
-    listing(st, a_tok, b_tok, [pid, jid, cid])
+    lid = large(st, a_uid, a_tok, chunked=False)
+    cid = large(st, a_uid, a_tok, chunked=True)
+    listing(st, a_tok, b_tok, [pid, jid, lid, cid])
     others(st, b_tok, pid)
     bad_input(st, a_uid, a_tok)
     corrupt(st, d, a_uid, a_tok)
