@@ -18,6 +18,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRCDIR=$(dirname "$BENCH_DIR")
 . "$BENCH_DIR/lib/proc.sh"
+. "$BENCH_DIR/lib/doc.sh"
 
 PFO3_BUILDDIR=${PFO3_BUILDDIR:-$SRCDIR/build}
 BENCH_SECONDS=${BENCH_SECONDS:-60}
@@ -115,13 +116,5 @@ Budget (issue 5): under 1 % of a core and under 8 MiB.
 EOT
 )
 printf '%s\n' "$SECTION"
-if [[ -f $BENCH_OUT ]] && grep -q '^<!-- bench:console -->$' "$BENCH_OUT"; then
-	awk -v sec="$SECTION" '
-		/^<!-- bench:console -->$/ { print sec; skip = 1; next }
-		/^<!-- \/bench:console -->$/ { skip = 0; next }
-		!skip' "$BENCH_OUT" >"$BENCH_OUT.tmp"
-	mv "$BENCH_OUT.tmp" "$BENCH_OUT"
-else
-	printf '\n%s\n' "$SECTION" >>"$BENCH_OUT"
-fi
+bench_doc_replace "$BENCH_OUT" console "$SECTION"
 bench_say "written to $BENCH_OUT"

@@ -17,6 +17,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRCDIR=$(dirname "$BENCH_DIR")
 . "$BENCH_DIR/lib/proc.sh"
+. "$BENCH_DIR/lib/doc.sh"
 
 BENCH_OUT=${BENCH_OUT:-$SRCDIR/doc/BENCHMARKS.md}
 export BENCH_WORKERS=${BENCH_WORKERS:-64}
@@ -77,14 +78,5 @@ PY
 )
 
 # Replaces the section, or appends it.
-tmp=$BENCH_OUT.tmp
-if [[ -f $BENCH_OUT ]] && grep -q '^<!-- bench:ctld -->$' "$BENCH_OUT"; then
-	awk -v sect="$section" '
-		/^<!-- bench:ctld -->$/ { print sect; skip = 1; next }
-		/^<!-- \/bench:ctld -->$/ { skip = 0; next }
-		!skip { print }' "$BENCH_OUT" >"$tmp"
-else
-	{ [[ -f $BENCH_OUT ]] && cat "$BENCH_OUT" && echo; printf '%s\n' "$section"; } >"$tmp"
-fi
-mv "$tmp" "$BENCH_OUT"
+bench_doc_replace "$BENCH_OUT" ctld "$section"
 printf '%s\n' "$section"

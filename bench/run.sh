@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# run.sh: the pfo3 benchmark.  In one run, on 127.0.0.1: HAProxy in front
-# of nginx (the ceiling) and in front of three pfo3-workerd, for /healthz
-# and for a `suma` task; then one worker and nginx directly; the memory of
-# each server.  Writes doc/BENCHMARKS.md.  See bench/README.md.
+# run.sh: the pfo3 benchmark, in sections (all of them by default):
+#   http    HAProxy in front of nginx (the ceiling) and in front of three
+#           pfo3-workerd, for /healthz and for a `suma` task; then one
+#           worker and nginx directly; the memory of each server.
+#   login   logins/s through the stack against the argon2 ceiling.
+#   report  report latency under a steady load, against render + S3 put.
+#   upload  upload MB/s through the stack against curl -T to the S3 server.
+#   thumbs  thumbnails/s through the stack against vipsthumbnail.
+# Each section writes its block of doc/BENCHMARKS.md.  See bench/README.md.
+#
+# usage: bench/run.sh [SECTION...]
 #
 # Environment: BENCH_SECONDS (10, per wrk run), PFO3_WORKERD (the worker
 # binary), BENCH_OUT (the report), BENCH_HAPROXY_THREADS (1),
-# BENCH_NGINX_WORKERS (1), BENCH_KEEP (keep the temporary folder).
+# BENCH_NGINX_WORKERS (1), BENCH_KEEP (keep the temporary folder), and
+# the variables of each section (bench/README.md).
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
@@ -15,6 +23,12 @@ SRCDIR=$(dirname "$BENCH_DIR")
 . "$BENCH_DIR/lib/proc.sh"
 . "$BENCH_DIR/lib/wrk.sh"
 . "$BENCH_DIR/lib/report.sh"
+. "$BENCH_DIR/lib/doc.sh"
+. "$BENCH_DIR/lib/stack.sh"
+. "$BENCH_DIR/lib/flow-login.sh"
+. "$BENCH_DIR/lib/flow-report.sh"
+. "$BENCH_DIR/lib/flow-upload.sh"
+. "$BENCH_DIR/lib/flow-thumbs.sh"
 
 PATH=$PATH:/usr/sbin:/sbin
 BENCH_SECONDS=${BENCH_SECONDS:-10}
@@ -147,28 +161,25 @@ bench_versions()
 	BENCH_CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' \
 	    /proc/cpuinfo)
 	BENCH_CPU_MODEL=${BENCH_CPU_MODEL:-unknown}
-	BENCH_HAPROXY_VERSION=$(haproxy -v | head -n1)
-	BENCH_NGINX_VERSION=$(nginx -v 2>&1 | head -n1)
+	# The whole output, then its first line: `| head -n1` may end the
+	# program with SIGPIPE, which pipefail and set -e turn into an exit.
+	BENCH_HAPROXY_VERSION=$(haproxy -v)
+	BENCH_HAPROXY_VERSION=${BENCH_HAPROXY_VERSION%%$'\n'*}
+	BENCH_NGINX_VERSION=$(nginx -v 2>&1)
+	BENCH_NGINX_VERSION=${BENCH_NGINX_VERSION%%$'\n'*}
 	# wrk -v prints its version, then its usage, and exits 1.
 	BENCH_WRK_VERSION=$(wrk -v 2>&1 | head -n1 || true)
 	BENCH_WRK_VERSION=${BENCH_WRK_VERSION%% Copyright*}
 	BENCH_WORKERD_VERSION=$("$WORKERD" -V 2>&1 | head -n1 || true)
 }
 
-main()
+# The http section: nginx, HAProxy and three workers of their own, without
+# the stack's services; stopped at its end.
+bench_section_http()
 {
 	local i
 
-	((BENCH_SECONDS >= 3)) || bench_die "BENCH_SECONDS must be 3 or more"
-	bench_need wrk:wrk nginx:nginx haproxy:haproxy python3:python3
-	WORKERD=$(bench_workerd)
-	bench_versions
-
-	BENCH_TMP=$(mktemp -d /tmp/pfo3-bench.XXXXXX)
-	# nginx's workers run as nobody and must reach their folder.
-	chmod 755 "$BENCH_TMP"
-	trap bench_cleanup EXIT
-	trap 'exit 130' INT TERM
+	BENCH_GROUPS=()
 	mkdir -p "$BENCH_TMP/nginx"
 
 	read -r NGINX_PORT HX_NGINX_PORT HX_WORKERS_PORT WP1 WP2 WP3 \
@@ -244,10 +255,46 @@ main()
 	sleep 1
 	bench_record_all_rss end
 
-	mkdir -p "$(dirname "$BENCH_OUT")"
-	bench_report "$BENCH_OUT"
-	bench_say "wrote $BENCH_OUT"
+	bench_stop_spawned
+	bench_doc_section http bench_report
 	sed -n '/^## Summary/,/^## CPU/p' "$BENCH_OUT" | sed '$d'
+}
+
+bench_usage()
+{
+	echo "usage: bench/run.sh [SECTION...]   sections: ${BENCH_SECTIONS[*]}"
+}
+
+main()
+{
+	local s sections=()
+
+	for s in "$@"; do
+		case " ${BENCH_SECTIONS[*]} " in
+		*" $s "*)	sections+=("$s") ;;
+		*)		bench_usage >&2
+				[[ $s == -h || $s == --help ]] && exit 0
+				exit 2 ;;
+		esac
+	done
+	((${#sections[@]})) || sections=("${BENCH_SECTIONS[@]}")
+	((BENCH_SECONDS >= 3)) || bench_die "BENCH_SECONDS must be 3 or more"
+	bench_need wrk:wrk nginx:nginx haproxy:haproxy python3:python3 \
+	    curl:curl psql:postgresql-client cc:gcc pkg-config:pkgconf \
+	    vips:libvips-tools vipsthumbnail:libvips-tools
+	WORKERD=$(bench_workerd)
+	bench_versions
+
+	BENCH_TMP=$(mktemp -d /tmp/pfo3-bench.XXXXXX)
+	# nginx's workers and PostgreSQL run as other users and must reach
+	# their folders.
+	chmod 755 "$BENCH_TMP"
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT TERM
+	for s in "${sections[@]}"; do
+		bench_say "section $s"
+		"bench_section_$s"
+	done
 }
 
 main "$@"

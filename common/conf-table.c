@@ -58,6 +58,9 @@ const struct conf_option conf_options[] = {
 	  "header fields per request (count); more is answered 431", NULL },
 	{ "worker.max_body_size", CONF_SIZE, W(max_body_size), 0, GiB, "1M",
 	  "request body, bytes; more is answered 413", NULL },
+	{ "worker.stream_buffer", CONF_SIZE, W(stream_buffer), 16 * KiB,
+	  64 * MiB, "1M", "bytes held in memory of a streamed upload or download "
+	  "(size)", NULL },
 	{ "worker.max_seed_size", CONF_SIZE, W(max_seed_size), 256, 16 * MiB,
 	  "64K", "one seed-protocol JSON object, bytes", NULL },
 	{ "worker.head_timeout", CONF_DURATION, W(head_timeout), 100, HOUR,
@@ -190,6 +193,10 @@ const struct conf_option conf_options[] = {
 	{ "files.max_pixels", CONF_INT, F(max_pixels), 1, INT64_C(1) << 40,
 	  "50000000", "largest image thumbnailed, width times height (pixels)",
 	  NULL },
+	/* A thumbnail job holds the whole image in memory. */
+	{ "files.thumbnail_max_size", CONF_SIZE, F(thumbnail_max_size), KiB,
+	  4 * GiB, "64M", "largest image file thumbnailed, held in memory "
+	  "(size)", NULL },
 	{ "files.page_size", CONF_INT, F(page_size), 1, 1000, "50",
 	  "files listed per page at most (count)", NULL },
 

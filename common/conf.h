@@ -44,6 +44,7 @@ struct conf_worker {
 	int64_t	 max_header_size;	/* request line + headers, bytes (→ 431) */
 	int64_t	 max_headers;		/* header fields per request (→ 431) */
 	int64_t	 max_body_size;		/* request body, bytes (→ 413) */
+	int64_t	 stream_buffer;		/* bytes in flight of a streamed body */
 	int64_t	 max_seed_size;		/* one seed-protocol JSON object, bytes */
 	int64_t	 head_timeout;		/* ms to receive a request head */
 	int64_t	 body_timeout;		/* ms to receive a request body */
@@ -117,6 +118,7 @@ struct conf_auth {
 struct conf_files {
 	int64_t	 max_size;		/* bytes of one upload */
 	int64_t	 max_pixels;		/* width × height of an image to thumbnail */
+	int64_t	 thumbnail_max_size;	/* bytes of an image fetched to thumbnail */
 	int64_t	 page_size;		/* files listed per page at most */
 };
 

@@ -3,8 +3,8 @@
  *
  * One rule shared by pfo3ctl and the console, so both reach the same
  * daemon from the same shell: the command line wins, then the
- * environment (`./stack env` exports PFO3_SOCKET), then the path fixed
- * at configure time under LOCALSTATEDIR.
+ * environment (`./stack env` exports PFO3_SOCKET), then the default
+ * socket of pfo3-ctld (ctld.admin_socket), /run/pfo3/ctld.sock.
  */
 #include <stdlib.h>
 

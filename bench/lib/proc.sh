@@ -41,6 +41,32 @@ bench_need()
 	bench_die "missing programs; install: apt-get install ${missing[*]}"
 }
 
+# Accepts the program to make, its C sources and the pkg-config names of
+# its libraries; builds it in BENCH_TMP with the project's warnings and
+# prints its path.  Further compiler arguments may follow a `--`.
+bench_cc()
+{
+	local out=$BENCH_TMP/$1 srcs=() pkgs=() extra=() flags
+	shift
+	while (($#)) && [[ $1 != -- && $1 == *.c ]]; do
+		srcs+=("$1")
+		shift
+	done
+	while (($#)) && [[ $1 != -- ]]; do
+		pkgs+=("$1")
+		shift
+	done
+	(($#)) && shift
+	extra=("$@")
+	flags=$(pkg-config --cflags --libs "${pkgs[@]}") ||
+	    bench_die "pkg-config ${pkgs[*]} failed: install the -dev packages"
+	# shellcheck disable=SC2086 # pkg-config's words
+	cc -std=c17 -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$out" \
+	    "${srcs[@]}" "${extra[@]}" $flags >&2 ||
+	    bench_die "cannot build $out from ${srcs[*]}"
+	echo "$out"
+}
+
 # Accepts a count N; prints N distinct free TCP ports on 127.0.0.1.  They
 # are found by binding, below the kernel's ephemeral range so that no
 # outgoing connection of the run can be holding one.
@@ -83,15 +109,11 @@ bench_spawn()
 }
 
 # Stops every process bench_spawn started, newest first: SIGTERM, then
-# SIGKILL for any still there after 3 s.  Removes the temporary folder
-# unless BENCH_KEEP is set.
-bench_cleanup()
+# SIGKILL for any still there after 3 s.
+bench_stop_spawned()
 {
 	local pid i left
 
-	# A wrk and a pause interrupted by Ctrl-C.
-	[[ -n ${BENCH_WRK_PID:-} ]] && kill -TERM "$BENCH_WRK_PID" 2>/dev/null
-	[[ -n ${BENCH_SLEEP_PID:-} ]] && kill -TERM "$BENCH_SLEEP_PID" 2>/dev/null
 	for ((i = ${#BENCH_PIDS[@]} - 1; i >= 0; i--))
 	do
 		kill -TERM "${BENCH_PIDS[i]}" 2>/dev/null || true
@@ -108,6 +130,17 @@ bench_cleanup()
 		kill -KILL "$pid" 2>/dev/null || true
 	done
 	BENCH_PIDS=()
+}
+
+# Stops what the run started (a wrk or a pause that Ctrl-C interrupted,
+# the spawned servers, the stack); removes the temporary folder unless
+# BENCH_KEEP is set.
+bench_cleanup()
+{
+	[[ -n ${BENCH_WRK_PID:-} ]] && kill -TERM "$BENCH_WRK_PID" 2>/dev/null
+	[[ -n ${BENCH_SLEEP_PID:-} ]] && kill -TERM "$BENCH_SLEEP_PID" 2>/dev/null
+	bench_stop_spawned
+	bench_stack_stop
 	if [[ -n ${BENCH_TMP:-} && -d $BENCH_TMP ]]; then
 		if [[ -n ${BENCH_KEEP:-} ]]; then
 			bench_say "kept $BENCH_TMP"

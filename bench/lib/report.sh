@@ -1,4 +1,5 @@
-# report.sh: writes doc/BENCHMARKS.md from the results of a run.
+# report.sh: the http section's block of doc/BENCHMARKS.md, from the results of
+# its run (lib/doc.sh puts it in place).
 # shellcheck shell=bash
 
 # Accepts run ids; prints the mean of their req/s.
@@ -55,17 +56,6 @@ bench_notes()
 	else
 		printf '<!-- notes -->\n<!-- /notes -->\n'
 	fi
-}
-
-# Prints the sections other benchmarks wrote into an existing report
-# (between `<!-- bench:NAME -->` markers), so that a new run keeps them.
-bench_sections()
-{
-	local file=$1
-
-	[[ -f $file ]] || return 0
-	sed -n '/^<!-- bench:[a-z0-9-]* -->$/,/^<!-- \/bench:[a-z0-9-]* -->$/p' \
-	    "$file"
 }
 
 bench_report_results()
@@ -154,19 +144,10 @@ bench_report_commands()
 	echo '```'
 }
 
-# Accepts the output file; writes the report to it (through a temporary
-# file, so a failed run leaves the previous report whole).
+# Prints the http section's block of the report (doc.sh puts it in place).
 bench_report()
 {
-	local out=$1 tmp=$1.tmp.$$
-
-	{
 	cat <<-EOF
-	# Benchmarks
-
-	Written by \`bench/run.sh\`; run it again to replace the numbers (the
-	notes between the \`notes\` markers are kept).
-
 	## Method
 
 	One script run measures everything below on 127.0.0.1, so the ratios
@@ -237,13 +218,6 @@ bench_report()
 
 	$(bench_report_commands)
 
-	Rerun: \`BENCH_SECONDS=${BENCH_SECONDS} bench/run.sh\`.
-
-	## Notes
-
+	Rerun: \`BENCH_SECONDS=${BENCH_SECONDS} bench/run.sh http\`.
 	EOF
-	bench_notes "$out"
-	bench_sections "$out"
-	} >"$tmp"
-	mv "$tmp" "$out"
 }

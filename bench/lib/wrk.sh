@@ -4,7 +4,9 @@
 
 # Results, by run id.
 # shellcheck disable=SC2034 # read by report.sh
-declare -A RUN_LABEL RUN_CMD RUN_RPS RUN_P50 RUN_P99 RUN_REQS RUN_ERRS RUN_CPU
+# RUN_RPS is rounded to a whole number, RUN_RPSX is wrk's own figure
+# (slow scenarios such as logins need its decimals).
+declare -A RUN_LABEL RUN_CMD RUN_RPS RUN_RPSX RUN_P50 RUN_P99 RUN_REQS RUN_ERRS RUN_CPU
 
 # Processes whose CPU is sampled: BENCH_GROUPS holds their names in
 # column order, BENCH_GROUP_STAT[name] the /proc stat files summed for it,
@@ -94,15 +96,19 @@ bench_cpu_between()
 # Accepts a run id, a label, a URL and optionally a wrk Lua script; runs
 # wrk with the benchmark's fixed shape and records the results.  The CPU
 # window leaves out the first and the last second of the run, where
-# connections open and close.
+# connections open and close.  A section with another shape sets
+# BENCH_WRK_CONNS (64), BENCH_WRK_SECONDS (BENCH_SECONDS) and
+# BENCH_WRK_TIMEOUT (wrk's own 2s).
 bench_wrk()
 {
 	local id=$1 label=$2 url=$3 script=${4:-} out cmd wpid
+	local secs=${BENCH_WRK_SECONDS:-$BENCH_SECONDS}
 	# shellcheck disable=SC2034 # filled through namerefs
 	local -A s0 s1
 
 	out=$BENCH_TMP/wrk-$id.txt
-	cmd=(wrk -t2 -c64 "-d${BENCH_SECONDS}s" --latency)
+	cmd=(wrk -t2 "-c${BENCH_WRK_CONNS:-64}" "-d${secs}s" --latency)
+	[[ -n ${BENCH_WRK_TIMEOUT:-} ]] && cmd+=(--timeout "$BENCH_WRK_TIMEOUT")
 	[[ -n $script ]] && cmd+=(-s "$script")
 	cmd+=("$url")
 	RUN_LABEL[$id]=$label
@@ -114,7 +120,7 @@ bench_wrk()
 	BENCH_WRK_PID=$wpid
 	bench_sleep 1
 	bench_snapshot s0 "$wpid"
-	bench_sleep $((BENCH_SECONDS - 2))
+	bench_sleep $((secs - 2))
 	bench_snapshot s1 "$wpid"
 	wait "$wpid" || { cat "$out" >&2; bench_die "wrk failed: ${cmd[*]}"; }
 	BENCH_WRK_PID=	# read by bench_cleanup
@@ -122,6 +128,7 @@ bench_wrk()
 
 	RUN_RPS[$id]=$(awk '$1 == "Requests/sec:" { printf "%.0f", $2 }' "$out")
 	[[ -n ${RUN_RPS[$id]} ]] || { cat "$out" >&2; bench_die "no Requests/sec"; }
+	RUN_RPSX[$id]=$(awk '$1 == "Requests/sec:" { print $2 }' "$out")
 	RUN_P50[$id]=$(bench_to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
 	RUN_P99[$id]=$(bench_to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
 	RUN_REQS[$id]=$(awk '/ requests in / { print $1 }' "$out")

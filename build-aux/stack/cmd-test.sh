@@ -159,6 +159,8 @@ cmd_test()
 	build_make "$PFO3_BUILDDIR" check TESTS=
 	[[ -x $(workerd_path) ]] || die "$(workerd_path) was not built"
 	test_sanitizer_env "$sanitize"
+	# Tests that measure memory know the allocator is not the real one.
+	export PFO3_SANITIZER=$sanitize
 
 	RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pfo3-test.XXXXXX")
 	# shellcheck disable=SC2034 # read by postgres.sh

@@ -6,6 +6,8 @@ DEPS_PACKAGES=(
 	postgresql rabbitmq-server haproxy nginx python3-aiosmtpd
 	# tools the stack and the tests call
 	wrk socat poppler-utils tmux curl chromium
+	# vips, vipsheader, vipsthumbnail: thumbnail tests and benchmarks
+	libvips-tools
 	# build
 	autoconf automake libtool libtool-bin pkgconf make gcc
 	librabbitmq-dev libpq-dev libcurl4-openssl-dev libconfig-dev

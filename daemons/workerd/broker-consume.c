@@ -374,8 +374,5 @@ broker_retry(struct broker *b, const struct broker_delivery *d,
 		return -1;
 	if (broker_ack(b, d->tag, cause) != 0)
 		return -1;
-	if (dead)
-		log_warnx("%s job '%s' dead after attempt %d: %s", type,
-		    d->message_id, attempt, reason);
 	return dead;
 }

@@ -17,6 +17,19 @@
  * timeout (a whole-head deadline, so a client trickling bytes cannot hold
  * the connection), the body timeout, the write timeout.
  *
+ * A ROUTE_STREAM request (an upload) goes to the pool as soon as its head
+ * is read, and its body follows through a bounded pipe (stream.c) while
+ * the handler sends it on; a pool handler may likewise stream its
+ * response body out (response_stream_begin).  Meanwhile the connection is
+ * in CONN_POOL, and conn_pump() moves the bytes.  A connection that dies
+ * while a pool thread holds it is only marked dead: the pool thread's
+ * next read or write of the pipe fails, and the connection is freed when
+ * the thread hands it back.
+ *
+ * A handler may also park its request (response_park): the connection
+ * waits in CONN_PARKED, holding no pool thread, until conn_wake_parked()
+ * or its deadline runs the handler again.
+ *
  * After an error that ends the connection (400, 413, 431, …) the client
  * may still be sending its body.  Closing at once with unread input makes
  * the kernel send a reset, which can destroy the error reply before the
@@ -39,6 +52,7 @@
 #include "db.h"
 #include "log.h"
 #include "pool.h"
+#include "stream.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -49,8 +63,15 @@ enum conn_step {
 	STEP_FREED,		/* the connection is gone */
 };
 
+/* Response body bytes moved from a stream to the socket buffer at once. */
+#define CONN_OUT_CHUNK	(64 * 1024)
+
 static void	conn_run(struct conn *);
 static void	conn_send(struct conn *);
+static void	conn_send_head(struct conn *);
+static void	conn_sent(struct conn *);
+static void	conn_close(struct conn *);
+static size_t	conn_input_limit(const struct conn *);
 static void	conn_fail(struct conn *, int, const char *);
 static void	conn_free(struct conn *);
 static void	conn_timer_cb(evutil_socket_t, short, void *);
@@ -77,6 +98,14 @@ conn_reset_request(struct conn *c)
 	c->head_only = 0;
 	c->too_large = 0;
 	c->t_start_us = 0;
+	stream_free(c->in_stream);
+	stream_free(c->out_stream);
+	c->in_stream = c->out_stream = NULL;
+	c->in_fed = c->out_sent = 0;
+	c->in_done = c->head_sent = 0;
+	atomic_store(&c->out_ready, 0);
+	c->route_status = 0;
+	c->route_allow = NULL;
 	memset(&c->r, 0, sizeof c->r);
 	response_clear(&c->resp);
 }
@@ -124,9 +153,15 @@ conn_free(struct conn *c)
 {
 	struct workerd *w = c->w;
 
+	if (c->state == CONN_PARKED) {
+		TAILQ_REMOVE(&w->parked, c, park_entry);
+		w->nparked--;
+	}
 	TAILQ_REMOVE(&w->conns, c, entry);
 	w->nconns--;
 	event_free(c->timer);
+	if (c->stream_ev != NULL)
+		event_free(c->stream_ev);
 	conn_io_close(c);
 	conn_reset_request(c);
 	free(c);
@@ -181,13 +216,40 @@ conn_job(void *arg)
 	event_active(w->done_ev, EV_READ, 0);
 }
 
-/* A complete request: answer it here or hand it to the pool. */
+static void
+conn_stream_cb(evutil_socket_t fd, short what, void *arg)
+{
+	conn_run(arg);
+}
+
+/*
+ * response_stream_begin() on the pool thread: makes the pipe of the
+ * response body and wakes the event thread to send the head.
+ */
+static int
+conn_stream_open(struct response *r, void *arg)
+{
+	struct conn *c = arg;
+
+	c->out_stream = stream_new((size_t)c->w->conf.worker.stream_buffer,
+	    c->stream_ev);
+	r->stream = c->out_stream;
+	if (c->head_only)
+		stream_close(c->out_stream, 0, NULL);	/* no body to send */
+	atomic_store(&c->out_ready, 1);
+	/* Paired with conn_close(): one of the two sees the other. */
+	if (atomic_load(&c->dead))
+		stream_close(c->out_stream, 500, "the client went away");
+	event_active(c->stream_ev, EV_READ, 0);
+	return 0;
+}
+
+/* A request ready for its handler: answer it here or hand it to the pool
+ * (a ROUTE_STREAM request comes here before its body). */
 static void
 conn_dispatch(struct conn *c)
 {
 	struct workerd *w = c->w;
-	const char *allow;
-	int status;
 
 	evtimer_del(c->timer);
 	c->r.http = c->seed ? NULL : &c->req;
@@ -199,13 +261,13 @@ conn_dispatch(struct conn *c)
 	c->r.peer = c->peer;
 
 	if (!c->seed) {
-		c->route = router_match(c->req.method, c->req.method_len,
-		    c->path, c->r.ids, &c->r.nids, &status, &allow);
 		if (c->route == NULL) {
-			response_error(&c->resp, status, status == 405 ?
+			response_error(&c->resp, c->route_status,
+			    c->route_status == 405 ?
 			    "method not allowed" : "no such resource");
-			if (allow != NULL)
-				response_header(&c->resp, "Allow: %s", allow);
+			if (c->route_allow != NULL)
+				response_header(&c->resp, "Allow: %s",
+				    c->route_allow);
 			conn_send(c);
 			return;
 		}
@@ -215,11 +277,24 @@ conn_dispatch(struct conn *c)
 			return;
 		}
 	}
+	if (c->stream_ev == NULL &&
+	    (c->stream_ev = event_new(w->base, -1, 0, conn_stream_cb, c)) ==
+	    NULL)
+		fatalx("out of memory");
+	c->resp.stream_open = conn_stream_open;
+	c->resp.stream_arg = c;
 	c->state = CONN_POOL;
+	c->on_pool = 1;
 	w->inflight++;
 	if (pool_submit(w->pool, conn_job, c) == -1) {
+		c->on_pool = 0;
 		w->inflight--;
 		w->metrics.rejected_full++;
+		if (c->in_stream != NULL) {
+			/* The body is still coming: the framing is lost. */
+			c->resp.close = 1;
+			c->linger = 1;
+		}
 		if (c->seed)
 			seed_busy(w, &c->resp);
 		else
@@ -231,10 +306,98 @@ conn_dispatch(struct conn *c)
 	}
 }
 
+/* The handler waits for an event (response_park): off the pool until it
+ * comes or the deadline passes. */
+static void
+conn_park(struct conn *c)
+{
+	struct workerd *w = c->w;
+	struct timeval tv;
+	int64_t now = clock_mono_ms(), ms;
+
+	c->r.wait_until_ms = c->resp.park_until_ms;
+	c->park_user = c->resp.park_user;
+	response_clear(&c->resp);
+	if (w->stopping || c->r.wait_until_ms <= now) {
+		/* Run again at once with the deadline passed: it answers. */
+		c->r.wait_until_ms = 1;
+		conn_dispatch(c);
+		return;
+	}
+	ms = c->r.wait_until_ms - now;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+	c->state = CONN_PARKED;
+	TAILQ_INSERT_TAIL(&w->parked, c, park_entry);
+	w->nparked++;
+}
+
+/* A parked request runs again: woken, or its deadline passed. */
+static void
+conn_unpark(struct conn *c)
+{
+	struct workerd *w = c->w;
+
+	TAILQ_REMOVE(&w->parked, c, park_entry);
+	w->nparked--;
+	evtimer_del(c->timer);
+	c->t_start_us = clock_mono_us();	/* waiting is not latency */
+	conn_dispatch(c);
+	conn_run(c);
+}
+
+void
+conn_wake_parked(struct workerd *w, int64_t user)
+{
+	struct conn *c, *next;
+
+	for (c = TAILQ_FIRST(&w->parked); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, park_entry);
+		if (user == 0 || c->park_user == user)
+			conn_unpark(c);
+	}
+}
+
 void
 conn_finish(struct conn *c)
 {
+	int status = 0;
+
 	c->w->inflight--;
+	c->on_pool = 0;
+	if (atomic_load(&c->dead)) {
+		conn_free(c);
+		return;
+	}
+	if (c->resp.park_until_ms > 0) {
+		conn_park(c);
+		if (c->state != CONN_PARKED)
+			conn_run(c);
+		return;
+	}
+	if (c->in_stream != NULL) {
+		/*
+		 * A handler that answered before the end of its body (a
+		 * refusal, a failed upload) leaves the rest unread: the
+		 * connection cannot carry another request.
+		 */
+		if (!c->in_done)
+			stream_close(c->in_stream, 400,
+			    "the body was not read to its end");
+		c->in_done = 1;
+		stream_closed(c->in_stream, &status, NULL);
+		if (status != 0) {
+			c->resp.close = 1;
+			c->linger = 1;
+		}
+	}
+	if (atomic_load(&c->out_ready)) {
+		stream_close(c->out_stream, 0, NULL);
+		c->state = CONN_STREAM_OUT;
+		conn_run(c);
+		return;
+	}
 	conn_send(c);
 	conn_run(c);
 }
@@ -244,26 +407,50 @@ conn_finish(struct conn *c)
 static void
 conn_send(struct conn *c)
 {
-	struct workerd *w = c->w;
-	int64_t now = clock_mono_us();
-	int route;
+	conn_send_head(c);
+	conn_sent(c);
+}
 
-	if (c->t_start_us == 0)
-		c->t_start_us = now;	/* answered before any byte came */
+/* Queues the head of the response and, unless it is streamed, its body. */
+static void
+conn_send_head(struct conn *c)
+{
+	struct workerd *w = c->w;
+
 	c->keep_alive = !c->seed && !c->resp.close && c->req.keep_alive &&
 	    !atomic_load(&w->draining) && !w->stopping;
-	if (c->seed) {
+	if (c->seed)
 		evbuffer_add(c->out, c->resp.body, c->resp.body_len);
-		route = metrics_route(&w->metrics, "seed");
-		w->metrics.seed_total++;
-	} else {
+	else
 		response_write(&c->resp, c->out, !c->keep_alive ?
 		    RESPONSE_CLOSE : c->req.version_minor == 0 ?
 		    RESPONSE_KEEP_10 : RESPONSE_KEEP, c->head_only,
 		    w->conf.worker.id);
+}
+
+/* The response is all queued: count it and forget the request. */
+static void
+conn_sent(struct conn *c)
+{
+	struct workerd *w = c->w;
+	int64_t now = clock_mono_us();
+	int route, error;
+
+	if (c->t_start_us == 0)
+		c->t_start_us = now;	/* answered before any byte came */
+	if (c->seed) {
+		route = metrics_route(&w->metrics, "seed");
+		w->metrics.seed_total++;
+	} else
 		route = router_metric_index(c->route);
-	}
-	metrics_request(&w->metrics, route, c->resp.status,
+	/*
+	 * A 503 of /readyz reports a state (draining, a dependency down)
+	 * that the load balancer asked about every second: counting it as
+	 * an error would show a drained worker failing.
+	 */
+	error = c->resp.status >= 500 &&
+	    (c->seed || c->route == NULL || c->route->where != ROUTE_INLINE);
+	metrics_request(&w->metrics, route, c->resp.status, error,
 	    now - c->t_start_us, now / 1000000);
 	c->nrequests++;
 	conn_reset_request(c);
@@ -282,6 +469,47 @@ conn_fail(struct conn *c, int status, const char *cause)
 	c->resp.close = 1;
 	c->linger = 1;
 	conn_send(c);
+}
+
+/* Sends "100 Continue" when the client waits for it before its body. */
+static void
+conn_continue(struct conn *c)
+{
+	if (c->req.expect_continue && evbuffer_get_length(c->in) == 0 &&
+	    (c->req.chunked || c->req.content_length > 0))
+		evbuffer_add(c->out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+}
+
+/* A ROUTE_STREAM request: to the pool now, its body through a pipe. */
+static void
+conn_start_stream(struct conn *c)
+{
+	struct workerd *w = c->w;
+
+	if (c->req.content_length > w->conf.files.max_size) {
+		conn_fail(c, 413, "request body too large");
+		return;
+	}
+	if (c->req.chunked)
+		http_chunked_init(&c->chunked,
+		    (size_t)w->conf.worker.max_header_size);
+	if (c->stream_ev == NULL &&
+	    (c->stream_ev = event_new(w->base, -1, 0, conn_stream_cb, c)) ==
+	    NULL)
+		fatalx("out of memory");
+	c->in_stream = stream_new((size_t)w->conf.worker.stream_buffer,
+	    c->stream_ev);
+	c->r.body_stream = c->in_stream;
+	c->r.body_length = c->req.chunked ? -1 :
+	    c->req.content_length > 0 ? c->req.content_length : 0;
+	if (!c->req.chunked && c->req.content_length <= 0) {
+		stream_close(c->in_stream, 0, NULL);
+		c->in_done = 1;
+	}
+	conn_continue(c);
+	conn_dispatch(c);
+	if (c->state == CONN_POOL && !c->in_done)
+		conn_set_timer(c, TMO_BODY);
 }
 
 /* Parses a head of `hlen` bytes at the front of the input. */
@@ -307,6 +535,12 @@ conn_start_request(struct conn *c, size_t hlen)
 	if ((h = http_header_find(&c->req, "Content-Type")) != NULL)
 		c->ctype = xstrndup(h->value, h->value_len);
 	c->head_only = http_method_is(&c->req, "HEAD");
+	c->route = router_match(c->req.method, c->req.method_len, c->path,
+	    c->r.ids, &c->r.nids, &c->route_status, &c->route_allow);
+	if (c->route != NULL && c->route->where == ROUTE_STREAM) {
+		conn_start_stream(c);
+		return;
+	}
 
 	if (c->req.content_length > w->conf.worker.max_body_size) {
 		conn_fail(c, 413, "request body too large");
@@ -318,9 +552,7 @@ conn_start_request(struct conn *c, size_t hlen)
 	if (c->req.chunked)
 		http_chunked_init(&c->chunked,
 		    (size_t)w->conf.worker.max_header_size);
-	if (c->req.expect_continue && evbuffer_get_length(c->in) == 0 &&
-	    (c->req.chunked || c->req.content_length > 0))
-		evbuffer_add(c->out, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	conn_continue(c);
 	c->state = CONN_BODY;
 	conn_set_timer(c, TMO_BODY);
 }
@@ -440,6 +672,170 @@ conn_read_seed(struct conn *c)
 	return STEP_MORE;
 }
 
+/* Puts decoded chunked-body bytes into the request's pipe. */
+static int
+conn_stream_sink(void *arg, const char *data, size_t len)
+{
+	struct conn *c = arg;
+
+	if ((int64_t)len > c->w->conf.files.max_size - c->in_fed) {
+		c->too_large = 1;
+		return -1;
+	}
+	stream_put(c->in_stream, data, len);
+	c->in_fed += (int64_t)len;
+	return 0;
+}
+
+/* Ends the body on its way in: 0 when complete, else an error status. */
+static void
+conn_feed_end(struct conn *c, int status, const char *cause)
+{
+	stream_close(c->in_stream, status, cause);
+	c->in_done = 1;
+	evtimer_del(c->timer);
+}
+
+/*
+ * Moves body bytes from the input to the request's pipe, as many as it
+ * has room for: what the pipe cannot take stays in the kernel's buffers,
+ * which slows the client down (TCP flow control) instead of growing ours.
+ */
+static enum conn_step
+conn_feed(struct conn *c)
+{
+	size_t room, avail, n, used;
+	const char *data, *cause;
+	int rc;
+
+	if ((room = stream_room(c->in_stream)) == 0) {
+		if (!stream_pause_put(c->in_stream))
+			return STEP_MORE;
+		/* The pool is slow, not the client: no body deadline now. */
+		evtimer_del(c->timer);
+		return STEP_WAIT;
+	}
+	if (conn_io_read(c, conn_input_limit(c)) == -1) {
+		conn_close(c);
+		return STEP_FREED;
+	}
+	if ((avail = evbuffer_get_length(c->in)) == 0) {
+		if (c->eof)
+			conn_feed_end(c, 400, "the connection closed in the "
+			    "middle of the request body");
+		else if (!evtimer_pending(c->timer, NULL))
+			conn_set_timer(c, TMO_BODY);
+		return STEP_WAIT;
+	}
+	n = avail < room ? avail : room;
+	if (!c->req.chunked) {
+		if ((int64_t)n > c->req.content_length - c->in_fed)
+			n = (size_t)(c->req.content_length - c->in_fed);
+		data = (const char *)evbuffer_pullup(c->in, (ev_ssize_t)n);
+		stream_put(c->in_stream, data, n);
+		evbuffer_drain(c->in, n);
+		c->in_fed += (int64_t)n;
+		rc = c->in_fed == c->req.content_length;
+	} else {
+		data = (const char *)evbuffer_pullup(c->in, (ev_ssize_t)n);
+		rc = http_chunked_feed(&c->chunked, data, n, &used,
+		    conn_stream_sink, c, &cause);
+		evbuffer_drain(c->in, used);
+		if (rc == -1) {
+			if (c->too_large)
+				conn_feed_end(c, 413, "request body too large");
+			else
+				conn_feed_end(c, 400, cause);
+			return STEP_WAIT;
+		}
+	}
+	if (rc == 1)
+		conn_feed_end(c, 0, NULL);
+	else
+		conn_set_timer(c, TMO_BODY);	/* progress: a new deadline */
+	return STEP_MORE;
+}
+
+/*
+ * Moves a streamed response body from its pipe to the socket.  `flushed`
+ * says the socket took all the output so far.
+ */
+static enum conn_step
+conn_drain_out(struct conn *c, int flushed)
+{
+	size_t n;
+
+	if (!c->head_sent) {
+		conn_send_head(c);
+		c->head_sent = 1;
+		conn_set_timer(c, TMO_WRITE);
+		return STEP_MORE;
+	}
+	if (!flushed)
+		return STEP_WAIT;	/* the socket is full: an edge will come */
+	if ((n = stream_take(c->out_stream, c->out, CONN_OUT_CHUNK)) > 0) {
+		c->out_sent += (int64_t)n;
+		conn_set_timer(c, TMO_WRITE);
+		return STEP_MORE;
+	}
+	if (stream_closed(c->out_stream, NULL, NULL) &&
+	    stream_length(c->out_stream) == 0) {
+		if (c->state != CONN_STREAM_OUT)
+			return STEP_WAIT;	/* the pool hands it back soon */
+		if (c->out_sent != c->resp.stream_length && !c->head_only) {
+			/* Cut short: only closing can tell the client. */
+			log_warnx("%s: response body cut after %lld of %lld "
+			    "bytes", c->peer, (long long)c->out_sent,
+			    (long long)c->resp.stream_length);
+			c->keep_alive = 0;
+			c->linger = 0;
+		}
+		conn_sent(c);
+		return STEP_MORE;
+	}
+	if (!stream_pause_take(c->out_stream))
+		return STEP_MORE;
+	evtimer_del(c->timer);	/* waiting for the handler, not the client */
+	return STEP_WAIT;
+}
+
+/* While a pool thread holds the request: its streamed bodies move. */
+static enum conn_step
+conn_pump(struct conn *c, int flushed)
+{
+	enum conn_step step = STEP_WAIT;
+
+	if (c->in_stream != NULL && !c->in_done &&
+	    (step = conn_feed(c)) == STEP_FREED)
+		return step;
+	if (atomic_load(&c->out_ready) &&
+	    conn_drain_out(c, flushed) == STEP_MORE)
+		step = STEP_MORE;
+	return step;
+}
+
+/*
+ * The connection cannot go on (a socket error, a timeout).  When a pool
+ * thread holds it, the pipes are closed so that thread stops waiting on
+ * them, and the connection is freed when the thread hands it back.
+ */
+static void
+conn_close(struct conn *c)
+{
+	if (!c->on_pool) {
+		conn_free(c);
+		return;
+	}
+	atomic_store(&c->dead, 1);
+	if (c->in_stream != NULL)
+		stream_close(c->in_stream, 400, "the connection was lost");
+	/* Paired with conn_stream_open(): one of the two sees the other. */
+	if (atomic_load(&c->out_ready))
+		stream_close(c->out_stream, 500, "the client went away");
+	evtimer_del(c->timer);
+	conn_io_close(c);
+}
+
 /* LINGER state: discards input until EOF, the timer or linger_max. */
 static enum conn_step
 conn_linger_drain(struct conn *c)
@@ -510,12 +906,23 @@ conn_run(struct conn *c)
 	int rc;
 
 	for (;;) {
+		if (atomic_load(&c->dead))
+			return;
 		if ((rc = conn_io_flush(c)) == -1) {
-			conn_free(c);
+			conn_close(c);
 			return;
 		}
-		if (c->state == CONN_POOL)
+		if (c->state == CONN_PARKED) {
+			/* Only a client that went away ends the wait early. */
+			if (c->rdhup)
+				conn_free(c);
 			return;
+		}
+		if (c->state == CONN_POOL || c->state == CONN_STREAM_OUT) {
+			if ((step = conn_pump(c, rc)) == STEP_MORE)
+				continue;
+			return;
+		}
 		if (c->state == CONN_WRITE) {
 			if (rc == 0)
 				return;		/* the socket is full: wait */
@@ -587,6 +994,23 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		conn_free(c);
 		return;
 	case CONN_POOL:
+		if (c->in_stream != NULL && !c->in_done) {
+			/* The handler answers the 408 it reads. */
+			conn_feed_end(c, 408,
+			    "timed out reading the request body");
+			return;
+		}
+		if (c->head_sent) {
+			log_debug("%s: write timed out", c->peer);
+			conn_close(c);
+		}
+		return;
+	case CONN_STREAM_OUT:
+		log_debug("%s: write timed out", c->peer);
+		conn_free(c);
+		return;
+	case CONN_PARKED:
+		conn_unpark(c);
 		return;
 	}
 	conn_run(c);

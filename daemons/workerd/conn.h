@@ -6,6 +6,7 @@
 #ifndef PFO3_CONN_H
 #define PFO3_CONN_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/queue.h>
 #include <sys/types.h>
@@ -23,7 +24,12 @@ enum conn_state {
 	CONN_HEAD,		/* waiting for (the rest of) a request head */
 	CONN_BODY,		/* reading the body */
 	CONN_SEED,		/* reading one seed-protocol JSON object */
-	CONN_POOL,		/* queued or running on the pool */
+	CONN_POOL,		/* queued or running on the pool (a streamed
+				   body may be flowing in or out meanwhile) */
+	CONN_STREAM_OUT,	/* the pool is done: sending the rest of a
+				   streamed response body */
+	CONN_PARKED,		/* waiting, off the pool, for an event that
+				   runs the request again (conn_wake_parked) */
 	CONN_WRITE,		/* sending the response */
 	CONN_LINGER,		/* error sent: discarding input before close */
 };
@@ -39,6 +45,7 @@ struct seed_scan {
 struct conn {
 	TAILQ_ENTRY(conn) entry;	/* workerd.conns */
 	TAILQ_ENTRY(conn) done_entry;	/* workerd.done */
+	TAILQ_ENTRY(conn) park_entry;	/* workerd.parked */
 	struct workerd	*w;
 	int		 fd;
 	struct event	*ev;		/* read|write, edge-triggered (conn-io.c) */
@@ -72,6 +79,26 @@ struct conn {
 	struct seed_scan seed_scan;
 
 	struct response	 resp;
+
+	/*
+	 * Streamed bodies (stream.c): a ROUTE_STREAM request's body on its
+	 * way in, a response_stream_begin() body on its way out.  The pool
+	 * thread's progress wakes the event thread through stream_ev.
+	 */
+	struct stream	*in_stream, *out_stream;
+	struct event	*stream_ev;
+	int64_t		 in_fed;	/* body bytes put into in_stream */
+	int64_t		 out_sent;	/* body bytes taken from out_stream */
+	int		 in_done;	/* the whole body went into in_stream */
+	int		 head_sent;	/* a streamed response's head is out */
+	atomic_int	 out_ready;	/* the pool made out_stream */
+	int		 on_pool;	/* a pool thread holds the request */
+	atomic_int	 dead;		/* gone while on the pool: free it when
+					   the pool hands it back */
+	int64_t		 park_user;	/* CONN_PARKED: whose events wake it */
+	/* The route found when the head was read (NULL: status/allow). */
+	int		 route_status;
+	const char	*route_allow;
 };
 
 /* conn-io.c: the socket, edge-triggered. */
@@ -91,6 +118,11 @@ void	conn_io_event(struct conn *c, short what);
 void	conn_accept(struct workerd *w, int fd, const char *peer);
 /* The pool finished `c`: write its response (event thread only). */
 void	conn_finish(struct conn *c);
+/*
+ * Runs again the parked requests of `user` (0: all of them): their
+ * handlers look once more for what they wait for.
+ */
+void	conn_wake_parked(struct workerd *w, int64_t user);
 /* Closes every connection that is idle between requests. */
 void	conn_close_idle(struct workerd *w);
 /* Frees every connection (shutdown). */

@@ -60,7 +60,7 @@ control_stats(struct workerd *w)
 			    (old != NULL ? json_integer_value(old) : 0)));
 		}
 	return json_pack("{s:s,s:s,s:i,s:I,s:I,s:{s:i,s:i},s:{s:i,s:i},"
-	    "s:i,s:i,s:{s:I,s:I,s:I,s:o},s:{s:I,s:I},"
+	    "s:i,s:i,s:i,s:{s:I,s:I,s:I,s:o},s:{s:I,s:I},"
 	    "s:{s:I,s:f,s:f,s:f,s:f,s:i},s:b,s:b,s:o,s:o}",
 	    "id", w->conf.worker.id,
 	    "listen", w->conf.worker.listen,
@@ -72,6 +72,7 @@ control_stats(struct workerd *w)
 	    "capacity", pool_capacity(w->pool),
 	    "connections", w->nconns,
 	    "inflight", w->inflight,
+	    "parked", w->nparked,
 	    "requests", "total", (json_int_t)m->requests_total,
 	    "errors", (json_int_t)m->errors_total,
 	    "rejected", (json_int_t)m->rejected_full,

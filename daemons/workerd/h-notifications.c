@@ -4,7 +4,10 @@
  *
  * ?after=N keeps only those with an id above N, so a client that
  * remembers the highest id it saw asks for what is new; ?limit=1..100
- * (50 by default) bounds the answer.
+ * (50 by default) bounds the answer.  ?wait=S (at most jobs.max_wait)
+ * waits up to S seconds for one when there is none yet: the request
+ * parks off the pool (response_park) and a new notification of the user,
+ * written by any worker, wakes it (notify.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "db.h"
 #include "jobs-int.h"
 #include "log.h"
@@ -51,7 +55,7 @@ h_notifications(struct workerd *w, const struct request *req,
 {
 	PGresult	*res;
 	json_t		*list;
-	int64_t		 after, limit;
+	int64_t		 after, limit, wait, now, until;
 	char		 user[32], a[32], l[32], *cause = NULL;
 	const char	*params[3] = { user, a, l };
 	int		 i;
@@ -61,6 +65,9 @@ h_notifications(struct workerd *w, const struct request *req,
 		return;
 	if (request_query_int(req, resp, "limit", NOTIFICATIONS_LIMIT, 1,
 	    NOTIFICATIONS_MAX, &limit) == -1)
+		return;
+	if (request_query_int(req, resp, "wait", 0, 0,
+	    w->conf.jobs.max_wait / 1000, &wait) == -1)
 		return;
 	snprintf(user, sizeof user, "%" PRId64, req->user_id);
 	snprintf(a, sizeof a, "%" PRId64, after);
@@ -79,6 +86,16 @@ h_notifications(struct workerd *w, const struct request *req,
 		response_header(resp, "Retry-After: %lld",
 		    (long long)w->conf.worker.retry_after);
 		return;
+	}
+	if (PQntuples(res) == 0 && wait > 0) {
+		now = clock_mono_ms();
+		until = req->wait_until_ms != 0 ? req->wait_until_ms :
+		    now + wait * 1000;
+		if (until > now) {
+			PQclear(res);
+			response_park(resp, req->user_id, until);
+			return;
+		}
 	}
 	list = json_array();
 	for (i = 0; i < PQntuples(res); i++)

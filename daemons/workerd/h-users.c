@@ -30,7 +30,7 @@
 
 /* The columns every user answer is built from, in this order. */
 #define USERS_COLUMNS \
-	"id, email, name, " AUTH_ISO8601("created_at")
+	"id, email, name, " AUTH_ISO8601("created_at") ", photo_file_id"
 
 /*
  * The string member `name` of `obj`, or NULL after answering 422 naming
@@ -123,9 +123,14 @@ users_json(const PGresult *res, int row, int with_created)
 	    "id", (json_int_t)strtoll(PQgetvalue(res, row, 0), NULL, 10),
 	    "email", PQgetvalue(res, row, 1),
 	    "name", PQgetvalue(res, row, 2));
-	if (u != NULL && with_created)
+	if (u != NULL && with_created) {
 		json_object_set_new(u, "created_at",
 		    json_string(PQgetvalue(res, row, 3)));
+		/* The photo is one of the user's files (PUT /api/v1/me/photo). */
+		json_object_set_new(u, "photo_file_id", PQgetisnull(res, row, 4) ?
+		    json_null() : json_integer(strtoll(PQgetvalue(res, row, 4),
+		    NULL, 10)));
+	}
 	return u;
 }
 
@@ -231,11 +236,11 @@ users_login_ok(struct workerd *w, const PGresult *user, const char *email,
 		free(cause);
 		cause = NULL;
 	}
-	if (auth_password_needs_rehash(PQgetvalue(user, 0, 4))) {
+	if (auth_password_needs_rehash(PQgetvalue(user, 0, 5))) {
 		if ((rehash = auth_password_hash(password, &cause)) != NULL) {
 			params[0] = PQgetvalue(user, 0, 0);
 			params[1] = rehash;
-			params[2] = PQgetvalue(user, 0, 4);
+			params[2] = PQgetvalue(user, 0, 5);
 			/* Unless the password changed meanwhile. */
 			res = db_exec(&w->conf.postgres, "UPDATE users SET"
 			    " password_hash = $2 WHERE id = $1::bigint"
@@ -325,7 +330,7 @@ h_login(struct workerd *w, const struct request *req, struct response *resp)
 		goto out;
 	}
 	match = auth_password_verify(PQntuples(res) == 1 ?
-	    PQgetvalue(res, 0, 4) : NULL, password);
+	    PQgetvalue(res, 0, 5) : NULL, password);
 	if (match) {
 		users_login_ok(w, res, email, password, resp);
 		goto out;

@@ -174,8 +174,15 @@ jobs_answer(struct jobs_consumer *c, struct jobs_job *job)
 		    job->reason, &cause);
 		if (rc == 0 && n != NULL)
 			atomic_fetch_add(&n->retried, 1);
-		else if (rc == 1 && n != NULL)
-			atomic_fetch_add(&n->dead, 1);
+		else if (rc == 1) {
+			if (n != NULL)
+				atomic_fetch_add(&n->dead, 1);
+			/* The attempt it really failed at, not the one that
+			 * sends it to the dead-letter queue. */
+			log_warnx("%s job dead-lettered after attempt %d: %s",
+			    job->d.routing_key, job->attempt,
+			    job->reason != NULL ? job->reason : "unknown");
+		}
 		break;
 	}
 	if (rc == -1) {

@@ -125,6 +125,9 @@ json_t	*jobs_json_parse(const char *text);
 void	*jobs_consume_main(void *arg);
 /* jobs-run.c: runs one delivery on a pool thread (a pool_fn). */
 void	 jobs_run(void *arg);
+/* Whether the thread's last failed statement failed as an outage (no
+ * connection, SQLSTATE classes 08, 40, 53, 57, 58) rather than a fault. */
+int	 jobs_db_outage(void);
 /* jobs-sweep.c */
 void	*jobs_sweep_main(void *arg);
 
@@ -133,6 +136,8 @@ enum jobs_result jobs_task(struct workerd *, const struct jobs_ctx *,
 	    json_t **, char **);
 json_t	*jobs_task_show(json_t *);
 enum jobs_result jobs_report(struct workerd *, const struct jobs_ctx *,
+	    json_t **, char **);
+enum jobs_result jobs_thumb(struct workerd *, const struct jobs_ctx *,
 	    json_t **, char **);
 
 #endif

@@ -69,8 +69,7 @@ jobs_answer_set(struct jobs_job *job, enum jobs_answer answer,
 	job->answer = answer;
 }
 
-/* Whether the last failed statement failed as an outage. */
-static int
+int
 jobs_db_outage(void)
 {
 	static const char *const classes[] = { "08", "40", "53", "57", "58" };

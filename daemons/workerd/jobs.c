@@ -29,7 +29,7 @@
 /* Every type of broker_job_types (and of the jobs table's CHECK). */
 const struct jobs_type jobs_types[JOBS_NTYPES] = {
 	{ "report",	jobs_report,	NULL },
-	{ "thumbnail",	NULL,		NULL },
+	{ "thumbnail",	jobs_thumb,	NULL },
 	{ "task",	jobs_task,	jobs_task_show },
 };
 
@@ -196,12 +196,10 @@ int64_t
 jobs_submit(struct workerd *w, const char *type, int64_t user_id,
     const json_t *payload, char **cause)
 {
-	struct jobs	*j = w->jobs;
 	const char	*params[3];
 	PGresult	*res;
-	char		 uid[32], msg[64], *text, *why = NULL;
+	char		 uid[32], *text;
 	int64_t		 id;
-	size_t		 len;
 
 	if ((text = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY)) ==
 	    NULL) {
@@ -220,6 +218,18 @@ jobs_submit(struct workerd *w, const char *type, int64_t user_id,
 		return -1;
 	id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
+	jobs_publish(w, id, type);
+	return id;
+}
+
+void
+jobs_publish(struct workerd *w, int64_t id, const char *type)
+{
+	struct jobs	*j = w->jobs;
+	const char	*params[1];
+	PGresult	*res;
+	char		 sid[32], msg[64], *why = NULL;
+	size_t		 len;
 
 	len = jobs_message(msg, sizeof msg, id);
 	if (j != NULL)
@@ -228,13 +238,13 @@ jobs_submit(struct workerd *w, const char *type, int64_t user_id,
 		log_warnx("job %" PRId64 " (%s) is queued but not published, "
 		    "left to the sweeper: %s", id, type, why);
 		free(why);
-		return id;
+		return;
 	}
 	if (j != NULL)
 		atomic_fetch_add(&j->confirmed, 1);
 
-	snprintf(uid, sizeof uid, "%" PRId64, id);
-	params[0] = uid;
+	snprintf(sid, sizeof sid, "%" PRId64, id);
+	params[0] = sid;
 	res = db_exec_retry(&w->conf.postgres, "UPDATE jobs SET published_at "
 	    "= now() WHERE id = $1 AND published_at IS NULL", 1, params, &why);
 	if (res == NULL) {
@@ -246,7 +256,6 @@ jobs_submit(struct workerd *w, const char *type, int64_t user_id,
 	}
 	PQclear(res);
 	log_debug("job %" PRId64 " (%s) queued", id, type);
-	return id;
 }
 
 /* A text column as a JSON string, or null when SQL NULL. */

@@ -35,6 +35,14 @@ void	jobs_stop(struct workerd *w);
 int64_t	jobs_submit(struct workerd *w, const char *type, int64_t user_id,
 	    const json_t *payload, char **cause);
 
+/*
+ * Publishes the message of job `id` of `type`, a row already committed by
+ * a statement that wrote it together with other rows (a file and its
+ * thumbnail job); as in jobs_submit, a broker outage leaves it to the
+ * sweeper.  Pool thread.
+ */
+void	jobs_publish(struct workerd *w, int64_t id, const char *type);
+
 /* The job row as the API shows it, or NULL (*cause) when there is none
  * (*found = 0) or the database failed (*found = 1). */
 json_t	*jobs_get(struct workerd *w, int64_t id, int64_t *user_id, int *found,

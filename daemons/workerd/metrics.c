@@ -30,15 +30,15 @@ metrics_route(struct metrics *m, const char *name)
 }
 
 void
-metrics_request(struct metrics *m, int route, int status, int64_t us,
-    int64_t now_s)
+metrics_request(struct metrics *m, int route, int status, int error,
+    int64_t us, int64_t now_s)
 {
 	struct metrics_route *r;
 	double s = (double)us / 1e6;
 	int i;
 
 	m->requests_total++;
-	if (status >= 500)
+	if (error)
 		m->errors_total++;
 	if (route >= 0 && route < m->nroutes) {
 		r = &m->route[route];

@@ -36,7 +36,8 @@ struct metrics {
 	struct metrics_route	 route[METRICS_MAX_ROUTES];
 	int			 nroutes;
 	uint64_t		 requests_total;
-	uint64_t		 errors_total;		/* 5xx answers */
+	uint64_t		 errors_total;		/* 5xx answers but the
+							   event thread's */
 	uint64_t		 rejected_full;		/* 503: pool queue full */
 	uint64_t		 connections_total;	/* accepted */
 	uint64_t		 seed_total;		/* seed-protocol tasks */
@@ -52,8 +53,9 @@ extern const double metrics_hist_bounds[METRICS_HIST_BUCKETS];
 void	metrics_init(struct metrics *m);
 /* Registers a route name; returns its index (the last one is "other"). */
 int	metrics_route(struct metrics *m, const char *name);
-/* Counts one finished request on `route` with `status`, taking `us`. */
-void	metrics_request(struct metrics *m, int route, int status, int64_t us,
-	    int64_t now_s);
+/* Counts one finished request on `route` with `status`, taking `us`;
+ * `error` counts it in errors_total. */
+void	metrics_request(struct metrics *m, int route, int status, int error,
+	    int64_t us, int64_t now_s);
 
 #endif

@@ -7,6 +7,7 @@
 #include "request.h"
 #include "respond.h"
 #include "router.h"
+#include "stream.h"
 
 int
 request_is_json(const struct request *req)
@@ -42,6 +43,19 @@ request_json(const struct request *req, struct response *resp)
 		return NULL;
 	}
 	return obj;
+}
+
+ssize_t
+request_read(const struct request *req, void *buf, size_t len, int *status,
+    const char **cause)
+{
+	if (req->body_stream == NULL) {
+		/* A whole body already read (tests call handlers this way). */
+		*status = 500;
+		*cause = "the route does not stream its body";
+		return -1;
+	}
+	return stream_read(req->body_stream, buf, len, status, cause);
 }
 
 int

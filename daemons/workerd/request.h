@@ -7,6 +7,7 @@
 #define PFO3_REQUEST_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -27,6 +28,14 @@ int	 request_is_json(const struct request *req);
 int	 request_query_int(const struct request *req, struct response *resp,
 	    const char *name, int64_t def, int64_t min, int64_t max,
 	    int64_t *out);
+/*
+ * ROUTE_STREAM handlers: reads up to `len` bytes of the body, blocking
+ * until they arrive.  Returns their number, 0 at the end of the body, or
+ * -1 with *status (400, 408, 413) and *cause (borrowed) when the body
+ * failed: the client went away, was too slow, or sent too much.
+ */
+ssize_t	 request_read(const struct request *req, void *buf, size_t len,
+	    int *status, const char **cause);
 /* The raw value of query parameter `name` (not decoded), copied into
  * buf; 1 when present. */
 int	 request_query(const struct request *req, const char *name, char *buf,

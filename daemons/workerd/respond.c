@@ -8,6 +8,7 @@
 
 #include "http.h"
 #include "respond.h"
+#include "stream.h"
 #include "xmalloc.h"
 
 void
@@ -33,6 +34,37 @@ response_body(struct response *r, int status, const char *ctype, char *body,
 	r->content_type = ctype;
 	r->body = body;
 	r->body_len = len;
+}
+
+int
+response_stream_begin(struct response *r, int status, const char *ctype,
+    int64_t length)
+{
+	free(r->body);
+	r->body = NULL;
+	r->body_len = 0;
+	r->status = status;
+	r->content_type = ctype;
+	r->streaming = 1;
+	r->stream_length = length;
+	if (r->stream_open == NULL)
+		return -1;
+	return r->stream_open(r, r->stream_arg);
+}
+
+void
+response_park(struct response *r, int64_t user, int64_t until_ms)
+{
+	r->park_user = user;
+	r->park_until_ms = until_ms;
+}
+
+int
+response_stream_write(struct response *r, const void *data, size_t len)
+{
+	if (r->stream == NULL)
+		return -1;
+	return stream_write(r->stream, data, len);
 }
 
 void
@@ -103,7 +135,10 @@ response_write(const struct response *r, struct evbuffer *out,
 
 	/* 204 and 304 carry no body and, for 204, no Content-Length
 	 * (RFC 9110 section 8.6). */
-	if (r->status != 204 && r->status != 304)
+	if (r->streaming)
+		snprintf(length, sizeof length, "Content-Length: %lld\r\n",
+		    (long long)r->stream_length);
+	else if (r->status != 204 && r->status != 304)
 		snprintf(length, sizeof length, "Content-Length: %zu\r\n",
 		    r->body_len);
 	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n"
@@ -119,6 +154,6 @@ response_write(const struct response *r, struct evbuffer *out,
 	if (r->headers != NULL)
 		evbuffer_add(out, r->headers, strlen(r->headers));
 	evbuffer_add_printf(out, "%s\r\n", conn_line[conn]);
-	if (!head_only && r->body_len > 0)
+	if (!head_only && !r->streaming && r->body_len > 0)
 		evbuffer_add(out, r->body, r->body_len);
 }

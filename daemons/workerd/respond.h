@@ -9,10 +9,12 @@
 #define PFO3_RESPOND_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
 struct evbuffer;
+struct stream;
 
 struct response {
 	int		 status;
@@ -21,6 +23,20 @@ struct response {
 	size_t		 body_len;
 	char		*headers;	/* extra "Name: value\r\n" lines, malloc'd */
 	int		 close;		/* close the connection after it */
+
+	/*
+	 * A body streamed by a pool handler (response_stream_begin): the
+	 * head says `stream_length`, the bytes follow through `stream`.
+	 */
+	int		 streaming;
+	int64_t		 stream_length;
+	struct stream	*stream;
+	/* response_park(): no answer yet. */
+	int64_t		 park_user;
+	int64_t		 park_until_ms;
+	/* Set by the connection: makes `stream` and has the head sent. */
+	int		(*stream_open)(struct response *, void *);
+	void		*stream_arg;
 };
 
 void	response_init(struct response *r);
@@ -36,6 +52,26 @@ void	response_body(struct response *r, int status, const char *ctype,
 /* Adds one header line; `fmt` gives "Name: value" without CRLF. */
 void	response_header(struct response *r, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+/*
+ * Pool handlers only: answers `status` with a body of exactly `length`
+ * bytes that the handler then writes with response_stream_write() while
+ * the connection sends them, so memory stays bounded whatever the size.
+ * Headers added before are sent.  0, or -1 when the client has gone.
+ * A handler that cannot deliver all `length` bytes returns anyway: the
+ * connection is then closed, which tells the client the body is cut.
+ */
+int	response_stream_begin(struct response *r, int status, const char *ctype,
+	    int64_t length);
+int	response_stream_write(struct response *r, const void *data, size_t len);
+
+/*
+ * Pool handlers only: no answer now.  The connection waits off the pool
+ * until a notification for `user` (notify.c) or the monotonic time
+ * `until_ms`, then runs the handler again with req->wait_until_ms set;
+ * the handler then answers, or parks again.
+ */
+void	response_park(struct response *r, int64_t user, int64_t until_ms);
+
 /* What the Connection header says. */
 enum response_conn {
 	RESPONSE_KEEP,		/* HTTP/1.1 keep-alive: the default, no header */

@@ -18,6 +18,14 @@ static const struct route router_table[] = {
 	{ "POST", "/api/v1/reports", ROUTE_POOL, 1, h_reports_create },
 	{ "GET",  "/api/v1/reports/{id}/pdf", ROUTE_POOL, 1, h_reports_pdf },
 	{ "GET",  "/api/v1/notifications", ROUTE_POOL, 1, h_notifications },
+	{ "POST", "/api/v1/files", ROUTE_STREAM, 1, h_files_upload },
+	{ "GET",  "/api/v1/files", ROUTE_POOL,  1, h_files_list },
+	{ "GET",  "/api/v1/files/{id}", ROUTE_POOL, 1, h_files_get },
+	{ "DELETE", "/api/v1/files/{id}", ROUTE_POOL, 1, h_files_delete },
+	{ "GET",  "/api/v1/files/{id}/content", ROUTE_POOL, 1, h_files_content },
+	{ "GET",  "/api/v1/files/{id}/thumbnail", ROUTE_POOL, 1,
+	    h_files_thumbnail },
+	{ "PUT",  "/api/v1/me/photo", ROUTE_STREAM, 1, h_me_photo },
 };
 #define ROUTER_N (sizeof router_table / sizeof router_table[0])
 

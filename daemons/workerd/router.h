@@ -14,6 +14,7 @@
 struct workerd;
 struct response;
 struct http_request;
+struct stream;
 
 #include <stdint.h>
 
@@ -26,17 +27,28 @@ struct request {
 	const char	*query;		/* NUL-terminated copy, or NULL */
 	const char	*body;		/* decoded body (may hold NULs) */
 	size_t		 body_len;
+	/* ROUTE_STREAM: the body arrives through request_read() instead. */
+	struct stream	*body_stream;
+	int64_t		 body_length;	/* its Content-Length, -1 chunked */
 	const char	*content_type;	/* NUL-terminated copy, or NULL */
 	const char	*peer;		/* client address, "ip:port" */
 	int64_t		 ids[ROUTER_MAX_IDS];	/* the {id} segments, in order */
 	int		 nids;
 	int64_t		 user_id;	/* the authenticated user, or 0 */
+	/* A request run again after it parked (response_park): the
+	 * monotonic ms it may wait until; 0 on its first run. */
+	int64_t		 wait_until_ms;
 };
 
 typedef void (*route_fn)(struct workerd *w, const struct request *req,
 	    struct response *resp);
 
-enum route_where { ROUTE_INLINE, ROUTE_POOL };
+/*
+ * ROUTE_STREAM handlers run on the pool as soon as the head is read and
+ * pull the body (up to files.max_size) while it arrives, so an upload of
+ * any size holds only worker.stream_buffer bytes.
+ */
+enum route_where { ROUTE_INLINE, ROUTE_POOL, ROUTE_STREAM };
 
 struct route {
 	const char	*method;	/* GET also answers HEAD */
@@ -78,6 +90,20 @@ void	h_reports_create(struct workerd *, const struct request *,
 void	h_reports_pdf(struct workerd *, const struct request *,
 	    struct response *);
 void	h_notifications(struct workerd *, const struct request *,
+	    struct response *);
+/* h-files.c, h-upload.c: uploaded files. */
+void	h_files_upload(struct workerd *, const struct request *,
+	    struct response *);
+void	h_me_photo(struct workerd *, const struct request *, struct response *);
+void	h_files_list(struct workerd *, const struct request *,
+	    struct response *);
+void	h_files_get(struct workerd *, const struct request *,
+	    struct response *);
+void	h_files_delete(struct workerd *, const struct request *,
+	    struct response *);
+void	h_files_content(struct workerd *, const struct request *,
+	    struct response *);
+void	h_files_thumbnail(struct workerd *, const struct request *,
 	    struct response *);
 /* Runs a parsed seed task (h-tasks.c), shared by HTTP and the raw protocol. */
 json_t	*tasks_execute(struct workerd *w, const json_t *task, int *status);

@@ -73,15 +73,19 @@ s3_mpu_begin(struct s3 *s3, const char *key, const char *content_type,
 	return 0;
 }
 
-int
-s3_mpu_part(struct s3 *s3, const char *key, const char *upload_id,
-    int partno, const void *data, size_t len, char **etag, char **cause)
+/*
+ * Sends part `partno` of the body `rq` describes (in memory, or from a
+ * callback, with its payload hash) and sets *etag.
+ */
+static int
+s3_mpu_send(struct s3 *s3, struct s3_req *rq, const char *key,
+    const char *upload_id, int partno, char **etag, char **cause)
 {
-	char		 num[16], hex[crypto_hash_sha256_BYTES * 2 + 1];
+	char		 num[16];
 	struct s3_param	 p[] = {
 		{ "partNumber", num }, { "uploadId", upload_id },
 	};
-	struct s3_req	 r = { 0 };
+	struct s3_req	 r = *rq;
 
 	*etag = NULL;
 	if (s3_key_check(key, cause) != 0)
@@ -96,13 +100,8 @@ s3_mpu_part(struct s3 *s3, const char *key, const char *upload_id,
 		return -1;
 	}
 	snprintf(num, sizeof num, "%d", partno);
-	s3_sha256_hex(data, len, hex);
 	r.params = p;
 	r.nparams = 2;
-	r.payload_hash = hex;
-	r.data = data;
-	r.len = len;
-	r.size = (int64_t)len;
 	if (s3_perform(s3, &r, cause) != 0) {
 		s3_req_clear(&r);
 		return -1;
@@ -117,6 +116,35 @@ s3_mpu_part(struct s3 *s3, const char *key, const char *upload_id,
 	r.etag = NULL;
 	s3_req_clear(&r);
 	return 0;
+}
+
+int
+s3_mpu_part(struct s3 *s3, const char *key, const char *upload_id,
+    int partno, const void *data, size_t len, char **etag, char **cause)
+{
+	char		 hex[crypto_hash_sha256_BYTES * 2 + 1];
+	struct s3_req	 r = { 0 };
+
+	s3_sha256_hex(data, len, hex);
+	r.payload_hash = hex;
+	r.data = data;
+	r.len = len;
+	r.size = (int64_t)len;
+	return s3_mpu_send(s3, &r, key, upload_id, partno, etag, cause);
+}
+
+int
+s3_mpu_part_stream(struct s3 *s3, const char *key, const char *upload_id,
+    int partno, s3_read_cb read_cb, void *arg, int64_t size, char **etag,
+    char **cause)
+{
+	struct s3_req	 r = { 0 };
+
+	r.payload_hash = S3_UNSIGNED;
+	r.read_cb = read_cb;
+	r.read_arg = arg;
+	r.size = size;
+	return s3_mpu_send(s3, &r, key, upload_id, partno, etag, cause);
 }
 
 int

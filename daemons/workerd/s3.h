@@ -97,6 +97,14 @@ int	s3_mpu_begin(struct s3 *s3, const char *key, const char *content_type,
 	    char **upload_id, char **cause);
 int	s3_mpu_part(struct s3 *s3, const char *key, const char *upload_id,
 	    int partno, const void *data, size_t len, char **etag, char **cause);
+/*
+ * A part of `size` bytes streamed from `read_cb` as it is sent: nothing
+ * is held in memory, so the part is not signed (UNSIGNED-PAYLOAD) — the
+ * request is.  Same contract as s3_mpu_part otherwise.
+ */
+int	s3_mpu_part_stream(struct s3 *s3, const char *key,
+	    const char *upload_id, int partno, s3_read_cb read_cb, void *arg,
+	    int64_t size, char **etag, char **cause);
 int	s3_mpu_complete(struct s3 *s3, const char *key, const char *upload_id,
 	    char *const *etags, int nparts, char **cause);
 /*

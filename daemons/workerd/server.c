@@ -158,6 +158,8 @@ server_shutdown(struct workerd *w, const char *why)
 	    why, (long long)w->conf.worker.shutdown_timeout);
 	server_drain(w, 1);
 	w->stopping = 1;
+	/* Requests waiting for notifications answer now, with what there is. */
+	conn_wake_parked(w, 0);
 	w->stop_deadline_ms = clock_mono_ms() + w->conf.worker.shutdown_timeout;
 	evtimer_add(w->stop_ev, &tv);
 }

@@ -23,11 +23,13 @@
 #include "jobs.h"
 #include "log.h"
 #include "migrate.h"
+#include "notify.h"
 #include "pool.h"
 #include "probe.h"
 #include "report-pdf.h"
 #include "router.h"
 #include "s3.h"
+#include "thumb.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -251,6 +253,7 @@ workerd_cleanup(struct workerd *w)
 	agent_stop(w);
 	probe_stop(w->probe);
 	jobs_stop(w);
+	notify_stop(w);
 	if (w->inflight > 0) {
 		/* Pool threads still hold connections: do not pull them away. */
 		log_warnx("exiting with %d requests unfinished", w->inflight);
@@ -258,6 +261,7 @@ workerd_cleanup(struct workerd *w)
 	}
 	server_stop(w);
 	pool_free(w->pool);
+	thumb_shutdown();
 	s3_global_cleanup();
 	event_base_free(w->base);
 	pthread_mutex_destroy(&w->done_lock);
@@ -293,12 +297,15 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	if (report_pdf_init(&cause) == -1)
 		fatalx("%s", cause);
+	if (thumb_init(&cause) == -1)
+		fatalx("%s", cause);
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent has no pthreads support");
 	if ((w.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	TAILQ_INIT(&w.conns);
 	TAILQ_INIT(&w.done);
+	TAILQ_INIT(&w.parked);
 	pthread_mutex_init(&w.done_lock, NULL);
 	metrics_init(&w.metrics);
 	router_register_metrics(&w);
@@ -314,7 +321,8 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	auth_init(&w);
 	if (server_start(&w, &cause) == -1 || control_start(&w, &cause) == -1 ||
-	    agent_start(&w, &cause) == -1 || jobs_start(&w, &cause) == -1)
+	    agent_start(&w, &cause) == -1 || jobs_start(&w, &cause) == -1 ||
+	    notify_start(&w, &cause) == -1)
 		fatalx("%s", cause);
 	w.heartbeat = heartbeat_start(&w, &cause);
 	if (w.heartbeat == NULL && cause != NULL)

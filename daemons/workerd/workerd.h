@@ -33,6 +33,7 @@
 #include "metrics.h"
 
 struct conn;
+struct notify;
 struct event;
 struct event_base;
 struct ctl_server;
@@ -53,6 +54,7 @@ struct workerd {
 	struct probe		*probe;		/* PostgreSQL, RabbitMQ, S3 */
 	struct jobs		*jobs;		/* background job consumers */
 	struct heartbeat	*heartbeat;	/* stats on pfo3.events */
+	struct notify		*notify;	/* wakes parked requests */
 	struct ctl_server	*ctl;
 	struct metrics		 metrics;
 
@@ -70,6 +72,8 @@ struct workerd {
 	const struct timeval	*timeout[TMO_COUNT];
 
 	struct conn_list	 conns;		/* every open connection */
+	struct conn_list	 parked;	/* waiting for a notification */
+	int			 nparked;
 	int			 nconns;
 	int			 inflight;	/* requests queued or running */
 

@@ -118,6 +118,14 @@ def drained(st, w):
     is_(good, 12, "12 tasks through HAProxy all answered 200 and right")
     is_(counts.get(WID, 0), 0, "none of them reached %s" % WID)
 
+    # HAProxy keeps asking /readyz, which answers 503: a state, not errors.
+    req = w.stats()["requests"]
+    checked = poll(lambda: w.stats()["requests"]["by_status"].get("503", 0)
+                   >= req["by_status"].get("503", 0) + 2, 10)
+    ok(checked and w.stats()["requests"]["errors"] == req["errors"],
+       "%s drained: HAProxy's checks get 503, not counted as errors" % WID,
+       lambda: repr((req, w.stats()["requests"])))
+
 
 def resumed(st, w):
     rep = w.ctl("resume")

@@ -31,15 +31,14 @@ import re
 import secrets
 import socket
 import struct
-import subprocess
 import sys
 import urllib.parse
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pfo3test import (PrivateWorker, cmp_ok, diag, get, http, is_,
-                      metric, ok, parse_metrics, poll, retire, run, stack,
-                      wait_settled)
+                      metric, ok, parse_metrics, poll, psql, retire, run,
+                      stack, wait_settled)
 
 OK_KEYS = ["id", "operacion", "resultado", "estado", "worker"]
 ERR_KEYS = ["id", "operacion", "estado", "error", "worker"]
@@ -81,17 +80,6 @@ def finished(addr, jid):
     if r.status == 200 and body and body.get("status") in ("done", "failed"):
         return body
     return None
-
-
-def psql(sql):
-    """One statement through psql; its output, trimmed."""
-    p = subprocess.run(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1",
-                        "-d", os.environ["PFO3_PG_CONNINFO"], "-c", sql],
-                       stdin=subprocess.DEVNULL, capture_output=True,
-                       text=True, timeout=30)
-    if p.returncode != 0:
-        raise RuntimeError("psql: %s" % p.stderr.strip())
-    return p.stdout.strip()
 
 
 def jobs_stats(st):

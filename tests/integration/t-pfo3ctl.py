@@ -176,8 +176,8 @@ def ctld_part(st):
     watch(sock)
 
     rc, out, err, _ = pfo3ctl(["status"], unset=["PFO3_SOCKET"])
-    if not os.path.exists("/usr/local/var/run/pfo3/ctld.sock"):
-        ok(rc == 3 and re.search(r"cannot connect to \S+/run/pfo3/"
+    if not os.path.exists("/run/pfo3/ctld.sock"):
+        ok(rc == 3 and re.search(r"cannot connect to /run/pfo3/"
                                  r"ctld\.sock \(from the default\)", err),
            "without -s nor $PFO3_SOCKET: the installed default socket is "
            "named (exit 3)", lambda: "%r %r" % (rc, err))

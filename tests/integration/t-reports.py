@@ -12,7 +12,6 @@ token is 401.  Reports of several users are spread over more than one
 worker.
 """
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -20,29 +19,11 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import cmp_ok, diag, http, is_, like, ok, poll, run, stack
+from pfo3test import (bearer, cmp_ok, diag, http, is_, like, new_user, ok,
+                      poll, run, stack)
 
 DONE_TIMEOUT = 30.0     # seconds for a report to be done
 MAIL_TIMEOUT = 10.0     # seconds for its mail to reach the sink
-RUN = secrets.token_hex(4)
-PASSWORD = "correct horse battery"
-
-
-def bearer(token):
-    return [("Authorization", "Bearer " + token)]
-
-
-def new_user(addr, tag):
-    """Registers and logs in a fresh user; (email, token)."""
-    email = "%s.%s.%s@example.org" % (tag, RUN, secrets.token_hex(2))
-    r = http(addr, "POST", "/api/v1/users",
-             {"email": email, "password": PASSWORD, "name": "Report " + tag})
-    if r.status != 201:
-        diag("register %s: %d %r" % (email, r.status, r.body))
-    r = http(addr, "POST", "/api/v1/login",
-             {"email": email, "password": PASSWORD})
-    token = r.json().get("token", "") if r.status == 200 else ""
-    return email, token
 
 
 def submit(addr, token, month):
@@ -93,7 +74,7 @@ def main():
     addr = st.http
     month = time.strftime("%Y-%m", time.gmtime())
 
-    email, token = new_user(addr, "ann")
+    _, email, token = new_user(addr, "report-ann")
     ok(token != "", "a fresh user logs in")
 
     # Refusals first.
@@ -134,7 +115,7 @@ def main():
 
     r = http(addr, "GET", "/api/v1/reports/%d/pdf" % job_id)
     is_(r.status, 401, "the PDF without a token: 401")
-    _, other = new_user(addr, "bob")
+    _, _, other = new_user(addr, "report-bob")
     r = http(addr, "GET", "/api/v1/reports/%d/pdf" % job_id,
              headers=bearer(other))
     is_(r.status, 404, "another user's report: 404")
@@ -178,7 +159,7 @@ def main():
     # Several users' reports run on more than one worker.
     jobs = []
     for i in range(6):
-        _, t = new_user(addr, "u%d" % i)
+        _, _, t = new_user(addr, "report-u%d" % i)
         r = submit(addr, t, month)
         if r.status == 202:
             jobs.append((t, r.json()["job_id"]))

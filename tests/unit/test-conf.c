@@ -136,7 +136,7 @@ test_table(void)
 		if (conf_find(opt->name) != opt)
 			ok_rows = 0;
 	}
-	tap_is_int(n, 91, "conf_options has 91 rows");
+	tap_is_int(n, 93, "conf_options has 93 rows");
 	tap_ok(ok_rows, "every row is sane and its default is valid");
 	tap_ok(!dup, "no key appears twice");
 	tap_ok(!overlap, "no two rows share a field");
@@ -170,6 +170,8 @@ test_defaults(void)
 	tap_is_int(c.worker.max_headers, 64, "default worker.max_headers");
 	tap_is_int(c.worker.max_body_size, 1048576,
 	    "default worker.max_body_size");
+	tap_is_int(c.worker.stream_buffer, 1048576,
+	    "default worker.stream_buffer");
 	tap_is_int(c.worker.max_seed_size, 65536,
 	    "default worker.max_seed_size");
 	tap_is_int(c.worker.head_timeout, 10000, "default worker.head_timeout");
@@ -211,6 +213,8 @@ test_defaults(void)
 	tap_is_int(c.auth.max_failures, 5, "default auth.max_failures");
 	tap_is_int(c.files.max_size, INT64_C(2) << 30, "default files.max_size");
 	tap_is_int(c.files.max_pixels, 50000000, "default files.max_pixels");
+	tap_is_int(c.files.thumbnail_max_size, 64 * 1048576,
+	    "default files.thumbnail_max_size");
 	tap_is_int(c.jobs.sweep_interval, 5000, "default jobs.sweep_interval");
 
 	/* Each default, set through the parser by name, lands in the same

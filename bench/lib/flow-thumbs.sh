@@ -1,0 +1,255 @@
+# flow-thumbs.sh: the `thumbs` section.  Thumbnails per second: N JPEG
+# photos uploaded through the stack's HAProxy, timed from the first upload
+# until PostgreSQL records both thumbnails (128 and 512 px) of every one,
+# against `vipsthumbnail` making the same two sizes of the same files on
+# every core of the machine, alternated in one run.
+# shellcheck shell=bash
+
+BENCH_THUMBS_COUNT=${BENCH_THUMBS_COUNT:-40}
+BENCH_THUMBS_WIDTH=${BENCH_THUMBS_WIDTH:-3000}
+BENCH_THUMBS_HEIGHT=${BENCH_THUMBS_HEIGHT:-2000}
+BENCH_THUMBS_RUNS=${BENCH_THUMBS_RUNS:-2}
+BENCH_THUMBS_UPLOADERS=${BENCH_THUMBS_UPLOADERS:-4}
+BENCH_THUMBS_TIMEOUT=${BENCH_THUMBS_TIMEOUT:-300}
+
+# Makes BENCH_THUMBS_COUNT different photos, WIDTH × HEIGHT JPEG at
+# quality 90, in BENCH_TMP/thumbs/in: crops of one larger picture of
+# coloured Perlin noise with grain, which compresses about like a photo
+# (some 2 MB for 6 megapixels).
+bench_thumbs_images()
+{
+	local d=$BENCH_TMP/thumbs w=$BENCH_THUMBS_WIDTH h=$BENCH_THUMBS_HEIGHT
+	local bw bh i
+
+	bw=$((w * 2)) bh=$((h * 2))
+	mkdir -p "$d/in"
+	bench_say "thumbs: making $BENCH_THUMBS_COUNT photos of ${w}x$h"
+	for i in 1 2 3; do
+		vips perlin "$d/p$i.v" "$bw" "$bh" --uchar --seed "$i"
+	done
+	vips bandjoin "$d/p1.v $d/p2.v $d/p3.v" "$d/rgb.v"
+	vips gaussnoise "$d/noise.v" "$bw" "$bh" --sigma 12
+	vips add "$d/rgb.v" "$d/noise.v" "$d/sum.v"
+	vips cast "$d/sum.v" "$d/big.v" uchar
+	rm -f "$d"/p?.v "$d/rgb.v" "$d/noise.v" "$d/sum.v"
+	for ((i = 1; i <= BENCH_THUMBS_COUNT; i++)); do
+		vips crop "$d/big.v" "$d/in/photo-$i.jpg[Q=90]" \
+		    $(((i * 379) % w)) $(((i * 251) % h)) "$w" "$h"
+	done
+	rm -f "$d/big.v"
+	THUMBS_BYTES=$(cat "$d"/in/*.jpg | wc -c)
+}
+
+# Accepts a run id; makes both thumbnails of every photo with
+# vipsthumbnail, the photos split over nproc processes running at once,
+# each with one libvips thread (as the worker's thumbnails run); fills
+# TH_SECS[id].
+bench_thumbs_ref()
+{
+	local id=$1 d=$BENCH_TMP/thumbs out t0 t1 i j n all files pids=()
+
+	out=$d/ref-$id
+	mkdir -p "$out"
+	n=$(nproc)
+	all=("$d"/in/*.jpg)
+	t0=$(date +%s%N)
+	for ((i = 0; i < n; i++)); do
+		files=()
+		for ((j = i; j < ${#all[@]}; j += n)); do
+			files+=("${all[j]}")
+		done
+		((${#files[@]})) || continue
+		(
+			export VIPS_CONCURRENCY=1
+			for size in 128 512; do
+				vipsthumbnail -s "$size" -o \
+				    "$out/%s-$size.jpg[Q=80,strip,optimize_coding]" \
+				    "${files[@]}" || exit 1
+			done
+		) &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || bench_die "vipsthumbnail failed"
+	done
+	t1=$(date +%s%N)
+	n=$(find "$out" -name '*.jpg' | wc -l)
+	((n == 2 * BENCH_THUMBS_COUNT)) ||
+	    bench_die "vipsthumbnail made $n thumbnails, not $((2 * BENCH_THUMBS_COUNT))"
+	rm -rf "$out"
+	TH_SECS[$id]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+	bench_thumbs_rate "$id"
+}
+
+bench_thumbs_rate()
+{
+	TH_RATE[$1]=$(awk -v n="$BENCH_THUMBS_COUNT" -v s="${TH_SECS[$1]}" \
+	    'BEGIN { printf "%.1f", n / s }')
+	bench_say "  $1: ${TH_RATE[$1]} photos/s (${TH_SECS[$1]}s)"
+}
+
+# Accepts a comma-separated list of file ids; prints "thumbnails failed":
+# the thumbnails recorded for them and their failed thumbnail jobs.
+bench_thumbs_state()
+{
+	bench_sql "SELECT (SELECT count(*) FROM thumbnails WHERE file_id IN ($1)),
+	    (SELECT count(*) FROM jobs WHERE type = 'thumbnail' AND
+	     status = 'failed' AND (payload->>'file_id')::bigint IN ($1))" |
+	    tr '|' ' '
+}
+
+# Accepts a comma-separated list of file ids and a bound in seconds;
+# waits until both thumbnails of each are recorded.  Fails, with the
+# reason of a failed job, when one fails or the time runs out.
+bench_thumbs_wait()
+{
+	local ids=$1 bound=$2 want have failed deadline why
+
+	want=$((2 * $(tr ',' '\n' <<<"$ids" | wc -l)))
+	deadline=$((SECONDS + bound))
+	while :; do
+		read -r have failed <<<"$(bench_thumbs_state "$ids")"
+		((have >= want)) && return 0
+		if ((failed > 0)); then
+			why=$(bench_sql "SELECT error FROM jobs WHERE type = 'thumbnail'
+			    AND status = 'failed' AND (payload->>'file_id')::bigint
+			    IN ($ids) LIMIT 1")
+			bench_die "a thumbnail job failed: $why"
+		fi
+		if ((SECONDS >= deadline)); then
+			why=$(bench_sql "SELECT count(*), string_agg(DISTINCT status, ',')
+			    FROM jobs WHERE type = 'thumbnail' AND
+			    (payload->>'file_id')::bigint IN ($ids)" | tr '|' ' ')
+			bench_die "$have of $want thumbnails after ${bound}s" \
+			    "(thumbnail jobs: $why); is the thumbnail job in this build?"
+		fi
+		sleep 0.05
+	done
+}
+
+# Accepts a run id; uploads every photo and waits for all thumbnails;
+# fills TH_SECS[id] and TH_UPLOAD[id] (the uploads alone).
+bench_thumbs_subject()
+{
+	local id=$1 t0 t1 tu ids bad
+
+	t0=$(date +%s%N)
+	ids=$(python3 "$BENCH_DIR/upload-many.py" "$BENCH_HTTP" "$THUMBS_TOKEN" \
+	    "$BENCH_THUMBS_UPLOADERS" "$BENCH_TMP"/thumbs/in/*.jpg |
+	    paste -sd, -) || bench_die "the photo uploads failed"
+	tu=$(date +%s%N)
+	bench_thumbs_wait "$ids" "$BENCH_THUMBS_TIMEOUT"
+	t1=$(date +%s%N)
+	# Each thumbnail fits its box: its longer side is the size asked for.
+	bad=$(bench_sql "SELECT count(*) FROM thumbnails WHERE file_id IN ($ids)
+	    AND greatest(width, height) <> size")
+	((bad == 0)) || bench_die "$bad thumbnails have the wrong size"
+	TH_SECS[$id]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+	TH_UPLOAD[$id]=$(awk -v a="$t0" -v b="$tu" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+	TH_WORKERS[$id]=$(bench_sql "SELECT string_agg(worker || ':' || n, ', ' ORDER BY worker)
+	    FROM (SELECT worker, count(*) AS n FROM jobs WHERE type = 'thumbnail'
+	    AND (payload->>'file_id')::bigint IN ($ids) GROUP BY worker) AS w")
+	bench_thumbs_rate "$id"
+}
+
+bench_section_thumbs()
+{
+	local i probe id
+
+	THUMBS_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+	bench_stack_start
+	declare -gA TH_SECS TH_RATE TH_UPLOAD TH_WORKERS
+	bench_user 1 thumbs
+	THUMBS_TOKEN=$(bench_token 1 thumbs)
+	bench_files_probe "$THUMBS_TOKEN"
+	bench_thumbs_images
+
+	# One photo first: the thumbnail job must exist and work.
+	probe=$(python3 "$BENCH_DIR/upload-many.py" "$BENCH_HTTP" \
+	    "$THUMBS_TOKEN" 1 "$BENCH_TMP/thumbs/in/photo-1.jpg") ||
+	    bench_die "the probe photo upload failed"
+	bench_thumbs_wait "$probe" 60
+
+	# Unmeasured: the first vipsthumbnail run is the slowest.
+	bench_thumbs_ref warm
+	THUMBS_ORDER=(ref_1)
+	for ((i = 1; i <= BENCH_THUMBS_RUNS; i++)); do
+		THUMBS_ORDER+=("up_$i" "ref_$((i + 1))")
+	done
+	for id in "${THUMBS_ORDER[@]}"; do
+		if [[ $id == ref_* ]]; then
+			bench_thumbs_ref "$id"
+		else
+			bench_thumbs_subject "$id"
+		fi
+	done
+	bench_doc_section thumbs bench_thumbs_block
+}
+
+# Accepts a subject run id; prints its rate ÷ the mean of the references
+# around it.
+bench_thumbs_ratio()
+{
+	local n=${1#up_}
+
+	bench_ratio_around "${TH_RATE[$1]}" "${TH_RATE[ref_$n]}" \
+	    "${TH_RATE[ref_$((n + 1))]}"
+}
+
+bench_thumbs_block()
+{
+	local id i=0 ratios=()
+
+	for id in "${THUMBS_ORDER[@]}"; do
+		[[ $id == up_* ]] && ratios+=("$(bench_thumbs_ratio "$id")")
+	done
+	cat <<-EOF
+	## Thumbnails/s against vipsthumbnail
+
+	| ratio | value |
+	|---|---:|
+	| photos/s with both thumbnails through the stack ÷ \`vipsthumbnail\` on every core (each run) | **$(bench_join "${ratios[@]}")** |
+
+	$BENCH_THUMBS_COUNT JPEG photos of ${BENCH_THUMBS_WIDTH}x$BENCH_THUMBS_HEIGHT at quality 90
+	($THUMBS_BYTES bytes in all; crops of one picture of coloured Perlin noise
+	with grain, made by \`vips\` in the run). A photo counts when both its
+	thumbnails, 128 and 512 px, are made.
+
+	- Subject: the photos are uploaded through the stack's HAProxy
+	  (\`POST /api/v1/files\`, $BENCH_THUMBS_UPLOADERS uploads at a time, \`bench/upload-many.py\`);
+	  each upload submits a thumbnail job, which a worker's consumer runs: the
+	  photo from S3, both thumbnails with libvips, each stored in S3 and
+	  recorded in PostgreSQL. Timed from the first upload until PostgreSQL
+	  holds all $((2 * BENCH_THUMBS_COUNT)) thumbnail rows (polled every 50 ms); every
+	  thumbnail's longer side must be its size.
+	- Reference: \`vipsthumbnail -s SIZE -o 'DIR/%s-SIZE.jpg[Q=80,strip,optimize_coding]'\`
+	  for 128 and 512 on the same files (the worker's quality and options),
+	  the files split over $(nproc) processes (\`nproc\`) at once, each with
+	  \`VIPS_CONCURRENCY=1\` as the worker runs libvips: the machine making
+	  thumbnails from local files and nothing else.
+	- The runs alternate, a reference before and after each subject run, and
+	  each subject run is compared with the mean of the two around it. One
+	  photo goes through the stack first and one reference runs first, both
+	  unmeasured: to check that the job works, and to warm up.
+
+	| run | what | seconds | photos/s | ratio | uploads alone (s) | jobs run by |
+	|---:|---|---:|---:|---:|---:|---|
+	$(for id in "${THUMBS_ORDER[@]}"; do
+		i=$((i + 1))
+		if [[ $id == ref_* ]]; then
+			# shellcheck disable=SC2016 # backquotes of markdown
+			printf '| %d | `vipsthumbnail` ×%d processes | %s | %s | — | — | — |\n' \
+			    "$i" "$(nproc)" "${TH_SECS[$id]}" "${TH_RATE[$id]}"
+		else
+			printf '| %d | upload → thumbnail jobs | %s | %s | **%s** | %s | %s |\n' \
+			    "$i" "${TH_SECS[$id]}" "${TH_RATE[$id]}" \
+			    "$(bench_thumbs_ratio "$id")" "${TH_UPLOAD[$id]}" "${TH_WORKERS[$id]}"
+		fi
+	done)
+
+	$(bench_doc_machine "$THUMBS_LOADAVG")
+
+	Rerun: \`bench/run.sh thumbs\` (\`BENCH_THUMBS_COUNT\`, \`BENCH_THUMBS_WIDTH\`,
+	\`BENCH_THUMBS_HEIGHT\`, \`BENCH_THUMBS_RUNS\`, \`BENCH_THUMBS_UPLOADERS\`).
+	EOF
+}

@@ -1,0 +1,216 @@
+/* files-store.c — see files-store.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "files-store.h"
+#include "log.h"
+#include "s3.h"
+#include "xmalloc.h"
+
+/* The parts of a multipart upload under way. */
+struct files_mpu {
+	char	*upload_id;
+	char	**etags;
+	int	 nparts;
+};
+
+/*
+ * Fills `buf` with up to `size` bytes: their number (less than `size`
+ * only at the end of the body, *eof then set), or -1 with *status and
+ * *cause.
+ */
+static ssize_t
+files_fill(files_read_fn read, void *arg, char *buf, size_t size, int *eof,
+    int *status, char **cause)
+{
+	const char	*why;
+	size_t		 len = 0;
+	ssize_t		 n;
+
+	while (len < size) {
+		if ((n = read(arg, buf + len, size - len, status, &why)) < 0) {
+			*cause = xstrdup(why);
+			return -1;
+		}
+		if (n == 0) {
+			*eof = 1;
+			break;
+		}
+		len += (size_t)n;
+	}
+	return (ssize_t)len;
+}
+
+/* Sends one part; -1 with *cause. */
+static int
+files_mpu_part(struct s3 *s3, const char *key, const char *ctype,
+    struct files_mpu *m, const char *data, size_t len, char **cause)
+{
+	char *etag;
+
+	if (m->upload_id == NULL &&
+	    s3_mpu_begin(s3, key, ctype, &m->upload_id, cause) != 0)
+		return -1;
+	if (m->nparts == S3_PART_MAX) {
+		*cause = xstrdup("the file needs more parts than S3 allows: "
+		    "raise s3.part_size");
+		return -1;
+	}
+	if (s3_mpu_part(s3, key, m->upload_id, m->nparts + 1, data, len,
+	    &etag, cause) != 0)
+		return -1;
+	m->etags = xreallocarray(m->etags, (size_t)m->nparts + 1,
+	    sizeof *m->etags);
+	m->etags[m->nparts++] = etag;
+	return 0;
+}
+
+static void
+files_mpu_clear(struct files_mpu *m)
+{
+	int i;
+
+	for (i = 0; i < m->nparts; i++)
+		free(m->etags[i]);
+	free(m->etags);
+	free(m->upload_id);
+}
+
+/* The source of a streamed part, and what became of it. */
+struct files_part {
+	files_read_fn			 read;
+	void				*arg;
+	crypto_hash_sha256_state	*sha;
+	int				 status;	/* when it failed */
+	char				*cause;
+};
+
+/* An s3_read_cb: the next bytes of the body, hashed on the way. */
+static ssize_t
+files_part_read(void *buf, size_t len, void *arg)
+{
+	struct files_part	*p = arg;
+	const char		*why;
+	ssize_t			 n;
+
+	if ((n = p->read(p->arg, buf, len, &p->status, &why)) > 0) {
+		crypto_hash_sha256_update(p->sha, buf, (unsigned long long)n);
+		return n;
+	}
+	if (n == 0) {
+		p->status = 400;
+		why = "the body ended before its length";
+	}
+	p->cause = xstrdup(why);
+	return -1;
+}
+
+/*
+ * A body of known `length` over one part: each part streams from the
+ * client to S3 while it arrives, so the two transfers overlap and no part
+ * is held in memory.
+ */
+static int
+files_store_streamed(struct s3 *s3, const char *key, const char *ctype,
+    int64_t length, files_read_fn read, void *arg,
+    crypto_hash_sha256_state *sha, struct files_mpu *m, int *status,
+    char **cause)
+{
+	struct files_part	 p = { read, arg, sha, 0, NULL };
+	int64_t			 part = s3_part_size(s3), off, size;
+	char			*etag;
+
+	if ((length + part - 1) / part > S3_PART_MAX) {
+		*cause = xstrdup("the file needs more parts than S3 allows: "
+		    "raise s3.part_size");
+		return -1;
+	}
+	if (s3_mpu_begin(s3, key, ctype, &m->upload_id, cause) != 0)
+		return -1;
+	for (off = 0; off < length; off += size) {
+		size = length - off < part ? length - off : part;
+		if (s3_mpu_part_stream(s3, key, m->upload_id, m->nparts + 1,
+		    files_part_read, &p, size, &etag, cause) != 0) {
+			if (p.cause != NULL) {
+				/* The body failed, not S3: say why. */
+				free(*cause);
+				*cause = p.cause;
+				*status = p.status;
+			}
+			return -1;
+		}
+		m->etags = xreallocarray(m->etags, (size_t)m->nparts + 1,
+		    sizeof *m->etags);
+		m->etags[m->nparts++] = etag;
+	}
+	return s3_mpu_complete(s3, key, m->upload_id, m->etags, m->nparts,
+	    cause);
+}
+
+int
+files_store(struct s3 *s3, const char *key, const char *ctype,
+    int64_t length, files_read_fn read, void *arg, struct files_object *obj,
+    int *status, char **cause)
+{
+	crypto_hash_sha256_state	 sha;
+	unsigned char			 md[crypto_hash_sha256_BYTES];
+	struct files_mpu		 m = { NULL, NULL, 0 };
+	size_t				 part = (size_t)s3_part_size(s3);
+	char				*buf, *why = NULL;
+	ssize_t				 len;
+	int				 eof = 0, rv = -1;
+
+	memset(obj, 0, sizeof *obj);
+	crypto_hash_sha256_init(&sha);
+	*status = 503;
+	if (length > (int64_t)part) {
+		buf = NULL;
+		if (files_store_streamed(s3, key, ctype, length, read, arg,
+		    &sha, &m, status, cause) != 0)
+			goto out;
+		obj->size = length;
+		goto done;
+	}
+	buf = xmalloc(part);
+	for (;;) {
+		if ((len = files_fill(read, arg, buf, part, &eof, status,
+		    cause)) < 0)
+			goto out;
+		crypto_hash_sha256_update(&sha, (unsigned char *)buf,
+		    (unsigned long long)len);
+		obj->size += len;
+		if (eof && m.nparts == 0) {
+			/* It all fits in one part: one PUT, signed whole. */
+			if (s3_put_buf(s3, key, ctype, buf, (size_t)len,
+			    cause) != 0)
+				goto out;
+			break;
+		}
+		/* A body that ends on a part boundary has no empty last part. */
+		if (len > 0 && files_mpu_part(s3, key, ctype, &m, buf,
+		    (size_t)len, cause) != 0)
+			goto out;
+		if (eof) {
+			if (s3_mpu_complete(s3, key, m.upload_id, m.etags,
+			    m.nparts, cause) != 0)
+				goto out;
+			break;
+		}
+	}
+done:
+	crypto_hash_sha256_final(&sha, md);
+	sodium_bin2hex(obj->sha256, sizeof obj->sha256, md, sizeof md);
+	rv = 0;
+out:
+	if (rv != 0 && m.upload_id != NULL &&
+	    s3_mpu_abort(s3, key, m.upload_id, &why) != 0) {
+		log_warnx("%s: the failed upload's parts stay in S3 until "
+		    "the bucket's lifecycle removes them: %s", key, why);
+		free(why);
+	}
+	files_mpu_clear(&m);
+	free(buf);
+	return rv;
+}

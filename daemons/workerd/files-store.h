@@ -1,0 +1,38 @@
+/*
+ * files-store.h — an uploaded file's bytes into S3, as they arrive.
+ */
+#ifndef PFO3_FILES_STORE_H
+#define PFO3_FILES_STORE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct s3;
+
+/* Where the bytes come from: request_read()'s and form_read()'s shape. */
+typedef ssize_t (*files_read_fn)(void *arg, void *buf, size_t len,
+	    int *status, const char **cause);
+
+/* What was stored. */
+struct files_object {
+	int64_t	 size;
+	char	 sha256[65];	/* lowercase hex */
+};
+
+/*
+ * Copies what `read` gives into the object `key`: one signed PUT when it
+ * fits in one part (s3.part_size), else a multipart upload.  When
+ * `length` (the body's exact size, -1 unknown) says it needs several
+ * parts, each part streams from `read` to S3 as it arrives, holding no
+ * memory; otherwise each part is read whole and signed, so memory holds
+ * one part whatever the size.  The SHA-256 of the whole is computed on
+ * the way.  Returns 0 with *obj; on failure nothing
+ * is left in S3 (a multipart upload is aborted), and -1 with *status —
+ * the read's own (400, 408, 413, …) or 503 when S3 failed — and *cause
+ * (the caller frees it).
+ */
+int	files_store(struct s3 *s3, const char *key, const char *ctype,
+	    int64_t length, files_read_fn read, void *arg,
+	    struct files_object *obj, int *status, char **cause);
+
+#endif

@@ -1,0 +1,169 @@
+/* files.c — see files.h. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "files.h"
+#include "log.h"
+#include "respond.h"
+#include "s3.h"
+#include "tres.h"
+#include "workerd.h"
+#include "xmalloc.h"
+
+/* Both sizes jobs-thumb.c makes (the CHECK of the thumbnails table). */
+static const int files_thumb_sizes[] = { 128, 512 };
+
+void
+files_key(char *buf, size_t len, int64_t owner, int64_t id)
+{
+	snprintf(buf, len, "files/%" PRId64 "/%" PRId64, owner, id);
+}
+
+void
+files_thumb_key(char *buf, size_t len, int64_t id, int size)
+{
+	snprintf(buf, len, "thumbnails/%" PRId64 "/%d.jpg", id, size);
+}
+
+void
+files_unavailable(struct workerd *w, struct response *resp, const char *what)
+{
+	response_error(resp, 503, "%s unavailable", what);
+	response_header(resp, "Retry-After: %lld",
+	    (long long)w->conf.worker.retry_after);
+}
+
+void
+files_row_from(const PGresult *res, int i, struct files_row *row)
+{
+	json_t	*thumbs;
+	char	 url[64];
+
+	row->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	row->size = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+	row->s3_key = xstrdup(PQgetvalue(res, i, 2));
+	row->content_type = xstrdup(PQgetvalue(res, i, 3));
+	row->sha256 = xstrdup(PQgetvalue(res, i, 4));
+	if ((thumbs = json_loads(PQgetvalue(res, i, 7), 0, NULL)) == NULL)
+		thumbs = json_array();
+	snprintf(url, sizeof url, "/api/v1/files/%" PRId64 "/content", row->id);
+	row->json = json_pack("{s:I,s:s,s:I,s:s,s:s,s:s,s:o,s:s}",
+	    "id", (json_int_t)row->id,
+	    "name", PQgetvalue(res, i, 5),
+	    "size", (json_int_t)row->size,
+	    "content_type", row->content_type,
+	    "sha256", row->sha256,
+	    "created_at", PQgetvalue(res, i, 6),
+	    "thumbnails", thumbs,
+	    "content_url", url);
+}
+
+void
+files_row_clear(struct files_row *row)
+{
+	free(row->s3_key);
+	free(row->content_type);
+	free(row->sha256);
+	json_decref(row->json);
+	memset(row, 0, sizeof *row);
+}
+
+int
+files_load(struct workerd *w, int64_t id, int64_t owner,
+    struct files_row *row, char **cause)
+{
+	char		 sid[32], sowner[32];
+	const char	*params[2] = { sid, sowner };
+	PGresult	*res;
+	int		 found;
+
+	memset(row, 0, sizeof *row);
+	snprintf(sid, sizeof sid, "%" PRId64, id);
+	snprintf(sowner, sizeof sowner, "%" PRId64, owner);
+	res = db_exec_retry(&w->conf.postgres, "SELECT " FILES_COLUMNS
+	    " FROM files f WHERE f.id = $1::bigint AND f.owner_id = $2::bigint",
+	    2, params, cause);
+	if (res == NULL)
+		return -1;
+	if ((found = PQntuples(res) == 1))
+		files_row_from(res, 0, row);
+	PQclear(res);
+	return found;
+}
+
+/* Runs one statement of the delete's transaction; -1 and *cause. */
+static int
+files_sql(struct workerd *w, const char *sql, int n, const char *const *p,
+    char **cause)
+{
+	PGresult *res;
+
+	if ((res = db_exec(&w->conf.postgres, sql, n, p, cause)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int
+files_delete(struct workerd *w, int64_t id, int64_t owner,
+    const char **what, char **cause)
+{
+	struct s3	*s3;
+	char		 key[96], sid[32], sowner[32], *fkey = NULL, *why = NULL;
+	const char	*params[2] = { sid, sowner };
+	PGresult	*res;
+	size_t		 i;
+	int		 found = -1;
+
+	snprintf(sid, sizeof sid, "%" PRId64, id);
+	snprintf(sowner, sizeof sowner, "%" PRId64, owner);
+	*what = "database";
+	/*
+	 * The row stays locked until it is gone: a thumbnail job that stored
+	 * its objects meanwhile cannot record them (its insert waits, then
+	 * finds no file and removes its own objects), so none is left behind.
+	 */
+	if (files_sql(w, "BEGIN", 0, NULL, cause) == -1)
+		return -1;
+	res = db_exec(&w->conf.postgres, "SELECT s3_key FROM files WHERE "
+	    "id = $1::bigint AND owner_id = $2::bigint FOR UPDATE", 2, params,
+	    cause);
+	if (res == NULL)
+		goto out;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		found = 0;
+		goto out;
+	}
+	fkey = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	*what = "storage";
+	if ((s3 = tres_s3(w, cause)) == NULL)
+		goto out;
+	/* Every size, made or not: the keys are known without a query. */
+	for (i = 0; i < sizeof files_thumb_sizes / sizeof files_thumb_sizes[0];
+	    i++) {
+		files_thumb_key(key, sizeof key, id, files_thumb_sizes[i]);
+		if (s3_delete(s3, key, cause) != 0)
+			goto out;
+	}
+	if (s3_delete(s3, fkey, cause) != 0)
+		goto out;
+	*what = "database";
+	/* The thumbnails' rows go with it (ON DELETE CASCADE). */
+	if (files_sql(w, "DELETE FROM files WHERE id = $1::bigint", 1, params,
+	    cause) == -1 || files_sql(w, "COMMIT", 0, NULL, cause) == -1)
+		goto out;
+	found = 1;
+out:
+	/* A failure leaves the row, which the next DELETE finishes. */
+	if (found != 1 && files_sql(w, "ROLLBACK", 0, NULL, &why) == -1) {
+		free(why);
+		db_release();	/* closes a session left in doubt */
+	}
+	free(fkey);
+	return found;
+}
