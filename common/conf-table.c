@@ -164,6 +164,8 @@ const struct conf_option conf_options[] = {
 	  "time for one S3 request without progress (duration)", NULL },
 	{ "s3.part_size", CONF_SIZE, S(part_size), 5 * MiB, 5 * GiB, "8M",
 	  "part size of multipart uploads (size)", NULL },
+	{ "s3.retries", CONF_INT, S(retries), 0, 10, "2",
+	  "more tries of a request S3 answered 5xx (count)", NULL },
 
 	/* smtp: outgoing mail */
 	{ "smtp.url", CONF_STR, M(url), 1, 1023, "smtp://127.0.0.1:25",

@@ -99,6 +99,7 @@ struct conf_s3 {
 	char	*secret_key;		/* "" → $PFO3_S3_SECRET_KEY */
 	int64_t	 timeout;		/* ms for one request */
 	int64_t	 part_size;		/* bytes per multipart part */
+	int64_t	 retries;		/* more tries after a 5xx */
 };
 
 struct conf_smtp {

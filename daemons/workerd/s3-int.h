@@ -26,6 +26,7 @@ struct s3 {
 	char		*secret_key;
 	long		 timeout_ms;
 	int64_t		 part_size;
+	int		 retries;	/* more tries after a 5xx */
 	int64_t		 connects;
 	char		 errbuf[CURL_ERROR_SIZE];
 };
@@ -77,8 +78,10 @@ struct s3_req {
 };
 
 /* s3-request.c */
-/* Runs `r`.  0 for a 2xx status; otherwise -1 with *cause set (status,
- * S3 error code and message); r->status is 0 when no answer came. */
+/* Runs `r`, again up to s3.retries times after a 5xx when it can be
+ * sent again as it was.  0 for a 2xx status; otherwise -1 with *cause
+ * set (status, S3 error code and message); r->status is 0 when no answer
+ * came. */
 int	s3_perform(struct s3 *s3, struct s3_req *r, char **cause);
 /* Frees what s3_perform() stored in `r`. */
 void	s3_req_clear(struct s3_req *r);

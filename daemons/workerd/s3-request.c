@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "s3-int.h"
@@ -261,8 +262,9 @@ s3_fail_status(struct s3 *s3, const struct s3_req *r, char **cause)
 	free(msg);
 }
 
-int
-s3_perform(struct s3 *s3, struct s3_req *r, char **cause)
+/* One try of `r`; see s3_perform. */
+static int
+s3_perform_once(struct s3 *s3, struct s3_req *r, char **cause)
 {
 	struct curl_slist	*h;
 	CURLcode		 rc;
@@ -313,6 +315,39 @@ s3_perform(struct s3 *s3, struct s3_req *r, char **cause)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * 1 when a new try may mend `r`: S3 said it failed (5xx: an internal
+ * error, "slow down") and the request can be sent again as it was: its
+ * body, if any, is in memory, and nothing of an answer was handed on.
+ */
+static int
+s3_retryable(const struct s3_req *r)
+{
+	return r->status >= 500 && r->status <= 599 && r->read_cb == NULL &&
+	    r->received == 0;
+}
+
+int
+s3_perform(struct s3 *s3, struct s3_req *r, char **cause)
+{
+	int	try;
+
+	for (try = 0;; try++) {
+		if (s3_perform_once(s3, r, cause) == 0)
+			return 0;
+		if (try >= s3->retries || !s3_retryable(r))
+			return -1;
+		log_debug("%s: trying again", *cause);
+		free(*cause);
+		*cause = NULL;
+		s3_req_clear(r);
+		r->data_off = 0;
+		r->write_failed = r->read_failed = 0;
+		/* 100 ms, then 200 ms, …: give a busy server room. */
+		usleep(100000U << (try < 4 ? try : 4));
+	}
 }
 
 void
