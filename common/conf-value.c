@@ -186,3 +186,25 @@ conf_parse_bool(const char *text, int *out, char **cause)
 	    "yes or no, on or off, 1 or 0)", text);
 	return -1;
 }
+
+char *
+conf_expand_id(const char *tmpl, const char *id)
+{
+	size_t len = 0, idlen = strlen(id);
+	const char *p;
+	char *out, *q;
+
+	for (p = tmpl; *p != '\0'; p++)
+		len += (p[0] == '%' && p[1] == 'i') ? (p++, idlen) : 1;
+	out = q = xmalloc(len + 1);
+	for (p = tmpl; *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 'i') {
+			memcpy(q, id, idlen);
+			q += idlen;
+			p++;
+		} else
+			*q++ = *p;
+	}
+	*q = '\0';
+	return out;
+}

@@ -211,5 +211,8 @@ int	conf_parse_size(const char *text, int64_t *out, char **cause);
 int	conf_parse_duration(const char *text, int64_t *out_ms, char **cause);
 int	conf_parse_int(const char *text, int64_t *out, char **cause);
 int	conf_parse_bool(const char *text, int *out, char **cause);
+/* A copy of `tmpl` with every "%i" replaced by `id`: the per-worker paths
+ * of the configuration (worker.control, workers.log, workers.pid_file). */
+char	*conf_expand_id(const char *tmpl, const char *id);
 
 #endif

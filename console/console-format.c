@@ -53,27 +53,6 @@ fmt_ms(char *buf, size_t size, double ms)
 }
 
 char *
-fmt_duration(char *buf, size_t size, double seconds)
-{
-	long long	 s;
-
-	if (seconds < 0) {
-		snprintf(buf, size, "-");
-		return buf;
-	}
-	s = (long long)seconds;
-	if (s < 60)
-		snprintf(buf, size, "%llds", s);
-	else if (s < 3600)
-		snprintf(buf, size, "%lldm%02llds", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-	else
-		snprintf(buf, size, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
-	return buf;
-}
-
-char *
 fmt_clock(char *buf, size_t size, double unix_time)
 {
 	struct tm	 tm;

@@ -20,8 +20,7 @@ char	*fmt_count(char *buf, size_t size, double v);
 char	*fmt_rate(char *buf, size_t size, double v);
 /* Milliseconds: "0.42", "12.3", "1234", "12.3s". */
 char	*fmt_ms(char *buf, size_t size, double ms);
-/* A duration: "59s", "12m03s", "5h02m", "3d04h". */
-char	*fmt_duration(char *buf, size_t size, double seconds);
+/* Durations: ctl_fmt_duration (common/ctl-fmt.h), as pfo3ctl shows them. */
 /* Local wall-clock time of a unix time: "14:02:33". */
 char	*fmt_clock(char *buf, size_t size, double unix_time);
 /*

@@ -7,6 +7,7 @@
 
 #include "console-format.h"
 #include "console-render.h"
+#include "ctl-fmt.h"
 
 void
 render_need(const struct model *m, struct layout_need *need)
@@ -71,7 +72,7 @@ render_header(struct canvas *c, const struct layout *l,
 	if (m->valid) {
 		snprintf(buf, sizeof buf, "ctld %s pid %ld up %s",
 		    m->ctld_version, m->ctld_pid,
-		    fmt_duration(a, sizeof a, m->ctld_uptime_s));
+		    ctl_fmt_duration(a, sizeof a, m->ctld_uptime_s));
 		pen_field(&p, ST_HEADER, buf);
 	}
 	if (rc->conn.connected)

@@ -12,6 +12,7 @@
 
 #include "console-format.h"
 #include "console-ui.h"
+#include "ctl-fmt.h"
 
 void
 ui_command_sent(struct ui *ui, const struct ui_request *req, int64_t now_ms)
@@ -64,7 +65,7 @@ ui_track_done(struct ui *ui, int64_t now_ms, enum style st, const char *text)
 {
 	char	 dur[FMT_SHORT];
 
-	fmt_duration(dur, sizeof dur,
+	ctl_fmt_duration(dur, sizeof dur,
 	    (double)(now_ms - ui->track.since_ms) / 1000.0);
 	ui_message(ui, now_ms, st, "%s after %s", text, dur);
 	ui->track.action = ACT_NONE;
@@ -160,7 +161,7 @@ ui_progress(const struct ui *ui, const struct model *m, int64_t now_ms,
 	char				 dur[FMT_SHORT];
 	int				 n;
 
-	fmt_duration(dur, sizeof dur, (double)(now_ms - t->since_ms) / 1000);
+	ctl_fmt_duration(dur, sizeof dur, (double)(now_ms - t->since_ms) / 1000);
 	if (t->sent) {
 		snprintf(buf, size, "%s%s%s: sent, waiting for ctld",
 		    confirm_verb(t->action), t->id[0] ? " " : "", t->id);

@@ -21,28 +21,6 @@ pfo3ctl_fmt_bad(double v)
 }
 
 char *
-pfo3ctl_fmt_duration(char *buf, size_t size, double seconds)
-{
-	long long	s;
-
-	if (pfo3ctl_fmt_bad(seconds) || seconds < 0) {
-		snprintf(buf, size, "-");
-		return buf;
-	}
-	s = (long long)seconds;
-	if (s < 60)
-		snprintf(buf, size, "%llds", s);
-	else if (s < 3600)
-		snprintf(buf, size, "%lldm%02llds", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(buf, size, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-	else
-		snprintf(buf, size, "%lldd%02lldh", s / 86400,
-		    s % 86400 / 3600);
-	return buf;
-}
-
-char *
 pfo3ctl_fmt_rate(char *buf, size_t size, double v)
 {
 	if (pfo3ctl_fmt_bad(v))

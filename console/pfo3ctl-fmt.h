@@ -11,8 +11,7 @@
 
 #define PFO3CTL_FMT_SIZE	32
 
-/* 45s, 12m03s, 3h05m, 2d04h. */
-char	*pfo3ctl_fmt_duration(char *buf, size_t size, double seconds);
+/* Durations: ctl_fmt_duration (common/ctl-fmt.h), shared with the console. */
 /* One decimal below 100 (12.3), none above (1234). */
 char	*pfo3ctl_fmt_rate(char *buf, size_t size, double v);
 /* Milliseconds: 0.42, 12.3, 1234. */

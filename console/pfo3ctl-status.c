@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "ctl-fmt.h"
 #include "ctl-field.h"
 #include "pfo3ctl-fmt.h"
 #include "pfo3ctl-render.h"
@@ -35,7 +36,7 @@ pfo3ctl_status_head(FILE *f, const json_t *st)
 	    version,
 	    pfo3ctl_fmt_count(pid, sizeof pid,
 	    ctl_field_num(st, "ctld.pid", NAN)),
-	    pfo3ctl_fmt_duration(up, sizeof up,
+	    ctl_fmt_duration(up, sizeof up,
 	    ctl_field_num(st, "ctld.uptime_s", NAN)),
 	    pfo3ctl_fmt_time(at, sizeof at, ctl_field_num(st, "time", NAN), 1),
 	    pfo3ctl_fmt_count(every, sizeof every,
@@ -81,7 +82,7 @@ pfo3ctl_status_workers(FILE *f, const json_t *workers)
 		    ctl_field_num(w, "errors_s", NAN)));
 		pfo3ctl_table_cell(t, "%s", pfo3ctl_fmt_count(b, sizeof b,
 		    ctl_field_num(w, "restarts", NAN)));
-		pfo3ctl_table_cell(t, "%s", pfo3ctl_fmt_duration(b, sizeof b,
+		pfo3ctl_table_cell(t, "%s", ctl_fmt_duration(b, sizeof b,
 		    ctl_field_num(w, "uptime_s", NAN)));
 	}
 	pfo3ctl_table_print(t, f);

@@ -65,28 +65,6 @@ ctld_usage(FILE *f)
 "See pfo3-ctld(8), pfo3.conf(5).\n");
 }
 
-char *
-ctld_expand(const char *tmpl, const char *id)
-{
-	size_t len = 0, idlen = strlen(id);
-	const char *p;
-	char *out, *q;
-
-	for (p = tmpl; *p != '\0'; p++)
-		len += (p[0] == '%' && p[1] == 'i') ? (p++, idlen) : 1;
-	out = q = xmalloc(len + 1);
-	for (p = tmpl; *p != '\0'; p++) {
-		if (p[0] == '%' && p[1] == 'i') {
-			memcpy(q, id, idlen);
-			q += idlen;
-			p++;
-		} else
-			*q++ = *p;
-	}
-	*q = '\0';
-	return out;
-}
-
 void
 ctld_event(struct ctld *c, const char *fmt, ...)
 {

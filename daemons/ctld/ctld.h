@@ -182,7 +182,6 @@ struct ctld {
 void	ctld_event(struct ctld *c, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	ctld_tick(struct ctld *c);
-char	*ctld_expand(const char *tmpl, const char *id);
 
 /* ring.c */
 void	ring_init(struct ring *r, int cap, int integers);

@@ -90,7 +90,7 @@ supervise_log(struct worker *w)
 	char	*path;
 	int	 fd = -1;
 
-	path = ctld_expand(w->ctld->conf.workers.log, w->id);
+	path = conf_expand_id(w->ctld->conf.workers.log, w->id);
 	if (*path != '\0') {
 		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (fd == -1)

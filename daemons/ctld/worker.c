@@ -112,8 +112,8 @@ worker_new_local(struct ctld *c, char **cause)
 	snprintf(w->addr, sizeof w->addr, "%s:%d", cw->address, port);
 	if (cw->agent_base_port != 0)
 		w->agent_port = (int)cw->agent_base_port + n - 1;
-	w->control = ctld_expand(c->conf.worker.control, w->id);
-	w->pid_file = ctld_expand(cw->pid_file, w->id);
+	w->control = conf_expand_id(c->conf.worker.control, w->id);
+	w->pid_file = conf_expand_id(cw->pid_file, w->id);
 	w->link = wlink_new(c->base, w->control,
 	    (size_t)c->conf.control.max_line, (int)c->conf.ctld.interval);
 	return w;

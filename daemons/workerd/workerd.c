@@ -98,29 +98,6 @@ workerd_usage(FILE *f)
 "Command-line options override the file.  See pfo3-workerd(8), pfo3.conf(5).\n");
 }
 
-/* Replaces every "%i" in `tmpl` with `id`. */
-static char *
-workerd_expand(const char *tmpl, const char *id)
-{
-	size_t len = 0, idlen = strlen(id);
-	const char *p;
-	char *out, *q;
-
-	for (p = tmpl; *p != '\0'; p++)
-		len += (p[0] == '%' && p[1] == 'i') ? (p++, idlen) : 1;
-	out = q = xmalloc(len + 1);
-	for (p = tmpl; *p != '\0'; p++) {
-		if (p[0] == '%' && p[1] == 'i') {
-			memcpy(q, id, idlen);
-			q += idlen;
-			p++;
-		} else
-			*q++ = *p;
-	}
-	*q = '\0';
-	return out;
-}
-
 /* Applies one command-line override; on error prints it and exits 2. */
 static void
 workerd_override(struct pfo3_conf *conf, const char *key, const char *value)
@@ -226,7 +203,7 @@ workerd_configure(struct workerd *w, struct workerd_args *a)
 		printf("configuration OK\n");
 		exit(0);
 	}
-	w->control_path = workerd_expand(w->conf.worker.control,
+	w->control_path = conf_expand_id(w->conf.worker.control,
 	    w->conf.worker.id);
 }
 

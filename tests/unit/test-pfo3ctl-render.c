@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "ctl-fmt.h"
 #include "ctl-field.h"
 #include "pfo3ctl-fmt.h"
 #include "pfo3ctl-render.h"
@@ -303,16 +304,16 @@ test_fmt(void)
 {
 	char	b[PFO3CTL_FMT_SIZE];
 
-	tap_is_str(pfo3ctl_fmt_duration(b, sizeof b, 0), "0s", "0 s");
-	tap_is_str(pfo3ctl_fmt_duration(b, sizeof b, 59.9), "59s", "59.9 s");
-	tap_is_str(pfo3ctl_fmt_duration(b, sizeof b, 723), "12m03s", "723 s");
-	tap_is_str(pfo3ctl_fmt_duration(b, sizeof b, 11100), "3h05m",
+	tap_is_str(ctl_fmt_duration(b, sizeof b, 0), "0s", "0 s");
+	tap_is_str(ctl_fmt_duration(b, sizeof b, 59.9), "59s", "59.9 s");
+	tap_is_str(ctl_fmt_duration(b, sizeof b, 723), "12m03s", "723 s");
+	tap_is_str(ctl_fmt_duration(b, sizeof b, 11100), "3h05m",
 	    "11100 s");
-	tap_is_str(pfo3ctl_fmt_duration(b, sizeof b, 187200), "2d04h",
+	tap_is_str(ctl_fmt_duration(b, sizeof b, 187200), "2d04h",
 	    "187200 s");
-	tap_is_str(pfo3ctl_fmt_duration(b, sizeof b, -1), "-", "-1 s: '-'");
-	tap_is_str(pfo3ctl_fmt_duration(b, sizeof b, NAN), "-", "NaN: '-'");
-	tap_is_str(pfo3ctl_fmt_duration(b, sizeof b, 1e300), "-",
+	tap_is_str(ctl_fmt_duration(b, sizeof b, -1), "-", "-1 s: '-'");
+	tap_is_str(ctl_fmt_duration(b, sizeof b, NAN), "-", "NaN: '-'");
+	tap_is_str(ctl_fmt_duration(b, sizeof b, 1e300), "-",
 	    "1e300 s: '-'");
 	tap_is_str(pfo3ctl_fmt_rate(b, sizeof b, 0), "0.0", "rate 0");
 	tap_is_str(pfo3ctl_fmt_rate(b, sizeof b, 99.94), "99.9", "rate 99.94");
