@@ -22,11 +22,11 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Conn, HttpError, free_port, http, is_, ok, poll, run,
-                      stack, tmpdir)
+from pfo3test import (Conn, HttpError, Listener, free_port, http, is_, ok,
+                      poll, run, stack, tmpdir)
 
 
-class Server:
+class Server(Listener):
     """Counts the requests it reads; answers 200, or closes without a
     word when `mute`."""
 
@@ -34,23 +34,9 @@ class Server:
         self.mute = mute
         self.count = 0
         self.lock = threading.Lock()
-        self.ls = socket.socket()
-        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.ls.bind(("127.0.0.1", 0))
-        self.ls.listen(16)
-        self.port = self.ls.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        Listener.__init__(self)
 
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.ls.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(c,),
-                             daemon=True).start()
-
-    def _serve(self, c):
+    def serve(self, c):
         c.settimeout(5)
         buf = b""
         try:
@@ -76,9 +62,6 @@ class Server:
             pass
         finally:
             c.close()
-
-    def close(self):
-        self.ls.close()
 
 
 def defaults_section(path):

@@ -22,8 +22,8 @@ import threading
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (bearer, cmp_ok, http, is_, new_user, ok, poll, psql,
-                      run, stack)
+from pfo3test import (bearer, cmp_ok, http, is_, mails_with, new_user, ok,
+                      poll, psql, run, stack)
 
 DONE_TIMEOUT = 30.0     # seconds for a job to be done
 MAIL_TIMEOUT = 15.0     # seconds for its mail to reach the sink
@@ -50,19 +50,6 @@ def job_done(addr, token, jid):
             return r.json()
         return None
     return poll(finished, DONE_TIMEOUT, 0.2) or {}
-
-
-def mails_with(needle):
-    new = os.path.join(os.environ.get("PFO3_SMTP_MAILDIR", ""), "new")
-    n = 0
-    for name in os.listdir(new) if os.path.isdir(new) else []:
-        try:
-            with open(os.path.join(new, name), "rb") as f:
-                if needle.encode() in f.read():
-                    n += 1
-        except OSError:
-            pass
-    return n
 
 
 def count(sql):

@@ -28,13 +28,13 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (PrivateWorker, bearer, cmp_ok, diag, http, is_,
-                      new_user, ok, poll, psql, run, stack, wait_settled)
+from pfo3test import (Listener, PrivateWorker, bearer, cmp_ok, diag, http,
+                      is_, mails_with, new_user, ok, poll, psql, run, stack,
+                      wait_settled)
 
 DONE_TIMEOUT = 30.0     # seconds for a report job to be done
 OUTAGE = 60.0           # seconds the SMTP sink is down
@@ -61,19 +61,6 @@ def job(addr, token, jid):
 def wait_status(addr, token, jid, statuses, timeout):
     return poll(lambda: job(addr, token, jid).get("status") in statuses and
                 job(addr, token, jid), timeout, 0.2) or {}
-
-
-def mails_with(needle):
-    new = os.path.join(os.environ.get("PFO3_SMTP_MAILDIR", ""), "new")
-    n = 0
-    for name in os.listdir(new) if os.path.isdir(new) else []:
-        try:
-            with open(os.path.join(new, name), "rb") as f:
-                if needle.encode() in f.read():
-                    n += 1
-        except OSError:
-            pass
-    return n
 
 
 def notes(uid, jid):
@@ -118,28 +105,8 @@ def redelivered(st, month):
     once_each(uid, jid, "after the redelivery")
 
 
-class Mute:
+class Mute(Listener):
     """An SMTP server that accepts connections and never says a word."""
-
-    def __init__(self):
-        self.ls = socket.socket()
-        self.ls.bind(("127.0.0.1", 0))
-        self.ls.listen(16)
-        self.port = self.ls.getsockname()[1]
-        self.conns = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.ls.accept()
-            except OSError:
-                return
-            self.conns.append(c)
-
-    def close(self):
-        for s in self.conns + [self.ls]:
-            s.close()
 
 
 def consuming(w):
