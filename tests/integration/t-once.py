@@ -20,7 +20,9 @@ SMTP down: the stack's SMTP sink is stopped for about a minute while a
 report runs.  The job is not done while its mail waits (it stays
 'running', the PDF already served); the mail is tried again with growing
 pauses, not three times in a second; once the sink is back the mail
-arrives exactly once and the job is done.
+arrives exactly once and the job is done.  A mail whose smtp.retry_for
+has passed (set so in its row) is given up on its next failure, and its
+job fails with the reason.
 """
 import importlib.util
 import os
@@ -199,12 +201,36 @@ def sink_start():
     return poll(banner, 15, 0.1)
 
 
+def gave_up(addr, token, month):
+    """A mail past its smtp.retry_for is given up, and its job fails."""
+    r, jid = submit(addr, token, month)
+    if not ok(jid is not None and poll(
+            lambda: (job(addr, token, jid).get("result") or {})
+            .get("s3_key"), DONE_TIMEOUT, 0.2),
+            "another report while SMTP is down: its PDF is made"):
+        return None
+    # As if smtp.retry_for (at least 10 min) had passed.
+    psql("UPDATE mail_outbox SET give_up_at = now(), next_at = now() "
+         "WHERE job_id = %d" % jid)
+    j = wait_status(addr, token, jid, ("done", "failed"), 20)
+    ok(j.get("status") == "failed" and
+       (j.get("error") or "").startswith("mail not delivered: "),
+       "its mail past smtp.retry_for is given up: the job fails, saying "
+       "why", repr(j))
+    is_(psql("SELECT state FROM mail_outbox WHERE job_id = %d" % jid),
+        "failed", "its outbox row says failed")
+    r = http(addr, "GET", "/api/v1/reports/%d/pdf" % jid,
+             headers=bearer(token))
+    is_(r.status, 200, "its PDF is still served")
+    return jid
+
+
 def smtp_down(st, month):
     addr = st.http
     uid, _, token = new_user(addr, "once-smtp")
     ok(sink_stop(), "the SMTP sink is stopped")
     t0 = time.monotonic()
-    jid = None
+    jid = lost = None
     try:
         r, jid = submit(addr, token, month)
         is_(r.status, 202, "a report while SMTP is down: 202")
@@ -218,6 +244,7 @@ def smtp_down(st, month):
         r = http(addr, "GET", "/api/v1/reports/%d/pdf" % jid,
                  headers=bearer(token))
         is_(r.status, 200, "the PDF is served meanwhile")
+        lost = gave_up(addr, token, month)
         time.sleep(max(0.0, OUTAGE - (time.monotonic() - t0)))
         row = psql("SELECT state, attempts, last_error IS NOT NULL FROM "
                    "mail_outbox WHERE job_id = %d" % jid).split("|")
@@ -237,6 +264,9 @@ def smtp_down(st, month):
     j = wait_status(addr, token, jid, ("done", "failed"), BACK_TIMEOUT)
     is_(j.get("status"), "done", "the job is done once the mail is sent")
     once_each(uid, jid, "after the outage")
+    if lost is not None:
+        is_(mails_with("/api/v1/reports/%d/pdf" % lost), 0,
+            "the mail given up is not sent once SMTP is back")
 
 
 def main():
