@@ -31,7 +31,7 @@
 
 static struct conf_postgres conf;
 static const char *tables[] = {
-	"users", "sessions", "login_failures", "files", "thumbnails", "jobs",
+	"users", "sessions", "auth_throttle", "files", "thumbnails", "jobs",
 	"notifications", "schema_migrations", NULL
 };
 
