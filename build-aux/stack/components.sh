@@ -17,6 +17,9 @@ state_init()
 	else
 		chmod 700 "$RUN_DIR"
 	fi
+	# A folder made by an older stack may hold files open to everyone.
+	find "$RUN_DIR" -mindepth 1 ! -type s ! -type l -perm /o=rwx \
+		-exec chmod o-rwx {} + 2>/dev/null || true
 	ports_save
 }
 

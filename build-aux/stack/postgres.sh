@@ -62,8 +62,10 @@ pg_password()
 	if [[ ! -s $f ]]; then
 		mkdir -p "${f%/*}"
 		pw=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
-		(umask 077 && printf '*:*:*:pfo3:%s\n' "$pw" >"$f.tmp") &&
-			mv "$f.tmp" "$f" || die "postgres: cannot write $f"
+		if ! (umask 077 && printf '*:*:*:pfo3:%s\n' "$pw" >"$f.tmp" &&
+			mv "$f.tmp" "$f"); then
+			die "postgres: cannot write $f"
+		fi
 	fi
 	cut -d: -f5 "$f"
 }

@@ -19,10 +19,12 @@ s3_keys()
 	local f=$RUN_DIR/s3/keys
 	if [[ ! -s $f ]]; then
 		mkdir -p "$RUN_DIR/s3"
-		(umask 077 && printf 'PFO3%s %s\n' \
+		if ! (umask 077 && printf 'PFO3%s %s\n' \
 			"$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n' | tr a-f A-F)" \
-			"$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')" >"$f.tmp") &&
-			mv "$f.tmp" "$f" || die "s3: cannot write $f"
+			"$(od -An -tx1 -N20 /dev/urandom | tr -d ' \n')" >"$f.tmp" &&
+			mv "$f.tmp" "$f"); then
+			die "s3: cannot write $f"
+		fi
 	fi
 	read -r S3_ACCESS_KEY S3_SECRET_KEY <"$f" || true
 	[[ -n $S3_ACCESS_KEY && -n $S3_SECRET_KEY ]] || die "s3: $f holds no keys"

@@ -147,7 +147,17 @@ users_answer(struct response *resp, int status, json_t *obj)
 	response_json(resp, status, obj);
 }
 
-/* Accepts {"email", "password", "name"}: 201 with the account, 409, 422. */
+/* Answers 429: too many `what`, and when to try again. */
+static void
+users_too_many(struct response *resp, const char *what, int64_t retry)
+{
+	response_error(resp, 429, "too many %s: try again in %lld seconds",
+	    what, (long long)retry);
+	response_header(resp, "Retry-After: %lld", (long long)retry);
+}
+
+/* Accepts {"email", "password", "name"}: 201 with the account, 409, 422,
+ * 429. */
 void
 h_users_create(struct workerd *w, const struct request *req,
     struct response *resp)
@@ -198,9 +208,7 @@ h_users_create(struct workerd *w, const struct request *req,
 		goto out;
 	}
 	if (limited) {
-		response_error(resp, 429, "too many registrations from your "
-		    "address: try again in %lld seconds", (long long)retry);
-		response_header(resp, "Retry-After: %lld", (long long)retry);
+		users_too_many(resp, "registrations from your address", retry);
 		goto out;
 	}
 	if ((hash = auth_password_hash(password, &cause)) == NULL) {
@@ -332,9 +340,7 @@ h_login(struct workerd *w, const struct request *req, struct response *resp)
 		goto out;
 	}
 	if (limited) {
-		response_error(resp, 429, "too many failed logins: try again "
-		    "in %lld seconds", (long long)retry);
-		response_header(resp, "Retry-After: %lld", (long long)retry);
+		users_too_many(resp, "failed logins", retry);
 		goto out;
 	}
 
