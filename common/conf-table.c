@@ -190,10 +190,30 @@ const struct conf_option conf_options[] = {
 	{ "auth.min_password", CONF_INT, U(min_password), 1, 1024, "8",
 	  "shortest password accepted (characters)", NULL },
 	{ "auth.max_failures", CONF_INT, U(max_failures), 1, 1000000, "5",
-	  "failed logins per email or client within the window (count)",
+	  "failed logins per account and client before delays (count)",
 	  NULL },
 	{ "auth.failure_window", CONF_DURATION, U(failure_window), 1 * SEC,
-	  24 * HOUR, "15m", "window of the failed-login limit (duration)",
+	  24 * HOUR, "15m", "quiet time after which failed logins are "
+	  "forgotten (duration)", NULL },
+	{ "auth.source_max_failures", CONF_INT, U(source_max_failures), 1,
+	  1000000, "100", "failed logins per client, any account, before "
+	  "delays (count)", NULL },
+	{ "auth.account_max_failures", CONF_INT, U(account_max_failures), 1,
+	  1000000, "100", "failed logins per account, any client, before "
+	  "delays for clients it does not know (count)", NULL },
+	{ "auth.delay_base", CONF_DURATION, U(delay_base), 1 * SEC, 24 * HOUR,
+	  "1s", "first delay past a login limit, doubled by each further "
+	  "failure (duration)", NULL },
+	{ "auth.delay_max", CONF_DURATION, U(delay_max), 1 * SEC, 24 * HOUR,
+	  "15m", "longest delay past a login limit (duration)", NULL },
+	{ "auth.known_source_ttl", CONF_DURATION, U(known_source_ttl), 0,
+	  365 * 24 * HOUR, "720h", "how long a client that logged in stays "
+	  "exempt from its account's limit (duration)", NULL },
+	{ "auth.register_per_source", CONF_INT, U(register_per_source), 1,
+	  100000000, "20", "registrations per client within the window "
+	  "(count)", NULL },
+	{ "auth.register_window", CONF_DURATION, U(register_window), 1 * SEC,
+	  30 * 24 * HOUR, "1h", "window of the registration limit (duration)",
 	  NULL },
 
 	/* files: uploads */

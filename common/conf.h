@@ -114,8 +114,15 @@ struct conf_auth {
 	int64_t	 session_ttl;		/* ms a login token lives */
 	int64_t	 max_hashing;		/* password hashes computed at once */
 	int64_t	 min_password;		/* characters */
-	int64_t	 max_failures;		/* failed logins per key and window */
-	int64_t	 failure_window;	/* ms */
+	int64_t	 max_failures;		/* failed logins per account and client */
+	int64_t	 failure_window;	/* ms of quiet that forgets failures */
+	int64_t	 source_max_failures;	/* failed logins per client */
+	int64_t	 account_max_failures;	/* failed logins per account */
+	int64_t	 delay_base;		/* ms of the first block */
+	int64_t	 delay_max;		/* ms of the longest block */
+	int64_t	 known_source_ttl;	/* ms a client stays known to an account */
+	int64_t	 register_per_source;	/* registrations per client and window */
+	int64_t	 register_window;	/* ms */
 };
 
 struct conf_files {

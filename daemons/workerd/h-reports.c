@@ -111,7 +111,7 @@ h_reports_create(struct workerd *w, const struct request *req,
 {
 	struct idem	 idem;
 
-	if (idem_begin(w, req, 0, &idem, resp) != 0)
+	if (idem_begin(w, req, req->user_id, 0, &idem, resp) != 0)
 		return;
 	reports_accept(w, req, &idem, resp);
 	idem_end(w, &idem, resp);

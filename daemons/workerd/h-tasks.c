@@ -5,6 +5,12 @@
  * With "async": true the task becomes a background job instead (jobs.h):
  * the answer is 202 with the job's id and its URL, and any worker runs
  * it; GET /api/v1/jobs/N shows the seed's reply once it is done.
+ *
+ * An async task needs a Bearer token and belongs to its user: the job
+ * keeps its arguments and result, and only its owner may read them.  A
+ * synchronous task stays open to anyone, as the seed's protocol always
+ * was: its answer goes back on the same connection and nothing of it is
+ * kept, so there is nothing another client could read (doc/SECURITY.md).
  */
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -12,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "idempotency.h"
 #include "jobs.h"
 #include "log.h"
@@ -41,21 +48,25 @@ tasks_execute(struct workerd *w, const json_t *task, int *status)
 }
 
 /* Accepts a task object (modified: "async" goes) and answers 202 with the
- * job it became, or 503 when the job cannot be recorded.  An
- * Idempotency-Key makes a second POST answer the same job. */
+ * job it became for the token's user, 401 without a valid token, or 503
+ * when the job cannot be recorded.  An Idempotency-Key makes a second POST
+ * answer the same job. */
 static void
 h_tasks_async(struct workerd *w, const struct request *req, json_t *task,
     struct response *resp)
 {
 	struct idem	 idem;
-	int64_t		 id;
+	int64_t		 id, user;
 	char		*cause = NULL, *dedup;
 
-	if (idem_begin(w, req, 0, &idem, resp) != 0)
+	/* auth_bearer answers 401 or 503 itself. */
+	if ((user = auth_bearer(w, req, resp)) == 0)
+		return;
+	if (idem_begin(w, req, user, 0, &idem, resp) != 0)
 		return;
 	json_object_del(task, "async");
 	dedup = idem_dedup_key(&idem, "task");
-	id = jobs_submit(w, "task", 0, task, dedup, &cause);
+	id = jobs_submit(w, "task", user, task, dedup, &cause);
 	free(dedup);
 	if (id == -1) {
 		log_warnx("async task: %s", cause);

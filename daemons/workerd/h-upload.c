@@ -375,7 +375,7 @@ upload_once(struct workerd *w, const struct request *req,
 {
 	struct idem	 idem;
 
-	if (idem_begin(w, req, 1, &idem, resp) != 0)
+	if (idem_begin(w, req, req->user_id, 1, &idem, resp) != 0)
 		return;
 	upload_run(w, req, resp, photo);
 	idem_end(w, &idem, resp);

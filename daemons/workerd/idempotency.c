@@ -217,7 +217,8 @@ idem_claim(struct workerd *w, struct idem *idem, const char *fp,
 }
 
 int
-idem_begin(struct workerd *w, const struct request *req, int upload,
+idem_begin(struct workerd *w, const struct request *req, int64_t user,
+    int upload,
     struct idem *idem, struct response *resp)
 {
 	const char	*params[2];
@@ -228,9 +229,8 @@ idem_begin(struct workerd *w, const struct request *req, int upload,
 	memset(idem, 0, sizeof *idem);
 	if ((got = idem_key(req, idem->key, resp)) <= 0)
 		return got == 0 ? 0 : 1;
-	if (req->user_id > 0)
-		snprintf(idem->scope, sizeof idem->scope, "u:%" PRId64,
-		    req->user_id);
+	if (user > 0)
+		snprintf(idem->scope, sizeof idem->scope, "u:%" PRId64, user);
 	else {
 		auth_client_addr(req, addr, sizeof addr);
 		snprintf(idem->scope, sizeof idem->scope, "a:%s", addr);

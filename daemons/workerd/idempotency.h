@@ -54,10 +54,11 @@ struct idem {
  * running), 422 (the key was used for another request), the stored
  * answer (a replay), or 503 (database unavailable).  `upload`: the body
  * is not read yet, so the fingerprint takes its length and media type
- * instead of its bytes.
+ * instead of its bytes.  `user`: the authenticated user the key belongs
+ * to, or 0 for an anonymous client (the key is then scoped by its address).
  */
-int	idem_begin(struct workerd *w, const struct request *req, int upload,
-	    struct idem *idem, struct response *resp);
+int	idem_begin(struct workerd *w, const struct request *req, int64_t user,
+	    int upload, struct idem *idem, struct response *resp);
 
 /* Stores the handler's answer if 2xx (else forgets the key), and releases
  * the key's lock.  Does nothing when !idem->active. */

@@ -14,7 +14,7 @@ static const struct route router_table[] = {
 	{ "POST", "/api/v1/login", ROUTE_POOL,   0, h_login },
 	{ "POST", "/api/v1/logout", ROUTE_POOL,  1, h_logout },
 	{ "GET",  "/api/v1/me",    ROUTE_POOL,   1, h_me },
-	{ "GET",  "/api/v1/jobs/{id}", ROUTE_POOL, 0, h_jobs_get },
+	{ "GET",  "/api/v1/jobs/{id}", ROUTE_POOL, 1, h_jobs_get },
 	{ "POST", "/api/v1/reports", ROUTE_POOL, 1, h_reports_create },
 	{ "GET",  "/api/v1/reports/{id}/pdf", ROUTE_POOL, 1, h_reports_pdf },
 	{ "GET",  "/api/v1/notifications", ROUTE_POOL, 1, h_notifications },

@@ -148,9 +148,10 @@ def concurrent(st, month):
 
 def tasks(st):
     addr = st.http
+    _, _, token = new_user(addr, "idem-task")
     k = key()
     body = {"operacion": "suma", "datos": {"a": 40, "b": 2}, "async": True}
-    hdr = [("Idempotency-Key", k)]
+    hdr = bearer(token) + [("Idempotency-Key", k)]
     r1 = http(addr, "POST", "/api/v1/tasks", body, hdr)
     r2 = http(addr, "POST", "/api/v1/tasks", body, hdr)
     is_((r1.status, r2.status), (202, 202), "an async task twice with one "
