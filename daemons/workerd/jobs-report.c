@@ -29,6 +29,7 @@
 #include "mail.h"
 #include "report-pdf.h"
 #include "s3.h"
+#include "storage.h"
 #include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
@@ -255,7 +256,8 @@ jobs_report(struct workerd *w, const struct jobs_ctx *ctx, json_t **result,
 	}
 
 	key = xasprintf("reports/%s/%" PRId64 ".pdf", uid, ctx->id);
-	if ((s3 = tres_s3(w, cause)) == NULL ||
+	if (storage_reserve(&w->conf.postgres, key, STORAGE_REPORT,
+	    cause) != 0 || (s3 = tres_s3(w, cause)) == NULL ||
 	    s3_put_buf(s3, key, "application/pdf", pdf, len, cause) != 0) {
 		r = JOBS_FAIL;
 		goto out;
