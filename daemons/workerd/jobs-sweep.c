@@ -36,6 +36,7 @@
 #include "db.h"
 #include "jobs-int.h"
 #include "log.h"
+#include "storage.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -202,6 +203,7 @@ jobs_sweep_main(void *arg)
 			break;
 		pthread_mutex_unlock(&j->lock);
 		jobs_sweep(&s);
+		storage_tick(s.w);	/* its own interval */
 		pthread_mutex_lock(&j->lock);
 	}
 	pthread_mutex_unlock(&j->lock);
