@@ -62,7 +62,23 @@ struct scan {
 	int64_t				 dropped;	/* empty reservations */
 	struct scan_list		 objects;	/* sorted once listed */
 	int				 listed;	/* objects is complete */
+	int				 halted;	/* S3 failed: stop here */
 };
+
+/*
+ * Records a failure.  One S3 failure ends the run: a slow or frozen S3
+ * would otherwise hold the thread for s3.timeout per key (the next run
+ * starts over).
+ */
+static void
+scan_s3_error(struct scan *s, const char *what, char *cause)
+{
+	s->halted = 1;
+	log_warnx("storage: %s: %s", what, cause);
+	json_array_append_new(s->errors, json_sprintf("%s: %s (run stopped)",
+	    what, cause));
+	free(cause);
+}
 
 static void
 scan_error(struct scan *s, const char *what, char *cause)
@@ -118,6 +134,9 @@ scan_free_upload(struct scan *s, const char *key, const char *upload_id,
 	const char	*params[2] = { key, upload_id }, *how;
 	char		*cause = NULL;
 
+	/* Not a reason to stop the run: an upload S3 cannot free (its
+	 * own fault) must not keep every later one waiting; a dead S3
+	 * stops the run at the HEAD that follows. */
 	if (s3_mpu_discard(s->s3, key, upload_id, &how, &cause) != 0) {
 		scan_error(s, key, cause);
 		return;
@@ -156,7 +175,7 @@ scan_delete_orphan(struct scan *s, const char *key, const char *bound,
 		goto out;
 	}
 	if (s3_delete(s->s3, key, &cause) != 0) {
-		scan_error(s, key, cause);
+		scan_s3_error(s, key, cause);
 		goto out;
 	}
 	if (scan_sql_ok(s, "DELETE FROM s3_objects WHERE key = $1", 1,
@@ -187,7 +206,7 @@ scan_reserved(struct scan *s)
 	    SCAN_MAX, 1, params);
 	if (res == NULL)
 		return -1;
-	for (i = 0; i < PQntuples(res); i++) {
+	for (i = 0; i < PQntuples(res) && !s->halted; i++) {
 		key = PQgetvalue(res, i, 0);
 		uid = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2);
 		if (uid != NULL) {
@@ -198,10 +217,12 @@ scan_reserved(struct scan *s)
 			json_array_append_new(s->mpu, e);
 			if (s->o->repair)
 				scan_free_upload(s, key, uid, e);
+			if (s->halted)
+				break;
 		}
 		rv = s3_head(s->s3, key, &cause);
 		if (rv == -1) {
-			scan_error(s, key, cause);
+			scan_s3_error(s, key, cause);
 			cause = NULL;
 			continue;
 		}
@@ -316,7 +337,7 @@ scan_strangers(struct scan *s)
 	int		 i;
 	int64_t		 age;
 
-	for (from = 0; from < s->objects.n; from += n) {
+	for (from = 0; from < s->objects.n && !s->halted; from += n) {
 		n = s->objects.n - from < SCAN_BATCH ? s->objects.n - from :
 		    SCAN_BATCH;
 		arr = scan_pg_array(&s->objects, from, n);
@@ -327,7 +348,7 @@ scan_strangers(struct scan *s)
 		free(arr);
 		if (res == NULL)
 			return;
-		for (i = 0; i < PQntuples(res); i++) {
+		for (i = 0; i < PQntuples(res) && !s->halted; i++) {
 			key = PQgetvalue(res, i, 0);
 			probe.key = (char *)key;
 			it = bsearch(&probe, s->objects.v, s->objects.n,
@@ -345,7 +366,7 @@ scan_strangers(struct scan *s)
 			if (!s->o->repair || !s->o->strangers)
 				continue;
 			if (s3_delete(s->s3, key, &cause) != 0) {
-				scan_error(s, key, cause);
+				scan_s3_error(s, key, cause);
 				cause = NULL;
 				continue;
 			}
@@ -367,14 +388,14 @@ scan_list_objects(struct scan *s)
 	for (i = 0; i < SCAN_NPREFIXES; i++) {
 		if (s3_list(s->s3, scan_prefixes[i].prefix, scan_keep,
 		    &s->objects, &cause) != 0) {
-			scan_error(s, "listing the bucket", cause);
+			scan_s3_error(s, "listing the bucket", cause);
 			cause = NULL;
 			s->listed = 0;
 			break;
 		}
 	}
 	json_object_set_new(s->reply, "listing", json_string(s->listed ?
-	    "ListObjectsV2" : "failed: rows checked with HEAD"));
+	    "ListObjectsV2" : "failed (see errors)"));
 	qsort(s->objects.v, s->objects.n, sizeof *s->objects.v,
 	    scan_item_cmp);
 }
@@ -399,7 +420,7 @@ scan_exists(struct scan *s, const char *key)
 		free(cause);
 		return 0;
 	}
-	scan_error(s, key, cause);
+	scan_s3_error(s, key, cause);
 	return -1;
 }
 
@@ -422,7 +443,7 @@ scan_repair_row(struct scan *s, const char *kind, const char *id,
 		for (i = 0; i < PQntuples(res); i++) {
 			if (s3_delete(s->s3, PQgetvalue(res, i, 0),
 			    &cause) != 0) {
-				scan_error(s, PQgetvalue(res, i, 0), cause);
+				scan_s3_error(s, PQgetvalue(res, i, 0), cause);
 				PQclear(res);
 				return;
 			}
@@ -469,7 +490,7 @@ scan_rows(struct scan *s)
 	    "'report' AND result->>'s3_key' IS NOT NULL", 0, NULL);
 	if (res == NULL)
 		return;
-	for (i = 0; i < PQntuples(res); i++) {
+	for (i = 0; i < PQntuples(res) && !s->halted; i++) {
 		kind = PQgetvalue(res, i, 0);
 		id = PQgetvalue(res, i, 1);
 		key = PQgetvalue(res, i, 2);
@@ -511,7 +532,7 @@ scan_uploads(struct scan *s)
 	}
 	json_object_set_new(s->reply, "upload_listing",
 	    json_string("ListMultipartUploads"));
-	for (i = 0; i < l.n; i++) {
+	for (i = 0; i < l.n && !s->halted; i++) {
 		age = scan_age(&l.v[i]);
 		if (age >= 0 && age * 1000 < s->o->stale_after_ms)
 			continue;
@@ -532,7 +553,7 @@ scan_uploads(struct scan *s)
 		if (s->o->repair) {
 			if (s3_mpu_abort(s->s3, l.v[i].key, l.v[i].upload_id,
 			    &cause) != 0) {
-				scan_error(s, l.v[i].key, cause);
+				scan_s3_error(s, l.v[i].key, cause);
 				cause = NULL;
 				continue;
 			}
@@ -568,12 +589,14 @@ storage_scan(const struct conf_postgres *pg, struct s3 *s3,
 		json_decref(s.reply);
 		return NULL;
 	}
-	if (o->deep) {
+	if (o->deep && !s.halted) {
 		scan_list_objects(&s);
 		if (s.listed)
 			scan_strangers(&s);
-		scan_rows(&s);
-		scan_uploads(&s);
+		if (!s.halted)
+			scan_rows(&s);
+		if (!s.halted)
+			scan_uploads(&s);
 	}
 	scan_list_free(&s.objects);
 	json_object_set_new(s.reply, "objects_without_row", s.orphans);
