@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "pfo3ctl-fmt.h"
+#include "ctl-fmt.h"
 #include "pfo3ctl-render.h"
 #include "pfo3ctl-table.h"
 
@@ -28,7 +28,7 @@ pfo3ctl_storage_age(const json_t *e, char *buf, size_t size)
 
 	if (age < 0 || json_object_get(e, "age_s") == NULL)
 		return "-";
-	return pfo3ctl_fmt_ms(buf, size, (double)age * 1000.0);
+	return ctl_fmt_duration(buf, size, (double)age);
 }
 
 /* What happened to an entry: what repair did, or what it is. */
