@@ -124,67 +124,101 @@ scan_kind(const char *key)
 }
 
 /*
- * Frees a recorded upload (abort, or complete and delete where abort is
- * refused) and forgets its id.  `entry` says how.
+ * Opens a transaction holding `key`'s reservation locked if it is still
+ * stale and unlinked: a row committing meanwhile waits for the decision
+ * (and finds no reservation if the object went).  1 held, 0 not (the
+ * transaction is then over), -1 on error.
  */
-static void
-scan_free_upload(struct scan *s, const char *key, const char *upload_id,
-    json_t *entry)
-{
-	const char	*params[2] = { key, upload_id }, *how;
-	char		*cause = NULL;
-
-	/* Not a reason to stop the run: an upload S3 cannot free (its
-	 * own fault) must not keep every later one waiting; a dead S3
-	 * stops the run at the HEAD that follows. */
-	if (s3_mpu_discard(s->s3, key, upload_id, &how, &cause) != 0) {
-		scan_error(s, key, cause);
-		return;
-	}
-	json_object_set_new(entry, "freed", json_string(how));
-	if (scan_sql_ok(s, "UPDATE s3_objects SET upload_id = NULL WHERE "
-	    "key = $1 AND upload_id = $2", 2, params) == 0)
-		s->repaired++;
-}
-
-/*
- * Deletes the orphan `key` if its reservation is still stale and
- * unlinked, the reservation locked meanwhile.
- */
-static void
-scan_delete_orphan(struct scan *s, const char *key, const char *bound,
-    json_t *entry)
+static int
+scan_lock(struct scan *s, const char *key, const char *bound, json_t *entry)
 {
 	const char	*params[2] = { key, bound };
 	PGresult	*res;
-	char		*cause = NULL;
 	int		 held;
 
 	if (scan_sql_ok(s, "BEGIN", 0, NULL) != 0)
-		return;
+		return -1;
 	res = scan_sql(s, "SELECT 1 FROM s3_objects WHERE key = $1 AND "
 	    "state = 'reserved' AND reserved_at < now() - $2::bigint * "
 	    "interval '1 millisecond' FOR UPDATE", 2, params);
-	if (res == NULL)
-		goto out;
+	if (res == NULL) {
+		db_release();
+		return -1;
+	}
 	held = PQntuples(res) == 1;
 	PQclear(res);
 	if (!held) {
 		/* Its row committed since: not an orphan any more. */
 		json_object_set_new(entry, "linked_meanwhile", json_true());
-		goto out;
+		db_release();
 	}
+	return held;
+}
+
+/* Ends scan_lock's transaction: COMMIT when `ok`, else a rollback. */
+static int
+scan_unlock(struct scan *s, int ok)
+{
+	int	rv = -1;
+
+	if (ok)
+		rv = scan_sql_ok(s, "COMMIT", 0, NULL);
+	db_release();	/* rolls back whatever is left open */
+	return rv;
+}
+
+/*
+ * Frees a recorded upload (abort, or complete and delete where abort is
+ * refused: only on a key still reserved, whose object is worthless) and
+ * forgets its id.  `entry` says how.
+ */
+static void
+scan_free_upload(struct scan *s, const char *key, const char *upload_id,
+    const char *bound, json_t *entry)
+{
+	const char	*params[2] = { key, upload_id }, *how;
+	char		*cause = NULL;
+	int		 ok;
+
+	if (scan_lock(s, key, bound, entry) != 1)
+		return;
+	/* Not a reason to stop the run: an upload S3 cannot free (its
+	 * own fault) must not keep every later one waiting; a dead S3
+	 * stops the run at the HEAD that follows. */
+	if (s3_mpu_discard(s->s3, key, upload_id, &how, &cause) != 0) {
+		scan_error(s, key, cause);
+		scan_unlock(s, 0);
+		return;
+	}
+	json_object_set_new(entry, "freed", json_string(how));
+	ok = scan_sql_ok(s, "UPDATE s3_objects SET upload_id = NULL WHERE "
+	    "key = $1 AND upload_id = $2", 2, params) == 0;
+	if (scan_unlock(s, ok) == 0)
+		s->repaired++;
+}
+
+/* Deletes the orphan `key` under scan_lock. */
+static void
+scan_delete_orphan(struct scan *s, const char *key, const char *bound,
+    json_t *entry)
+{
+	const char	*params[1] = { key };
+	char		*cause = NULL;
+	int		 ok;
+
+	if (scan_lock(s, key, bound, entry) != 1)
+		return;
 	if (s3_delete(s->s3, key, &cause) != 0) {
 		scan_s3_error(s, key, cause);
-		goto out;
+		scan_unlock(s, 0);
+		return;
 	}
-	if (scan_sql_ok(s, "DELETE FROM s3_objects WHERE key = $1", 1,
-	    params) == 0 && scan_sql_ok(s, "COMMIT", 0, NULL) == 0) {
+	ok = scan_sql_ok(s, "DELETE FROM s3_objects WHERE key = $1", 1,
+	    params) == 0;
+	if (scan_unlock(s, ok) == 0) {
 		json_object_set_new(entry, "deleted", json_true());
 		s->repaired++;
 	}
-out:
-	db_release();	/* rolls back whatever is left open */
 }
 
 /* Reservations older than the bound whose row never committed. */
@@ -216,7 +250,7 @@ scan_reserved(struct scan *s)
 			    NULL, 10), "recorded", 1);
 			json_array_append_new(s->mpu, e);
 			if (s->o->repair)
-				scan_free_upload(s, key, uid, e);
+				scan_free_upload(s, key, uid, bound, e);
 			if (s->halted)
 				break;
 		}
