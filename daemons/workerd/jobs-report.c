@@ -4,7 +4,8 @@
  *
  * The payload is {"month":"YYYY-MM"}.  The handler reads the user and the
  * month's activity (UTC days) from PostgreSQL, renders the PDF
- * (report-pdf.h), stores it in S3 under reports/<user>/<job>.pdf, records
+ * (report-pdf.h), stores it in S3 under reports/<user>/<job>.pdf (the key
+ * reserved first, storage.h; the job's result links it), records
  * a "report_ready" notification, announces it on pfo3.events and mails
  * the user a link.  The result is {"s3_key","size","month"}.
  *
