@@ -141,9 +141,9 @@ files_part_read(void *buf, size_t len, void *arg)
  */
 static int
 files_store_streamed(struct s3 *s3, const struct conf_postgres *pg,
-    const char *key, const char *ctype, int64_t length, files_read_fn read, void *arg,
-    crypto_hash_sha256_state *sha, struct files_mpu *m, int *status,
-    char **cause)
+    const char *key, const char *ctype, int64_t length, files_read_fn read,
+    void *arg, crypto_hash_sha256_state *sha, struct files_mpu *m,
+    int *status, char **cause)
 {
 	struct files_part	 p = { read, arg, sha, 0, NULL };
 	int64_t			 part = s3_part_size(s3), off, size;

@@ -31,12 +31,12 @@ struct files_object {
  * id is recorded with it in `pg` while it runs.  Returns 0 with *obj; on
  * failure no object is left in S3 (a multipart upload is aborted, or
  * stays recorded for the reconciler when S3 refuses to abort), and -1
- * with *status —
- * the read's own (400, 408, 413, …) or 503 when S3 failed — and *cause
- * (the caller frees it).
+ * with *status — the read's own (400, 408, 413, …) or 503 when S3 failed
+ * — and *cause (the caller frees it).
  */
 int	files_store(struct s3 *s3, const struct conf_postgres *pg,
-	    const char *key, const char *ctype, int64_t length, files_read_fn read, void *arg,
-	    struct files_object *obj, int *status, char **cause);
+	    const char *key, const char *ctype, int64_t length,
+	    files_read_fn read, void *arg, struct files_object *obj,
+	    int *status, char **cause);
 
 #endif

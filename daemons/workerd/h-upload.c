@@ -245,8 +245,8 @@ upload_store(struct upload *u)
 	int		 status = 503;
 
 	if ((s3 = tres_s3(u->w, &cause)) == NULL ||
-	    files_store(s3, &u->w->conf.postgres, u->key, u->ctype, u->form != NULL ? -1 :
-	    u->req->body_length, u->form != NULL ?
+	    files_store(s3, &u->w->conf.postgres, u->key, u->ctype,
+	    u->form != NULL ? -1 : u->req->body_length, u->form != NULL ?
 	    upload_read_form : upload_read_raw, u->form != NULL ?
 	    (void *)u->form : (void *)u->req, &u->obj, &status,
 	    &cause) == -1) {

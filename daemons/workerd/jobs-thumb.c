@@ -6,8 +6,8 @@
  * its object from S3 into memory (at most files.thumbnail_max_size bytes:
  * libvips wants the whole file), makes both thumbnails (thumb.h), stores
  * them under thumbnails/<file>/<size>.jpg (each key reserved first,
- * storage.h) and records them in the thumbnails table.  The result is {"file_id","thumbnails":[{"size",
- * "width","height"},…]}.
+ * storage.h) and records them in the thumbnails table.  The result is
+ * {"file_id","thumbnails":[{"size","width","height"},…]}.
  *
  * A rerun writes the same keys and updates the same rows.  A file deleted
  * before or while the job runs is not an error: the job is done and says
