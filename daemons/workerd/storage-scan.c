@@ -168,24 +168,37 @@ scan_unlock(struct scan *s, int ok)
 }
 
 /*
- * Frees a recorded upload (abort, or complete and delete where abort is
- * refused: only on a key still reserved, whose object is worthless) and
- * forgets its id.  `entry` says how.
+ * Frees a recorded upload and forgets its id.  When the key holds an
+ * object, the upload was completed after all (our side gave up waiting):
+ * an abort can only answer that it is gone, and a completion would write
+ * to a finished upload, so a refused abort counts as done.  Otherwise:
+ * abort, or complete and delete where abort is refused (only on a key
+ * still reserved, whose object is worthless).  `entry` says how.
  */
 static void
 scan_free_upload(struct scan *s, const char *key, const char *upload_id,
-    const char *bound, json_t *entry)
+    const char *bound, int has_object, json_t *entry)
 {
-	const char	*params[2] = { key, upload_id }, *how;
+	const char	*params[2] = { key, upload_id }, *how = "completed";
 	char		*cause = NULL;
-	int		 ok;
+	int		 ok, rv;
 
 	if (scan_lock(s, key, bound, entry) != 1)
 		return;
+	if (has_object) {
+		if ((rv = s3_mpu_abort(s->s3, key, upload_id, &cause)) == 0)
+			how = "abort";
+		else if (rv == S3_REFUSED) {
+			free(cause);
+			cause = NULL;
+			rv = 0;
+		}
+	} else
+		rv = s3_mpu_discard(s->s3, key, upload_id, &how, &cause);
 	/* Not a reason to stop the run: an upload S3 cannot free (its
 	 * own fault) must not keep every later one waiting; a dead S3
-	 * stops the run at the HEAD that follows. */
-	if (s3_mpu_discard(s->s3, key, upload_id, &how, &cause) != 0) {
+	 * stops the run at the next HEAD. */
+	if (rv != 0) {
 		scan_error(s, key, cause);
 		scan_unlock(s, 0);
 		return;
@@ -243,6 +256,13 @@ scan_reserved(struct scan *s)
 	for (i = 0; i < PQntuples(res) && !s->halted; i++) {
 		key = PQgetvalue(res, i, 0);
 		uid = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2);
+		if ((rv = s3_head(s->s3, key, &cause)) == -1) {
+			scan_s3_error(s, key, cause);
+			cause = NULL;
+			continue;
+		}
+		free(cause);
+		cause = NULL;
 		if (uid != NULL) {
 			e = json_pack("{s:s,s:s,s:s,s:I,s:b}", "key", key,
 			    "kind", PQgetvalue(res, i, 1), "upload_id", uid,
@@ -250,15 +270,7 @@ scan_reserved(struct scan *s)
 			    NULL, 10), "recorded", 1);
 			json_array_append_new(s->mpu, e);
 			if (s->o->repair)
-				scan_free_upload(s, key, uid, bound, e);
-			if (s->halted)
-				break;
-		}
-		rv = s3_head(s->s3, key, &cause);
-		if (rv == -1) {
-			scan_s3_error(s, key, cause);
-			cause = NULL;
-			continue;
+				scan_free_upload(s, key, uid, bound, rv == 0, e);
 		}
 		if (rv == 0) {
 			e = json_pack("{s:s,s:s,s:I,s:b}", "key", key, "kind",
@@ -272,8 +284,6 @@ scan_reserved(struct scan *s)
 		}
 		/* No object: the reservation alone is left, nothing leaked.
 		 * An upload not freed keeps it for the next run. */
-		free(cause);
-		cause = NULL;
 		params[1] = key;
 		params[0] = bound;
 		if (s->o->repair && scan_sql_ok(s, "DELETE FROM s3_objects "

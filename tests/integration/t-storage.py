@@ -16,7 +16,9 @@ and remove what a crash or a fault left behind.
   abort is refused, so the UploadId stays recorded for the reconciler.
 - A PUT that landed after our side gave up (a reserved key whose row never
   came): check lists it as an object without row; repair deletes it (a
-  signed GET then answers 404).
+  signed GET then answers 404).  The same for a multipart upload that S3
+  completed after our side gave up: its recorded UploadId is dropped
+  without sending anything to the finished upload.
 - An object deleted behind our back: check lists its row as a row without
   object; repair deletes a file's row, and for a thumbnail deletes the row
   and queues the job again, which makes the thumbnail again.
@@ -27,6 +29,7 @@ and remove what a crash or a fault left behind.
 """
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -37,7 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from media import gradient, png
 from pfo3test import (PrivateWorker, bearer, diag, http, is_, new_user, ok,
                       poll, psql, retire, run, s3_delete, s3_get, s3_put,
-                      stack)
+                      s3_request, stack)
 
 AGE = "2s"              # the bound passed to check and repair
 AGE_WAIT = 2.5          # seconds to wait for a reservation to be that old
@@ -228,6 +231,40 @@ def landed_late(uid):
        "second check: not listed any more")
 
 
+def completed_late(uid):
+    """A multipart upload our side gave up on that S3 completed after all
+    (s3rver took longer than s3.timeout to assemble it): the key holds an
+    object, and its UploadId is still recorded."""
+    fid = int(psql("SELECT nextval(pg_get_serial_sequence('files', 'id'))"))
+    key = "files/%d/%d" % (uid, fid)
+    status, body = s3_request("POST", key + "?uploads=")
+    m = re.search(rb"<UploadId>([^<]+)</UploadId>", body)
+    upload_id = m.group(1).decode() if m else ""
+    status2, _ = s3_request("PUT", "%s?partNumber=1&uploadId=%s"
+                            % (key, upload_id), data=b"p" * 1000)
+    status3, _ = s3_request("POST", "%s?uploadId=%s" % (key, upload_id),
+                            data=b"<CompleteMultipartUpload><Part>"
+                            b"<PartNumber>1</PartNumber><ETag>x</ETag>"
+                            b"</Part></CompleteMultipartUpload>")
+    is_([status, status2, status3, s3_get(key)[0]], [200, 200, 200, 200],
+        "completed late: an upload begun, a part, completed: the object "
+        "is there")
+    psql("INSERT INTO s3_objects (key, kind, upload_id, reserved_at) VALUES "
+         "('%s', 'file', '%s', now() - interval '1 minute')"
+         % (key, upload_id))
+    rep = storage("repair", AGE)
+    is_((entry(rep, "stale_multipart", key) or {}).get("freed"),
+        "completed", "repair: an upload whose object exists counts as "
+        "completed (no completion sent to a finished upload)")
+    ok((entry(rep, "objects_without_row", key) or {}).get("deleted"),
+       "repair: its object without row is deleted")
+    ok(not os.path.isdir(uploads_dir(upload_id)),
+       "repair: nothing of the upload is left in S3")
+    is_([s3_get(key)[0], psql("SELECT count(*) FROM s3_objects WHERE key = "
+                             "'%s'" % key)], [404, "0"],
+        "repair: the object and its record are gone")
+
+
 def deleted_behind(st, uid, token, fid_img):
     """Objects deleted behind our back: rows without object."""
     r = http(st.http, "POST", "/api/v1/files?name=gone.bin", b"x" * 100,
@@ -325,6 +362,7 @@ def main():
     killed_upload(st, uid, token)
     client_left(st, uid, token)
     landed_late(uid)
+    completed_late(uid)
     deleted_behind(st, uid, token, fid_img)
     stranger()
     periodic(st, uid)
