@@ -32,6 +32,7 @@
 #define K(f)	offsetof(struct pfo3_conf, workers.f)
 #define O(f)	offsetof(struct pfo3_conf, console.f)
 #define I(f)	offsetof(struct pfo3_conf, idempotency.f)
+#define G(f)	offsetof(struct pfo3_conf, storage.f)
 
 
 const struct conf_option conf_options[] = {
@@ -325,6 +326,20 @@ const struct conf_option conf_options[] = {
 	{ "console.queue_crit", CONF_INT, O(queue_crit), 1, INT64_C(1) << 40,
 	  "1000", "ready messages in a queue shown as critical (count)",
 	  NULL },
+
+	/* storage: the reconciler of S3 objects and their rows */
+	{ "storage.reconcile_interval", CONF_DURATION, G(reconcile_interval),
+	  0, 24 * HOUR, "10m", "time between runs of the workers' storage "
+	  "reconciler, one worker at a time; 0 turns it off (duration)",
+	  NULL },
+	{ "storage.stale_after", CONF_DURATION, G(stale_after), 0, 30 * 24 *
+	  HOUR, "1h", "age after which a reserved S3 key whose row never "
+	  "committed, or a multipart upload, is a leak; must exceed the "
+	  "longest upload (duration)", NULL },
+	{ "storage.lifecycle_days", CONF_INT, G(lifecycle_days), 0, 365, "1",
+	  "days after which the bucket's lifecycle rule aborts unfinished "
+	  "multipart uploads, set by the workers where S3 supports it and "
+	  "the bucket has no lifecycle yet; 0: never set (count)", NULL },
 
 	{ "log.level", CONF_STR, L(level), 1, 5, "info",
 	  "least severe level logged: error, warn, info or debug",

@@ -177,6 +177,12 @@ struct conf_console {
 	int64_t	 queue_crit;		/* ready messages: critical */
 };
 
+struct conf_storage {
+	int64_t	 reconcile_interval;	/* ms between reconciler runs; 0 off */
+	int64_t	 stale_after;		/* ms after which a reservation is stale */
+	int64_t	 lifecycle_days;	/* abort-incomplete-upload rule; 0 off */
+};
+
 struct conf_log {
 	char	*level;			/* error|warn|info|debug */
 	char	*file;			/* "" = stderr in foreground, else syslog */
@@ -196,6 +202,7 @@ struct pfo3_conf {
 	struct conf_ctld	ctld;
 	struct conf_workers	workers;
 	struct conf_console	console;
+	struct conf_storage	storage;
 	struct conf_log		log;
 	struct conf_idempotency	idempotency;
 };

@@ -240,4 +240,8 @@ int	command_start(struct ctld *c, char **cause);
 void	command_stop(struct ctld *c);
 void	command_watch_push(struct ctld *c);
 
+/* storage.c: the storage.check and storage.repair commands. */
+void	storage_check(struct ctl_call *call);
+void	storage_repair(struct ctl_call *call);
+
 #endif

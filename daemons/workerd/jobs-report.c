@@ -4,8 +4,9 @@
  *
  * The payload is {"month":"YYYY-MM"}.  The handler reads the user and the
  * month's activity (UTC days) from PostgreSQL, renders the PDF
- * (report-pdf.h), stores it in S3 under reports/<user>/<job>.pdf, records
- * a "report_ready" notification and the mail with a link to the PDF (both
+ * (report-pdf.h), stores it in S3 under reports/<user>/<job>.pdf (the key
+ * reserved first, storage.h; the job's result links it), records a
+ * "report_ready" notification and the mail with a link to the PDF (both
  * in one statement: the mail is a row of the outbox, mail-outbox.h),
  * announces the notification on pfo3.events and tries to send the mail.
  * The result is {"s3_key","size","month"}.
@@ -34,6 +35,7 @@
 #include "mail-outbox.h"
 #include "report-pdf.h"
 #include "s3.h"
+#include "storage.h"
 #include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
@@ -268,7 +270,8 @@ jobs_report(struct workerd *w, const struct jobs_ctx *ctx, json_t **result,
 	}
 
 	key = xasprintf("reports/%s/%" PRId64 ".pdf", uid, ctx->id);
-	if ((s3 = tres_s3(w, cause)) == NULL ||
+	if (storage_reserve(&w->conf.postgres, key, STORAGE_REPORT,
+	    cause) != 0 || (s3 = tres_s3(w, cause)) == NULL ||
 	    s3_put_buf(s3, key, "application/pdf", pdf, len, cause) != 0) {
 		r = JOBS_FAIL;
 		goto out;

@@ -39,6 +39,7 @@
 #include "jobs-int.h"
 #include "log.h"
 #include "mail-outbox.h"
+#include "storage.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -220,6 +221,7 @@ jobs_sweep_main(void *arg)
 		pthread_mutex_unlock(&j->lock);
 		jobs_sweep(&s);
 		jobs_sweep_others(&s);
+		storage_tick(s.w);	/* its own interval */
 		pthread_mutex_lock(&j->lock);
 	}
 	pthread_mutex_unlock(&j->lock);

@@ -52,6 +52,7 @@ struct s3_req {
 	int			 nparams;
 	const char		*content_type;	/* NULL: none */
 	const char		*payload_hash;	/* x-amz-content-sha256 */
+	const char		*header;	/* one more "Name: value", or NULL */
 
 	/* PUT body: read_cb, or memory (data, len) when read_cb is NULL. */
 	s3_read_cb		 read_cb;

@@ -224,6 +224,8 @@ s3_setup(struct s3 *s3, struct s3_req *r, const char *url)
 		h = curl_slist_append(h, line);
 		free(line);
 	}
+	if (r->header != NULL)
+		h = curl_slist_append(h, r->header);
 	if (h == NULL)
 		fatalx("curl_slist_append: out of memory");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);

@@ -212,6 +212,43 @@ test_reply(void)
 }
 
 static void
+test_storage(void)
+{
+	json_t	*r;
+	char	*out;
+
+	r = parse("{\"ok\":true,\"v\":1,\"objects_without_row\":["
+	    "{\"key\":\"files/3/17\",\"kind\":\"file\",\"age_s\":3700,"
+	    "\"reserved\":true,\"deleted\":true},"
+	    "{\"key\":\"files/0/x\\u001b\",\"kind\":\"file\",\"age_s\":"
+	    "-1,\"reserved\":false}],"
+	    "\"rows_without_object\":[{\"key\":\"reports/3/9.pdf\","
+	    "\"kind\":\"report\",\"job_id\":9}],"
+	    "\"stale_multipart\":[{\"key\":\"files/3/18\",\"kind\":"
+	    "\"file\",\"upload_id\":\"u1\",\"age_s\":5,\"recorded\":"
+	    "true,\"freed\":\"complete+delete\"}],\"repaired\":2,"
+	    "\"listing\":\"ListObjectsV2\",\"upload_listing\":"
+	    "\"not supported: 501\",\"errors\":[\"files/1/1: 503\"]}");
+	CAPTURE(out, pfo3ctl_render(f, "storage.repair", r));
+	tap_is_str(out,
+	    "objects without row: 2\n"
+	    "KIND    AGE  STATE     KEY\n"
+	    "file  1h01m  deleted   files/3/17\n"
+	    "file      -  stranger  files/0/x?\n"
+	    "rows without object: 1\n"
+	    "KIND    ID  STATE  KEY\n"
+	    "report   9  ours   reports/3/9.pdf\n"
+	    "stale multipart uploads: 1\n"
+	    "AGE  STATE            KEY         UPLOAD_ID\n"
+	    " 5s  complete+delete  files/3/18  u1\n"
+	    "repaired: 2\nobject listing: ListObjectsV2\n"
+	    "upload listing: not supported: 501\nerror: files/1/1: 503\n",
+	    "storage: a table per finding, what repair did, the totals");
+	free(out);
+	json_decref(r);
+}
+
+static void
 test_help(void)
 {
 	struct pfo3ctl_cmds	 t;
@@ -370,6 +407,7 @@ main(void)
 	tzset();
 	test_status();
 	test_reply();
+	test_storage();
 	test_help();
 	test_table();
 	test_fmt();
