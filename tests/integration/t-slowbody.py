@@ -18,7 +18,7 @@ while another user's upload is stored; an upload past the worker's cap is
 503 with Retry-After; tasks and logins answer while every upload thread
 waits on a client; a body fast enough for the rate is still cut at the
 whole-body deadline (408); a body under the rate is cut after one window,
-streamed (an upload) or not (a task); nothing is stored for any of them,
+streamed (an upload, with a length or chunked) or not (a task); nothing is stored for any of them,
 and the user's uploads work again afterwards.
 """
 import os
@@ -42,20 +42,24 @@ SUMA = {"a": 25, "b": 17}
 class SlowBody(threading.Thread):
     """A request whose body (`length` bytes announced) comes `chunk` bytes
     every `interval` seconds until the server answers or closes, or
-    `limit` seconds pass.  .status, .resp and .elapsed (seconds from the
-    head to the answer) tell what happened; .status None: no answer."""
+    `limit` seconds pass (`length` None: chunked, one chunk a send).
+    .status, .resp and .elapsed (seconds from the head to the answer) tell
+    what happened; .status None: no answer."""
 
     def __init__(self, addr, token, length=10 << 20, chunk=1024,
                  interval=2.0, limit=30.0, path="/api/v1/files",
                  ctype="application/octet-stream"):
         threading.Thread.__init__(self, daemon=True)
-        self.addr, self.chunk, self.interval = addr, chunk, interval
-        self.limit = limit
+        self.addr, self.interval, self.limit = addr, interval, limit
+        self.piece = b"x" * chunk if length is not None else \
+            b"%x\r\n%s\r\n" % (chunk, b"x" * chunk)
+        framing = "Transfer-Encoding: chunked" if length is None else \
+            "Content-Length: %d" % length
         self.head = ("POST %s HTTP/1.1\r\nHost: test\r\n%sContent-Type: %s"
-                     "\r\nContent-Length: %d\r\n\r\n"
+                     "\r\n%s\r\n\r\n"
                      % (path, "" if token is None else
                         "Authorization: Bearer %s\r\n" % token, ctype,
-                        length)).encode()
+                        framing)).encode()
         self.status = self.resp = self.elapsed = self.error = None
         self.stop = threading.Event()
 
@@ -80,7 +84,7 @@ class SlowBody(threading.Thread):
                 c.send(self.head)
                 while not self.stop.is_set() and \
                         time.monotonic() - t0 < self.limit:
-                    c.send(b"x" * self.chunk)
+                    c.send(self.piece)
                     if select.select([c.sock], [], [], self.interval)[0]:
                         break
             except OSError:
@@ -243,6 +247,13 @@ def limits(st, a_uid, a_email, a_tok, b_tok):
        "minimum rate" in under.body(),
        "an upload at 2 KiB/s is cut with 408 after the 1 s window",
        lambda: repr((under.status, under.elapsed, under.body(), under.error)))
+    chunked = start([SlowBody(p.addr, a_tok, None, 1024, 0.5)])[0]
+    finish([chunked], 5)
+    ok(chunked.status == 408 and 0.8 <= chunked.elapsed < 2.5 and
+       "minimum rate" in chunked.body(),
+       "a chunked upload at 2 KiB/s is cut with 408 after the 1 s window",
+       lambda: repr((chunked.status, chunked.elapsed, chunked.body(),
+                     chunked.error)))
     nothing_stored(a_uid, lo, last_file_id(), "the cut uploads")
 
     slow_task = start([SlowBody(p.addr, None, 50000, 1024, 0.5,
