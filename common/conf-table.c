@@ -31,6 +31,7 @@
 #define D(f)	offsetof(struct pfo3_conf, ctld.f)
 #define K(f)	offsetof(struct pfo3_conf, workers.f)
 #define O(f)	offsetof(struct pfo3_conf, console.f)
+#define I(f)	offsetof(struct pfo3_conf, idempotency.f)
 #define UP(f)	offsetof(struct pfo3_conf, uploads.f)
 
 
@@ -182,6 +183,12 @@ const struct conf_option conf_options[] = {
 	  "sender address of notification mail", NULL },
 	{ "smtp.timeout", CONF_DURATION, M(timeout), 1 * SEC, 10 * 60 * SEC,
 	  "10s", "time for one mail delivery (duration)", NULL },
+	{ "smtp.retry_for", CONF_DURATION, M(retry_for), 10 * 60 * SEC,
+	  7 * 24 * HOUR, "10m", "time a mail the relay refused is tried "
+	  "again before its job fails (duration)", NULL },
+	{ "smtp.retry_max_interval", CONF_DURATION, M(retry_max_interval),
+	  1 * SEC, HOUR, "1m", "longest pause between two tries of a mail "
+	  "(duration)", NULL },
 
 	/* auth: accounts and sessions */
 	{ "auth.session_ttl", CONF_DURATION, U(session_ttl), 60 * SEC,
@@ -226,6 +233,11 @@ const struct conf_option conf_options[] = {
 	  "30s", "longest wait for new notifications (duration)", NULL },
 	{ "jobs.link_base", CONF_STR, J(link_base), 0, 1023,
 	  "http://127.0.0.1:8080", "URL prefix of the links sent by mail",
+	  NULL },
+
+	/* idempotency: Idempotency-Key of requests that create work */
+	{ "idempotency.ttl", CONF_DURATION, I(ttl), 60 * SEC, 30 * 24 * HOUR,
+	  "24h", "time an Idempotency-Key and its answer are kept (duration)",
 	  NULL },
 
 	/* ctld: pfo3-ctld, the control daemon */

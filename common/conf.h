@@ -108,6 +108,8 @@ struct conf_smtp {
 	char	*url;			/* smtp://host:port */
 	char	*from;			/* sender address */
 	int64_t	 timeout;		/* ms */
+	int64_t	 retry_for;		/* ms a mail is retried before failing */
+	int64_t	 retry_max_interval;	/* ms between retries at most */
 };
 
 struct conf_auth {
@@ -129,6 +131,10 @@ struct conf_jobs {
 	int64_t	 sweep_interval;	/* ms between sweeps of unpublished jobs */
 	int64_t	 max_wait;		/* ms a notification wait may last */
 	char	*link_base;		/* URL prefix of links in mail */
+};
+
+struct conf_idempotency {
+	int64_t	 ttl;			/* ms an Idempotency-Key is kept */
 };
 
 struct conf_ctld {
@@ -191,6 +197,7 @@ struct pfo3_conf {
 	struct conf_workers	workers;
 	struct conf_console	console;
 	struct conf_log		log;
+	struct conf_idempotency	idempotency;
 	struct conf_uploads	uploads;
 };
 

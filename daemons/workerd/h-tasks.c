@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "idempotency.h"
 #include "jobs.h"
 #include "log.h"
 #include "request.h"
@@ -40,26 +41,35 @@ tasks_execute(struct workerd *w, const json_t *task, int *status)
 }
 
 /* Accepts a task object (modified: "async" goes) and answers 202 with the
- * job it became, or 503 when the job cannot be recorded. */
+ * job it became, or 503 when the job cannot be recorded.  An
+ * Idempotency-Key makes a second POST answer the same job. */
 static void
-h_tasks_async(struct workerd *w, json_t *task, struct response *resp)
+h_tasks_async(struct workerd *w, const struct request *req, json_t *task,
+    struct response *resp)
 {
-	int64_t	 id;
-	char	*cause = NULL;
+	struct idem	 idem;
+	int64_t		 id;
+	char		*cause = NULL, *dedup;
 
+	if (idem_begin(w, req, 0, &idem, resp) != 0)
+		return;
 	json_object_del(task, "async");
-	if ((id = jobs_submit(w, "task", 0, task, &cause)) == -1) {
+	dedup = idem_dedup_key(&idem, "task");
+	id = jobs_submit(w, "task", 0, task, dedup, &cause);
+	free(dedup);
+	if (id == -1) {
 		log_warnx("async task: %s", cause);
 		free(cause);
 		response_error(resp, 503, "database unavailable: the task "
 		    "was not accepted");
 		response_header(resp, "Retry-After: %lld",
 		    (long long)w->conf.worker.retry_after);
-		return;
+	} else {
+		response_json(resp, 202, json_pack("{s:I,s:s}", "job_id",
+		    (json_int_t)id, "status", "queued"));
+		response_header(resp, "Location: /api/v1/jobs/%" PRId64, id);
 	}
-	response_json(resp, 202, json_pack("{s:I,s:s}", "job_id",
-	    (json_int_t)id, "status", "queued"));
-	response_header(resp, "Location: /api/v1/jobs/%" PRId64, id);
+	idem_end(w, &idem, resp);
 }
 
 void
@@ -82,7 +92,7 @@ h_tasks(struct workerd *w, const struct request *req, struct response *resp)
 		return;
 	}
 	if (json_is_true(json_object_get(task, "async"))) {
-		h_tasks_async(w, task, resp);
+		h_tasks_async(w, req, task, resp);
 		json_decref(task);
 		return;
 	}

@@ -30,6 +30,7 @@
 #include "files-store.h"
 #include "form.h"
 #include "http.h"
+#include "idempotency.h"
 #include "jobs.h"
 #include "log.h"
 #include "request.h"
@@ -366,16 +367,30 @@ out:
 	form_free(u.form);
 }
 
+/* An Idempotency-Key makes a second try answer the stored file instead
+ * of storing it twice (idempotency.h). */
+static void
+upload_once(struct workerd *w, const struct request *req,
+    struct response *resp, int photo)
+{
+	struct idem	 idem;
+
+	if (idem_begin(w, req, 1, &idem, resp) != 0)
+		return;
+	upload_run(w, req, resp, photo);
+	idem_end(w, &idem, resp);
+}
+
 void
 h_files_upload(struct workerd *w, const struct request *req,
     struct response *resp)
 {
-	upload_run(w, req, resp, 0);
+	upload_once(w, req, resp, 0);
 }
 
 void
 h_me_photo(struct workerd *w, const struct request *req,
     struct response *resp)
 {
-	upload_run(w, req, resp, 1);
+	upload_once(w, req, resp, 1);
 }

@@ -1007,3 +1007,50 @@ def new_user(addr, tag):
         raise RuntimeError("login %s: %d %r" % (email, r.status, r.body))
     body = r.json()
     return int(body["user"]["id"]), email, body["token"]
+
+
+# ------------------------------------------- the mail sink, TCP servers
+
+def mails_with(needle):
+    """How many messages of the stack's SMTP sink hold `needle`."""
+    new = os.path.join(os.environ.get("PFO3_SMTP_MAILDIR", ""), "new")
+    n = 0
+    for name in os.listdir(new) if os.path.isdir(new) else []:
+        try:
+            with open(os.path.join(new, name), "rb") as f:
+                n += needle.encode() in f.read()
+        except OSError:
+            pass
+    return n
+
+
+class Listener:
+    """A TCP server of a test on a free loopback port (.port): every
+    connection it accepts goes to self.serve(sock) on a thread of its own.
+    close() stops it and closes the connections it holds."""
+
+    def __init__(self):
+        self.ls = socket.socket()
+        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(16)
+        self.port = self.ls.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.ls.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+            threading.Thread(target=self.serve, args=(c,),
+                             daemon=True).start()
+
+    def serve(self, sock):
+        """Holds the connection open without a word (override)."""
+
+    def close(self):
+        for s in self.conns + [self.ls]:
+            s.close()
