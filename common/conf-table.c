@@ -33,6 +33,7 @@
 #define O(f)	offsetof(struct pfo3_conf, console.f)
 #define I(f)	offsetof(struct pfo3_conf, idempotency.f)
 #define G(f)	offsetof(struct pfo3_conf, storage.f)
+#define UP(f)	offsetof(struct pfo3_conf, uploads.f)
 
 
 const struct conf_option conf_options[] = {
@@ -69,7 +70,8 @@ const struct conf_option conf_options[] = {
 	  "10s", "time to receive a request line and headers (duration)",
 	  NULL },
 	{ "worker.body_timeout", CONF_DURATION, W(body_timeout), 100, HOUR,
-	  "30s", "time to receive a request body (duration)", NULL },
+	  "10m", "time to receive a whole request body, from the end of its "
+	  "head; bytes arriving do not extend it (duration)", NULL },
 	{ "worker.keepalive_timeout", CONF_DURATION, W(keepalive_timeout), 100,
 	  HOUR, "15s", "time an idle keep-alive connection stays open "
 	  "(duration)", NULL },
@@ -93,6 +95,12 @@ const struct conf_option conf_options[] = {
 	{ "worker.heartbeat", CONF_DURATION, W(heartbeat), 0, 60 * SEC, "1s",
 	  "time between the worker.<id>.stats heartbeats published on "
 	  "pfo3.events; 0 turns them off (duration)", NULL },
+	{ "worker.body_min_rate", CONF_SIZE, W(body_min_rate), 0, GiB, "1K",
+	  "request body bytes per second a client must send, averaged over "
+	  "worker.body_rate_window; 0 turns the check off (size)", NULL },
+	{ "worker.body_rate_window", CONF_DURATION, W(body_rate_window), 100,
+	  HOUR, "10s", "window over which worker.body_min_rate is averaged "
+	  "(duration)", NULL },
 
 	/* tasks: limits of the task operations */
 	{ "tasks.max_sleep", CONF_DURATION, T(max_sleep), 0, HOUR, "30s",
@@ -229,6 +237,14 @@ const struct conf_option conf_options[] = {
 	  "(size)", NULL },
 	{ "files.page_size", CONF_INT, F(page_size), 1, 1000, "50",
 	  "files listed per page at most (count)", NULL },
+
+	/* uploads: streamed request bodies in flight */
+	{ "uploads.max_per_worker", CONF_INT, UP(max_per_worker), 1, 1024, "8",
+	  "uploads a worker takes at once, each on an upload thread; more "
+	  "get 503 (count)", NULL },
+	{ "uploads.max_per_user", CONF_INT, UP(max_per_user), 1, 1024, "3",
+	  "uploads one user has at once on a worker; more get 429 (count)",
+	  NULL },
 
 	/* jobs: background work */
 	{ "jobs.sweep_interval", CONF_DURATION, J(sweep_interval), 100, HOUR,

@@ -47,7 +47,7 @@ struct conf_worker {
 	int64_t	 stream_buffer;		/* bytes in flight of a streamed body */
 	int64_t	 max_seed_size;		/* one seed-protocol JSON object, bytes */
 	int64_t	 head_timeout;		/* ms to receive a request head */
-	int64_t	 body_timeout;		/* ms to receive a request body */
+	int64_t	 body_timeout;		/* ms to receive a whole request body */
 	int64_t	 keepalive_timeout;	/* ms an idle keep-alive connection stays */
 	int64_t	 write_timeout;		/* ms to send a response */
 	int64_t	 linger_timeout;	/* ms to discard input after an error */
@@ -57,6 +57,8 @@ struct conf_worker {
 	int64_t	 job_threads;		/* pool threads that may run jobs */
 	int64_t	 probe_interval;	/* ms between dependency probes */
 	int64_t	 heartbeat;		/* ms between stats heartbeats; 0 off */
+	int64_t	 body_min_rate;		/* body bytes/s over the window; 0 off */
+	int64_t	 body_rate_window;	/* ms over which the rate is averaged */
 };
 
 struct conf_tasks {
@@ -183,6 +185,11 @@ struct conf_storage {
 	int64_t	 lifecycle_days;	/* abort-incomplete-upload rule; 0 off */
 };
 
+struct conf_uploads {
+	int64_t	 max_per_worker;	/* streamed uploads at once (→ 503) */
+	int64_t	 max_per_user;		/* of one user on a worker (→ 429) */
+};
+
 struct conf_log {
 	char	*level;			/* error|warn|info|debug */
 	char	*file;			/* "" = stderr in foreground, else syslog */
@@ -205,6 +212,7 @@ struct pfo3_conf {
 	struct conf_storage	storage;
 	struct conf_log		log;
 	struct conf_idempotency	idempotency;
+	struct conf_uploads	uploads;
 };
 
 extern const struct conf_option conf_options[];	/* NULL-name terminated */
