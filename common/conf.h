@@ -57,6 +57,7 @@ struct conf_worker {
 	int64_t	 job_threads;		/* pool threads that may run jobs */
 	int64_t	 probe_interval;	/* ms between dependency probes */
 	int64_t	 heartbeat;		/* ms between stats heartbeats; 0 off */
+	int64_t	 probe_timeout;		/* ms a probe may take: then "down" */
 };
 
 struct conf_tasks {
@@ -77,6 +78,11 @@ struct conf_postgres {
 	int64_t	 connect_timeout;	/* ms */
 	int64_t	 statement_timeout;	/* ms */
 	char	*migrations;		/* folder of numbered .sql files; "": installed */
+	int64_t	 query_timeout;		/* ms the client waits for one statement */
+	int64_t	 tcp_user_timeout;	/* ms unacknowledged data may wait */
+	int64_t	 keepalive_idle;	/* ms of silence before keepalives */
+	int64_t	 keepalive_interval;	/* ms between keepalives */
+	int64_t	 keepalive_count;	/* keepalives lost: the link is dead */
 };
 
 struct conf_amqp {
@@ -88,6 +94,7 @@ struct conf_amqp {
 	int64_t	 confirm_timeout;	/* ms for a publisher confirm */
 	int64_t	 max_retries;		/* attempts before dead-lettering */
 	int64_t	 retry_delay;		/* ms before the first retry */
+	int64_t	 connect_timeout;	/* ms to open the TCP connection */
 };
 
 struct conf_s3 {
@@ -100,12 +107,14 @@ struct conf_s3 {
 	int64_t	 timeout;		/* ms for one request */
 	int64_t	 part_size;		/* bytes per multipart part */
 	int64_t	 retries;		/* more tries after a 5xx */
+	int64_t	 connect_timeout;	/* ms to open the TCP connection */
 };
 
 struct conf_smtp {
 	char	*url;			/* smtp://host:port */
 	char	*from;			/* sender address */
 	int64_t	 timeout;		/* ms */
+	int64_t	 connect_timeout;	/* ms to reach the relay's greeting */
 };
 
 struct conf_auth {

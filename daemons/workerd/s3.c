@@ -81,6 +81,8 @@ s3_new(const struct conf_s3 *c, char **cause)
 	s3->bucket = xstrdup(c->bucket);
 	s3->sigv4 = xasprintf("aws:amz:%s:s3", c->region);
 	s3->timeout_ms = c->timeout > 0 ? (long)c->timeout : 30000;
+	s3->connect_ms = c->connect_timeout > 0 ? (long)c->connect_timeout :
+	    3000;
 	s3->part_size = c->part_size;
 	s3->retries = (int)c->retries;
 	if (s3->part_size < S3_PART_MIN)
