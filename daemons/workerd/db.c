@@ -236,25 +236,29 @@ db_connect(const struct conf_postgres *c, char **cause)
 	 * caught by postgres.query_timeout instead (db_wait).  The user's
 	 * own values, if any, are kept; 0 leaves the system's.
 	 */
-	if (db_opt(opts, "keepalives_idle") == NULL && c->keepalive_idle > 0) {
+	if (c->keepalive_idle > 0 &&
+	    db_opt(opts, "keepalives_idle") == NULL) {
 		snprintf(idle, sizeof idle, "%lld",
 		    (long long)((c->keepalive_idle + 999) / 1000));
 		keys[n] = "keepalives_idle";
 		vals[n++] = idle;
 	}
-	if (db_opt(opts, "keepalives_interval") == NULL && c->keepalive_interval > 0) {
+	if (c->keepalive_interval > 0 &&
+	    db_opt(opts, "keepalives_interval") == NULL) {
 		snprintf(interval, sizeof interval, "%lld",
 		    (long long)((c->keepalive_interval + 999) / 1000));
 		keys[n] = "keepalives_interval";
 		vals[n++] = interval;
 	}
-	if (db_opt(opts, "keepalives_count") == NULL && c->keepalive_count > 0) {
+	if (c->keepalive_count > 0 &&
+	    db_opt(opts, "keepalives_count") == NULL) {
 		snprintf(count, sizeof count, "%lld",
 		    (long long)c->keepalive_count);
 		keys[n] = "keepalives_count";
 		vals[n++] = count;
 	}
-	if (db_opt(opts, "tcp_user_timeout") == NULL && c->tcp_user_timeout > 0) {
+	if (c->tcp_user_timeout > 0 &&
+	    db_opt(opts, "tcp_user_timeout") == NULL) {
 		snprintf(user_timeout, sizeof user_timeout, "%lld",
 		    (long long)c->tcp_user_timeout);
 		keys[n] = "tcp_user_timeout";
@@ -370,8 +374,9 @@ db_wait(PGconn *conn, int64_t timeout_ms, int *overdue)
 				return NULL;
 			}
 			pfd.events = POLLIN;
-			if (poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left) ==
-			    -1 && errno != EINTR)
+			if (left > INT_MAX)
+				left = INT_MAX;
+			if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
 				break;
 			if (!PQconsumeInput(conn))
 				break;	/* lost: PQgetResult says so */
@@ -669,7 +674,7 @@ db_release(void)
 	res = db_send_wait(&t->main, "ROLLBACK", 0, NULL, t->main.query_timeout,
 	    &overdue);
 	if (overdue)
-		return;		/* the connection is gone, and the transaction */
+		return;		/* dropped, and its transaction with it */
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		/* A session in an unknown state is not worth keeping. */
 		log_warnx("ROLLBACK failed: closing the connection");
