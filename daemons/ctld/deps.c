@@ -132,7 +132,7 @@ deps_s3(struct deps *d)
 
 	if (d->s3 == NULL)
 		d->s3 = s3_new(&d->s3conf, &cause);
-	ok = d->s3 != NULL && s3_head_bucket(d->s3, &ms, &cause) == 0;
+	ok = d->s3 != NULL && s3_ping(d->s3, &ms, &cause) == 0;
 	deps_record(d, DEP_S3, ok, ms, cause);
 	free(cause);
 }

@@ -127,7 +127,7 @@ probe_one(struct probe *p, enum probe_dep dep, double *ms, char **cause)
 			if ((p->s3 = s3_new(&s3, cause)) == NULL)
 				return -1;
 		}
-		return s3_head_bucket(p->s3, ms, cause);
+		return s3_ping(p->s3, ms, cause);
 	case PROBE_SMTP:
 		return probe_smtp(&conf->smtp, limit, ms, cause);
 	default:

@@ -250,3 +250,25 @@ s3_head_bucket(struct s3 *s3, double *latency_ms, char **cause)
 	s3_req_clear(&r);
 	return rv;
 }
+
+int
+s3_ping(struct s3 *s3, double *latency_ms, char **cause)
+{
+	struct s3_req	 r = { 0 };
+	char		*why = NULL;
+	int		 rv;
+
+	r.method = "HEAD";
+	r.key = S3_PING_KEY;
+	rv = s3_perform(s3, &r, &why);
+	if (rv != 0 && r.status == 404) {
+		/* Answered, signature checked: all a probe asks. */
+		free(why);
+		rv = 0;
+	} else if (rv != 0)
+		*cause = why;
+	if (latency_ms != NULL)
+		*latency_ms = r.seconds * 1000.0;
+	s3_req_clear(&r);
+	return rv;
+}
