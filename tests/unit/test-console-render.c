@@ -159,7 +159,7 @@ test_batch(void)
 	    contains(l, "   4"), "w10: failed, DOWN, 4 restarts: %s", l);
 	tap_ok(contains(line_with(&f, " w3 "), "10.0.0.7:8001"),
 	    "w3: a remote address");
-	tap_ok(contains(line_with(&f, " w3 "), " up -s3 "),
+	tap_ok(contains(line_with(&f, " w3 "), " up -smtp "),
 	    "w3: up, its degraded dependency beside the state: %s",
 	    line_with(&f, " w3 "));
 
