@@ -1,8 +1,6 @@
 /* router.c — see router.h. */
 #include <string.h>
 
-#include <stdio.h>
-
 #include "probe.h"
 #include "respond.h"
 #include "router.h"
