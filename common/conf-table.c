@@ -101,6 +101,9 @@ const struct conf_option conf_options[] = {
 	{ "worker.body_rate_window", CONF_DURATION, W(body_rate_window), 100,
 	  HOUR, "10s", "window over which worker.body_min_rate is averaged "
 	  "(duration)", NULL },
+	{ "worker.probe_timeout", CONF_DURATION, W(probe_timeout), 100,
+	  60 * SEC, "2s", "time a dependency probe may take before the "
+	  "dependency counts as down (duration)", NULL },
 
 	/* tasks: limits of the task operations */
 	{ "tasks.max_sleep", CONF_DURATION, T(max_sleep), 0, HOUR, "30s",
@@ -133,6 +136,22 @@ const struct conf_option conf_options[] = {
 	{ "postgres.migrations", CONF_STR, P(migrations), 0, 1023, "",
 	  "folder of the numbered SQL migrations; empty: the installed one",
 	  NULL },
+	{ "postgres.query_timeout", CONF_DURATION, P(query_timeout), 100,
+	  HOUR, "12s", "time the client waits for one statement's reply "
+	  "before cancelling it and dropping the connection (duration)",
+	  NULL },
+	{ "postgres.tcp_user_timeout", CONF_DURATION, P(tcp_user_timeout),
+	  1 * SEC, HOUR, "10s", "time sent data may stay unacknowledged "
+	  "before the connection is dropped (duration)", NULL },
+	{ "postgres.keepalive_idle", CONF_DURATION, P(keepalive_idle), 1 * SEC,
+	  HOUR, "10s", "idle time before TCP keepalives start (duration)",
+	  NULL },
+	{ "postgres.keepalive_interval", CONF_DURATION, P(keepalive_interval),
+	  1 * SEC, HOUR, "3s", "time between TCP keepalives (duration)",
+	  NULL },
+	{ "postgres.keepalive_count", CONF_INT, P(keepalive_count), 1, 100,
+	  "3", "unanswered TCP keepalives that end the connection (count)",
+	  NULL },
 
 	/* amqp: the message broker */
 	{ "amqp.url", CONF_STR, A(url), 1, 1023,
@@ -156,6 +175,9 @@ const struct conf_option conf_options[] = {
 	{ "amqp.retry_delay", CONF_DURATION, A(retry_delay), 0, HOUR, "2s",
 	  "delay before a failed job's first retry, doubled each time "
 	  "(duration)", NULL },
+	{ "amqp.connect_timeout", CONF_DURATION, A(connect_timeout), 100,
+	  60 * SEC, "5s", "time to open the TCP connection to the broker "
+	  "(duration)", NULL },
 
 	/* s3: the object store */
 	{ "s3.endpoint", CONF_STR, S(endpoint), 1, 1023,
@@ -176,6 +198,9 @@ const struct conf_option conf_options[] = {
 	  "part size of multipart uploads (size)", NULL },
 	{ "s3.retries", CONF_INT, S(retries), 0, 10, "2",
 	  "more tries of a request S3 answered 5xx (count)", NULL },
+	{ "s3.connect_timeout", CONF_DURATION, S(connect_timeout), 100,
+	  60 * SEC, "3s", "time to open the TCP connection to S3 (duration)",
+	  NULL },
 
 	/* smtp: outgoing mail */
 	{ "smtp.url", CONF_STR, M(url), 1, 1023, "smtp://127.0.0.1:25",
@@ -190,6 +215,9 @@ const struct conf_option conf_options[] = {
 	{ "smtp.retry_max_interval", CONF_DURATION, M(retry_max_interval),
 	  1 * SEC, HOUR, "1m", "longest pause between two tries of a mail "
 	  "(duration)", NULL },
+	{ "smtp.connect_timeout", CONF_DURATION, M(connect_timeout), 100,
+	  60 * SEC, "5s", "time to connect to the relay and read its "
+	  "greeting (duration)", NULL },
 
 	/* auth: accounts and sessions */
 	{ "auth.session_ttl", CONF_DURATION, U(session_ttl), 60 * SEC,

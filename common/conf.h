@@ -59,6 +59,7 @@ struct conf_worker {
 	int64_t	 heartbeat;		/* ms between stats heartbeats; 0 off */
 	int64_t	 body_min_rate;		/* body bytes/s over the window; 0 off */
 	int64_t	 body_rate_window;	/* ms over which the rate is averaged */
+	int64_t	 probe_timeout;		/* ms a probe may take: then "down" */
 };
 
 struct conf_tasks {
@@ -79,6 +80,11 @@ struct conf_postgres {
 	int64_t	 connect_timeout;	/* ms */
 	int64_t	 statement_timeout;	/* ms */
 	char	*migrations;		/* folder of numbered .sql files; "": installed */
+	int64_t	 query_timeout;		/* ms the client waits for one statement */
+	int64_t	 tcp_user_timeout;	/* ms unacknowledged data may wait */
+	int64_t	 keepalive_idle;	/* ms of silence before keepalives */
+	int64_t	 keepalive_interval;	/* ms between keepalives */
+	int64_t	 keepalive_count;	/* keepalives lost: the link is dead */
 };
 
 struct conf_amqp {
@@ -90,6 +96,7 @@ struct conf_amqp {
 	int64_t	 confirm_timeout;	/* ms for a publisher confirm */
 	int64_t	 max_retries;		/* attempts before dead-lettering */
 	int64_t	 retry_delay;		/* ms before the first retry */
+	int64_t	 connect_timeout;	/* ms to open the TCP connection */
 };
 
 struct conf_s3 {
@@ -102,6 +109,7 @@ struct conf_s3 {
 	int64_t	 timeout;		/* ms for one request */
 	int64_t	 part_size;		/* bytes per multipart part */
 	int64_t	 retries;		/* more tries after a 5xx */
+	int64_t	 connect_timeout;	/* ms to open the TCP connection */
 };
 
 struct conf_smtp {
@@ -110,6 +118,7 @@ struct conf_smtp {
 	int64_t	 timeout;		/* ms */
 	int64_t	 retry_for;		/* ms a mail is retried before failing */
 	int64_t	 retry_max_interval;	/* ms between retries at most */
+	int64_t	 connect_timeout;	/* ms to reach the relay's greeting */
 };
 
 struct conf_auth {

@@ -87,6 +87,8 @@ struct wstats {
 	int		 jobs_running;
 	int		 draining;
 	int		 deps_ok;	/* every dependency reachable */
+	int		 deps_checked;	/* every dependency probed once */
+	char		 degraded[64];	/* "s3,amqp": failed their last probe */
 	int64_t		 uptime_s;
 	int64_t		 requests;	/* totals since the worker started */
 	int64_t		 errors;

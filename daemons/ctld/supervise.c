@@ -170,7 +170,9 @@ supervise_check_reply(const json_t *rep, const char *error, void *arg)
 		return;
 	if (rep != NULL && json_is_true(json_object_get(rep, "ok"))) {
 		worker_stats_update(w, rep);
-		if (w->st.deps_ok && !w->st.draining &&
+		/* Probed, not necessarily reachable: a worker with a
+		 * dependency down still serves what does not need it. */
+		if (w->st.deps_checked && !w->st.draining &&
 		    w->st.pid == (int)w->pid) {
 			action_ready(w);
 			return;

@@ -217,6 +217,7 @@ worker_stats_update(struct worker *w, const json_t *o)
 	const json_t	*deps, *dep;
 	const char	*name;
 	double		 dt;
+	size_t		 len;
 
 	memset(&s, 0, sizeof s);
 	s.valid = 1;
@@ -235,11 +236,21 @@ worker_stats_update(struct worker *w, const json_t *o)
 	s.errors = stats_int64(o, "requests", "errors");
 	s.p50_ms = stats_real(o, "latency_ms", "p50");
 	s.p99_ms = stats_real(o, "latency_ms", "p99");
-	s.deps_ok = 1;
+	s.deps_ok = s.deps_checked = 1;
 	deps = json_object_get(o, "deps");
-	json_object_foreach((json_t *)deps, name, dep)
-		if (!json_is_true(json_object_get(dep, "ok")))
-			s.deps_ok = 0;
+	json_object_foreach((json_t *)deps, name, dep) {
+		if (!json_is_true(json_object_get(dep, "checked"))) {
+			s.deps_checked = s.deps_ok = 0;
+			continue;
+		}
+		if (json_is_true(json_object_get(dep, "ok")))
+			continue;
+		s.deps_ok = 0;
+		len = strlen(s.degraded);
+		if (len + strlen(name) + 2 <= sizeof s.degraded)
+			snprintf(s.degraded + len, sizeof s.degraded - len,
+			    "%s%s", len > 0 ? "," : "", name);
+	}
 
 	if (w->st.valid && s.at_ms > w->st.at_ms && s.requests >= w->st.requests
 	    && s.pid == w->st.pid) {

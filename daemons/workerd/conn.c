@@ -366,6 +366,15 @@ conn_dispatch(struct conn *c)
 			conn_send(c);
 			return;
 		}
+		/* A dependency it needs is down: 503 now, no pool thread. */
+		if (router_gate(w, c->route->needs, &c->resp)) {
+			if (c->in_stream != NULL) {
+				c->resp.close = 1;	/* its body is unread */
+				c->linger = 1;
+			}
+			conn_send(c);
+			return;
+		}
 	}
 	if (c->stream_ev == NULL &&
 	    (c->stream_ev = event_new(w->base, -1, 0, conn_stream_cb, c)) ==

@@ -22,6 +22,7 @@
 #include "idempotency.h"
 #include "jobs.h"
 #include "log.h"
+#include "probe.h"
 #include "request.h"
 #include "respond.h"
 #include "router.h"
@@ -103,7 +104,9 @@ h_tasks(struct workerd *w, const struct request *req, struct response *resp)
 		return;
 	}
 	if (json_is_true(json_object_get(task, "async"))) {
-		h_tasks_async(w, req, task, resp);
+		/* A job is a row first: no PostgreSQL, no job. */
+		if (!router_gate(w, PROBE_BIT(PROBE_POSTGRES), resp))
+			h_tasks_async(w, req, task, resp);
 		json_decref(task);
 		return;
 	}

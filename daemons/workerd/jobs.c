@@ -22,6 +22,7 @@
 #include "jobs.h"
 #include "jobs-int.h"
 #include "log.h"
+#include "probe.h"
 #include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
@@ -254,10 +255,18 @@ jobs_publish(struct workerd *w, int64_t id, const char *type)
 	struct jobs	*j = w->jobs;
 	const char	*params[1];
 	PGresult	*res;
-	char		 sid[32], msg[64], *why = NULL;
+	char		 sid[32], msg[64], reason[256], *why = NULL;
 	size_t		 len;
 
 	len = jobs_message(msg, sizeof msg, id);
+	/* The broker failed its last probe: do not wait on it; the row is
+	 * the outbox, and the sweeper publishes it once the broker is back. */
+	if (w->probe != NULL && probe_down(w->probe, PROBE_BIT(PROBE_AMQP),
+	    reason, sizeof reason) != -1) {
+		log_info("job %" PRId64 " (%s) is queued, left to the sweeper: "
+		    "RabbitMQ unavailable (%s)", id, type, reason);
+		return;
+	}
 	if (j != NULL)
 		atomic_fetch_add(&j->published, 1);
 	if (tres_publish(w, BROKER_JOBS, type, msg, len, &why) != 0) {

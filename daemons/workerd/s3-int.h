@@ -25,6 +25,7 @@ struct s3 {
 	char		*access_key;
 	char		*secret_key;
 	long		 timeout_ms;
+	long		 connect_ms;	/* s3.connect_timeout */
 	int64_t		 part_size;
 	int		 retries;	/* more tries after a 5xx */
 	int64_t		 connects;

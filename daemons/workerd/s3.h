@@ -86,6 +86,15 @@ int	s3_delete(struct s3 *s3, const char *key, char **cause);
  * bucket).  *latency_ms (may be NULL) is the duration of the request.
  */
 int	s3_head_bucket(struct s3 *s3, double *latency_ms, char **cause);
+/*
+ * A probe: HEAD of S3_PING_KEY, a key never written, so that S3 answers
+ * (a 404 counts) and checks the signature without the cost of a bucket
+ * request, which some servers answer by listing the bucket and which a
+ * large upload in progress can then hold for minutes.  0 and
+ * *latency_ms (may be NULL); -1 and *cause.
+ */
+#define S3_PING_KEY	"pfo3-probe"
+int	s3_ping(struct s3 *s3, double *latency_ms, char **cause);
 
 /*
  * Multipart upload.  s3_mpu_begin sets *upload_id (caller frees).  Parts

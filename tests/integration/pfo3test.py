@@ -805,7 +805,9 @@ def run_workerd(st, args, timeout=10.0):
 class Relay:
     """A TCP relay from a local port to `target`.  close() refuses new
     connections and cuts the open ones, like a server going away;
-    open() listens again on the same port."""
+    open() listens again on the same port.  freeze() stops forwarding
+    without closing anything (new connections wait in the listen queue),
+    like a server that hangs (SIGSTOP, a black hole); thaw() resumes."""
 
     def __init__(self, target):
         self.target = target
@@ -813,7 +815,15 @@ class Relay:
         self.lock = threading.Lock()
         self.socks = []
         self.listener = None
+        self.thawed = threading.Event()
+        self.thawed.set()
         self.open()
+
+    def freeze(self):
+        self.thawed.clear()
+
+    def thaw(self):
+        self.thawed.set()
 
     def open(self):
         ls = socket.socket()
@@ -836,6 +846,7 @@ class Relay:
 
     def _accept(self, ls):
         while True:
+            self.thawed.wait()
             try:
                 client, _ = ls.accept()
             except OSError:
@@ -852,16 +863,17 @@ class Relay:
                     return
                 self.socks += [client, server]
             for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(a, b),
+                threading.Thread(target=self._pipe, args=(a, b, self.thawed),
                                  daemon=True).start()
 
     @staticmethod
-    def _pipe(src, dst):
+    def _pipe(src, dst, thawed):
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                thawed.wait()
                 dst.sendall(data)
         except OSError:
             pass

@@ -34,6 +34,7 @@ static const char status_json[] =
 "   \"capacity\":64},\"inflight\":3,\"jobs_running\":1,\"req_s\":12.345,"
 "   \"errors_s\":0.0,\"latency_ms\":{\"p50\":0.4242,\"p99\":12.5},"
 "   \"restarts\":0,\"uptime_s\":59,\"last_error\":null,"
+"   \"degraded\":[\"s3\",\"amqp\\u001b[31m\"],"
 "   \"history\":{\"busy\":[0,1,2,3]}},"
 "  {\"id\":\"w2\",\"addr\":\"127.0.0.1:8002\",\"pid\":1235,\"local\":true,"
 "   \"state\":\"draining\",\"lb\":{\"status\":\"DRAIN\"},"
@@ -79,6 +80,7 @@ static const char status_text[] =
 "w1  127.0.0.1:8001  up        UP          3/5       2/64   12.3   0.42   12.5    0.0         0     59s\n"
 "w2  127.0.0.1:8002  draining  DRAIN       1/5       0/64    150   1.00    250    0.2         2   1h00m\n"
 "r1  10.0.0.5:8001   up        -           0/5        -/-      -      -      -      -         -   1d01h\n"
+"  w1: degraded: s3, amqp?[31m (routes that need it answer 503)\n"
 "  w2: last error: exited ?[31mon signal 9\n"
 "\n"
 "Queues\n"
@@ -148,8 +150,8 @@ test_status(void)
 	if (!tap_is_str(out, status_text, "status: workers, queues, deps, "
 	    "totals and the last 5 events as tables"))
 		diff_lines(out, status_text);
-	tap_ok(strchr(out, '\033') == NULL, "status: the escape in w2's "
-	    "last_error is not passed to the terminal");
+	tap_ok(strchr(out, '\033') == NULL, "status: the escapes in w2's "
+	    "last_error and w1's degraded are not passed to the terminal");
 	free(out);
 
 	CAPTURE(out, pfo3ctl_render(f, "watch", st));
