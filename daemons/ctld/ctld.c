@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "adopt.h"
 #include "beats.h"
 #include "clock.h"
 #include "conf.h"
@@ -127,12 +128,14 @@ ctld_tick_cb(evutil_socket_t fd, short what, void *arg)
 		ctld_tick(c);
 		return;
 	}
-	TAILQ_FOREACH(w, &c->workers, entry)
+	TAILQ_FOREACH(w, &c->workers, entry) {
+		adopt_check(w);		/* not our child: no SIGCHLD */
 		if (w->local && w->pid != 0) {
 			running++;
 			if (clock_mono_ms() > c->stop_deadline_ms)
 				kill(w->pid, SIGKILL);
 		}
+	}
 	if (running == 0) {
 		log_info("every worker stopped");
 		event_base_loopbreak(c->base);
@@ -377,10 +380,9 @@ main(int argc, char **argv)
 	if ((c.deps = deps_start(&c.conf, &cause)) == NULL ||
 	    (c.beats = beats_start(&c.conf, &cause)) == NULL)
 		fatalx("%s", cause);
+	/* Reconciles HAProxy too, once the workers exist. */
 	if (supervise_start(&c, &cause) == -1)
 		fatalx("%s", cause);
-	/* After the workers exist, so that their servers count as ours. */
-	lb_reconcile(&c);
 	ctld_event(&c, "pfo3-ctld %s started: %d local workers",
 	    PACKAGE_VERSION, c.nworkers);
 

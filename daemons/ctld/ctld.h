@@ -38,6 +38,8 @@ struct beats;
 #define CTLD_ID_MAX	32
 #define CTLD_ADDR_MAX	80
 #define CTLD_BACKENDS	8
+/* After worker.shutdown_timeout, this much more before SIGKILL (ms). */
+#define CTLD_KILL_GRACE_MS	5000
 
 enum wstate {
 	WS_STARTING,	/* spawned (or registered), not ready yet */
@@ -115,6 +117,8 @@ struct worker {
 	int			 in_lb;		/* added to HAProxy by us or found */
 
 	pid_t			 pid;		/* local, 0 when not running */
+	int			 adopted;	/* pid is not our child (adopt.c) */
+	struct event		*pidfd_ev;	/* adopted: tells of its death */
 	int64_t			 started_ms;
 	int			 restarts;
 	int64_t			 backoff_ms;
@@ -209,6 +213,8 @@ void	supervise_stop_worker(struct worker *w);
 void	supervise_reap(struct ctld *c);
 void	supervise_poll(struct worker *w);
 void	supervise_stop_all(struct ctld *c);
+void	supervise_lost(struct worker *w, const char *how);
+void	supervise_write_pid(struct worker *w);
 
 /* haproxy.c and haproxy-stat.c: the runtime API. */
 int	lb_enabled(const struct ctld *c);

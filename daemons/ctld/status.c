@@ -67,6 +67,8 @@ status_worker(struct ctld *c, const struct worker *w, int64_t now)
 	    "history", "busy", ring_json(&w->busy));
 	if (w->want_drain)
 		json_object_set_new(o, "drain_wanted", json_true());
+	if (w->adopted)
+		json_object_set_new(o, "adopted", json_true());
 	if (w->op != OP_NONE)
 		json_object_set_new(o, "action", json_string(w->op ==
 		    OP_REMOVE ? "remove" : "restart"));

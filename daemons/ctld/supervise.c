@@ -1,6 +1,7 @@
 /*
- * supervise.c — the local worker processes: spawning, readiness, reaping
- * on SIGCHLD, restarting with backoff, stopping.
+ * supervise.c — the local worker processes: spawning (or adopting those a
+ * previous pfo3-ctld left running, adopt.c), readiness, reaping on SIGCHLD,
+ * restarting with backoff, stopping.
  *
  * A worker is ready when its control socket answers `stats` with every
  * dependency reachable and no drain: the condition under which its
@@ -21,6 +22,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "adopt.h"
 #include "clock.h"
 #include "ctld.h"
 #include "log.h"
@@ -32,12 +34,10 @@
 /* A worker that dies sooner than this after its start doubles its
  * restart delay; one that lived longer starts over from restart_min. */
 #define SUPERVISE_STABLE_MS	10000
-/* After worker.shutdown_timeout, this much more before SIGKILL (ms). */
-#define SUPERVISE_KILL_GRACE_MS	5000
 
 static void	supervise_check_cb(evutil_socket_t, short, void *);
 
-static void
+void
 supervise_write_pid(struct worker *w)
 {
 	FILE *f;
@@ -146,6 +146,7 @@ supervise_spawn(struct worker *w, char **cause)
 		close(logfd);
 	free(agent);
 	w->pid = pid;
+	w->adopted = 0;
 	w->started_ms = clock_mono_ms();
 	w->st.valid = 0;
 	w->polling = 0;
@@ -217,6 +218,8 @@ supervise_poll_reply(const json_t *rep, const char *error, void *arg)
 		snprintf(w->last_error, sizeof w->last_error, "stats: %s",
 		    rep == NULL ? error : json_string_value(
 		    json_object_get(rep, "error")));
+		/* Its socket closing may be an adopted worker's death. */
+		adopt_check(w);
 		return;
 	}
 	worker_stats_update(w, rep);
@@ -225,6 +228,7 @@ supervise_poll_reply(const json_t *rep, const char *error, void *arg)
 void
 supervise_poll(struct worker *w)
 {
+	adopt_check(w);
 	if (!w->local || w->pid == 0 || w->polling || w->state == WS_STARTING)
 		return;
 	w->polling = 1;
@@ -274,15 +278,15 @@ supervise_describe(int status, char *buf, size_t len)
 		snprintf(buf, len, "ended with status 0x%x", status);
 }
 
-/* One worker process has ended. */
-static void
-supervise_ended(struct worker *w, int status)
+/* One worker process has ended: reaped, or an adopted one seen dead. */
+void
+supervise_lost(struct worker *w, const char *how)
 {
 	struct ctld	*c = w->ctld;
-	char		 how[128];
 	int64_t		 lived = clock_mono_ms() - w->started_ms, delay;
 
-	supervise_describe(status, how, sizeof how);
+	adopt_unwatch(w);
+	w->adopted = 0;
 	w->pid = 0;
 	w->polling = 0;
 	w->st.valid = 0;
@@ -338,16 +342,18 @@ supervise_reap(struct ctld *c)
 	struct worker	*w;
 	pid_t		 pid;
 	int		 status;
+	char		 how[128];
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		TAILQ_FOREACH(w, &c->workers, entry)
-			if (w->local && w->pid == pid)
+			if (w->local && w->pid == pid && !w->adopted)
 				break;
 		if (w == NULL) {
 			log_debug("reaped pid %ld, not a worker", (long)pid);
 			continue;
 		}
-		supervise_ended(w, status);
+		supervise_describe(status, how, sizeof how);
+		supervise_lost(w, how);
 	}
 }
 
@@ -361,7 +367,7 @@ supervise_stop_worker(struct worker *w)
 		return;
 	kill(w->pid, SIGTERM);
 	w->op_deadline_ms = clock_mono_ms() + c->conf.worker.shutdown_timeout +
-	    SUPERVISE_KILL_GRACE_MS;
+	    CTLD_KILL_GRACE_MS;
 	worker_set_state(w, WS_STOPPING, NULL);
 }
 
@@ -379,18 +385,24 @@ supervise_stop_all(struct ctld *c)
 	}
 }
 
-/* Starts workers.count local workers. */
+/*
+ * Starts workers.count local workers, or adopts those that run already (a
+ * previous pfo3-ctld died).  HAProxy is reconciled in between: after the
+ * workers exist, so that their servers count as ours, and before any is
+ * adopted, so that an adopted worker's server is known to be there.
+ */
 int
 supervise_start(struct ctld *c, char **cause)
 {
 	struct worker	*w;
 	int64_t		 i;
 
-	for (i = 0; i < c->conf.workers.count; i++) {
-		if ((w = worker_new_local(c, cause)) == NULL)
+	for (i = 0; i < c->conf.workers.count; i++)
+		if (worker_new_local(c, cause) == NULL)
 			return -1;
-		if (supervise_spawn(w, cause) == -1)
+	lb_reconcile(c);
+	TAILQ_FOREACH(w, &c->workers, entry)
+		if (adopt_worker(w) == -1 && supervise_spawn(w, cause) == -1)
 			return -1;
-	}
 	return 0;
 }

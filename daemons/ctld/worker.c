@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "adopt.h"
 #include "clock.h"
 #include "ctld.h"
 #include "log.h"
@@ -157,6 +158,7 @@ worker_free(struct worker *w)
 		event_free(w->restart_ev);
 	if (w->check_ev != NULL)
 		event_free(w->check_ev);
+	adopt_unwatch(w);
 	wlink_free(w->link);
 	if (w->pid_file != NULL && *w->pid_file != '\0')
 		unlink(w->pid_file);
