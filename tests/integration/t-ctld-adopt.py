@@ -1,0 +1,298 @@
+#!/usr/bin/python3
+"""
+t-ctld-adopt: pfo3-ctld can die without taking the workers along.
+
+The stack's pfo3-ctld is killed (SIGKILL) under a light load: no request
+fails, its supervisor starts a new one within a few seconds, and that one
+adopts w1..wN: up, the same pids, no restart, "adopted wN (pid P)" in the
+events and nothing "failed".  Then an adopted worker is killed: not being
+the new pfo3-ctld's child, its death is seen all the same and it is
+started again.
+
+A private pfo3-ctld (two workers on free ports, no HAProxy) is killed and
+started again over the same workers, twice: the second time one worker is
+frozen (SIGSTOP), so it does not answer; its pid file names it, so it is
+killed and started again instead of blocking its ports.  SIGTERM then
+stops every worker, adopted ones too.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pfo3test import (SANITIZER_RE, backend_servers, cmp_ok, ctl_call, diag,
+                      free_port, get, is_, ok, poll, run, stack, tmpdir)
+from ctldtest import Load, restore, sockets, status, wait_worker, worker_of
+
+# A new pfo3-ctld answers within this: the supervisor waits at most 2 s,
+# then pfo3-ctld starts (its sockets, HAProxy, one stats per worker).
+NEW_CTLD_WITHIN = 6.0
+
+
+def alive(pid):
+    """True while `pid` runs (a zombie, which nobody may reap here, is
+    dead)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rpartition(")")[2].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def events(st):
+    return [e["text"] for e in st["events"]]
+
+
+def try_status(path=None):
+    try:
+        return status(path)
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def check_adopted(s, pids, label):
+    """Every worker of `pids` up in status `s`, adopted, same pid."""
+    texts = events(s)
+    for wid, pid in sorted(pids.items()):
+        w = worker_of(s, wid)
+        is_((w or {}).get("state"), "up", "%s: %s is up" % (label, wid))
+        is_((w or {}).get("pid"), pid, "%s: %s keeps its pid %d" %
+            (label, wid, pid))
+        ok(w is not None and w.get("adopted") is True and
+           w["restarts"] == 0, "%s: %s adopted, not restarted" %
+           (label, wid), w and {k: w.get(k) for k in ("adopted",
+                                                     "restarts")})
+        ok("adopted %s (pid %d)" % (wid, pid) in texts,
+           "%s: events say 'adopted %s (pid %d)'" % (label, wid, pid))
+    bad = [t for t in texts if "failed" in t]
+    ok(not bad, "%s: no 'failed' in the events" % label, bad)
+
+
+def check_stack_ctld(st):
+    s0 = status()
+    old = s0["ctld"]["pid"]
+    pids = {w["id"]: w["pid"] for w in s0["workers"]}
+    is_(sorted(pids), sorted(st.ids), "status lists the stack's workers")
+    with open(os.path.join(os.environ["PFO3_RUN_DIR"], "pids",
+                           "ctld.pid")) as f:
+        is_(int(f.read().strip()), old, "pids/ctld.pid names pfo3-ctld")
+
+    load = Load(st.http, keepalive=2, fresh=2, pause=0.02).start()
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    os.kill(old, signal.SIGKILL)
+    s1 = poll(lambda: (lambda s: s if s and s["ctld"]["pid"] != old
+                       else None)(try_status()), NEW_CTLD_WITHIN + 4, 0.1)
+    took = time.monotonic() - t0
+    ok(s1 is not None, "a new pfo3-ctld answers after SIGKILL")
+    cmp_ok(took, "<", NEW_CTLD_WITHIN, "... within %.0f s (%.2f s)" %
+           (NEW_CTLD_WITHIN, took))
+    if s1 is None:
+        load.stop()
+        return
+    # Adoption happens before pfo3-ctld serves: its first status tells.
+    check_adopted(s1, pids, "new pfo3-ctld")
+    ok(all(alive(p) for p in pids.values()), "the workers never stopped")
+    time.sleep(2.0)     # the load goes on under the new pfo3-ctld
+    load.stop()
+    res = load.snapshot()
+    fails = Load.failures(res)
+    is_(len(fails), 0, "no request failed while pfo3-ctld died and came "
+        "back (%d requests)" % len(res))
+    for f in fails[:5]:
+        diag("failed: %r" % (f,))
+    rows = backend_servers(st, st.backend)
+    ok(sorted(rows) == sorted(st.ids) and
+       all(r["status"] == "UP" for r in rows.values()),
+       "HAProxy still lists %s UP" % " ".join(st.ids),
+       {k: v["status"] for k, v in rows.items()})
+    new = s1["ctld"]["pid"]
+    with open(os.path.join(os.environ["PFO3_RUN_DIR"], "pids",
+                           "ctld.pid")) as f:
+        is_(int(f.read().strip()), new, "pids/ctld.pid names the new one")
+
+
+def check_adopted_death(st):
+    wid = st.ids[-1]
+    w = worker_of(status(), wid)
+    pid = w["pid"]
+    ok(w.get("adopted"), "%s is an adopted worker" % wid)
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    w2 = wait_worker(wid, lambda w: w is not None and w["state"] == "up"
+                     and w["pid"] not in (None, pid), 15)
+    ok(w2 is not None, "the adopted %s killed: seen and started again "
+       "(%.1f s)" % (wid, time.monotonic() - t0))
+    ok(w2 is not None and not w2.get("adopted") and w2["restarts"] == 1,
+       "the new %s is a child, restarted once" % wid,
+       w2 and {k: w2.get(k) for k in ("adopted", "restarts")})
+    ok(any(t.startswith("%s down (ended (adopted" % wid)
+           for t in events(status())),
+       "events say the adopted %s ended" % wid)
+    ok(restore(st), "the cluster is back as the other tests expect it")
+
+
+class PrivateCtld:
+    """pfo3-ctld with two workers of its own on free ports, its sockets,
+    pid files and logs in a private directory, no HAProxy."""
+
+    def __init__(self):
+        self.dir = tmpdir()
+        self.sock = os.path.join(self.dir, "admin.sock")
+        self.logpath = os.path.join(self.dir, "ctld.log")
+        self.log = open(self.logpath, "ab")
+        for _ in range(20):
+            base = free_port()
+            if base < 65535 and self._free(base + 1):
+                break
+        self.base = base
+        self.proc = None
+        self.seen = set()
+
+    @staticmethod
+    def _free(port):
+        import socket
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return True
+            except OSError:
+                return False
+
+    def pid_file(self, wid):
+        return os.path.join(self.dir, "%s.pid" % wid)
+
+    def start(self):
+        d = self.dir
+        self.proc = subprocess.Popen(
+            [os.environ["PFO3_CTLD"], "-f", "-c", os.environ["PFO3_CONF"],
+             "-o", "workers.count=2",
+             "-o", "workers.base_port=%d" % self.base,
+             "-o", "workers.agent_base_port=0",
+             "-o", "workers.pid_file=" + os.path.join(d, "%i.pid"),
+             "-o", "workers.log=" + os.path.join(d, "%i.log"),
+             "-o", "worker.control=" + os.path.join(d, "%i.sock"),
+             "-o", "ctld.haproxy_socket=",
+             "-o", "ctld.admin_socket=" + self.sock,
+             "-o", "ctld.read_socket="],
+            stdin=subprocess.DEVNULL, stdout=self.log,
+            stderr=subprocess.STDOUT)
+
+    def status(self):
+        try:
+            rep = ctl_call(self.sock, "status")
+        except (OSError, ValueError):
+            return None
+        return rep if rep.get("ok") else None
+
+    def wait_up(self, timeout=40):
+        def up():
+            s = self.status()
+            if s and len(s["workers"]) == 2 and \
+                    all(w["state"] == "up" for w in s["workers"]):
+                for w in s["workers"]:
+                    self.seen.add(w["pid"])
+                return s
+            return None
+        return poll(up, timeout, 0.1)
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def cleanup(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        for pid in self.seen:
+            if alive(pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        self.log.close()
+
+    def logtext(self):
+        with open(self.logpath, errors="replace") as f:
+            return f.read()
+
+
+def check_private():
+    c = PrivateCtld()
+    try:
+        c.start()
+        s = c.wait_up()
+        ok(s is not None, "a private pfo3-ctld starts two workers",
+           c.logtext()[-2000:] if s is None else None)
+        if s is None:
+            return
+        pids = {w["id"]: w["pid"] for w in s["workers"]}
+        for wid, pid in pids.items():
+            with open(c.pid_file(wid)) as f:
+                is_(int(f.read().strip()), pid, "%s: pid file" % wid)
+
+        for rnd in (1, 2):
+            c.kill()
+            ok(all(alive(p) for p in pids.values()),
+               "round %d: pfo3-ctld killed, its workers run on" % rnd)
+            c.start()
+            s = c.wait_up()
+            ok(s is not None, "round %d: the next pfo3-ctld serves" % rnd)
+            if s is None:
+                return
+            check_adopted(s, pids, "round %d" % rnd)
+            port = c.base
+            r = get(("127.0.0.1", port), "/healthz")
+            is_(r.status, 200, "round %d: w1 serves" % rnd)
+
+        # A frozen worker does not answer on its control socket; its pid
+        # file says it is ours: killed and started again.
+        frozen = pids["w2"]
+        os.kill(frozen, signal.SIGSTOP)
+        c.kill()
+        c.start()
+        w = poll(lambda: (lambda s: s and (lambda w: w if w and
+                 w["state"] == "up" and w["pid"] != frozen else None)(
+                 worker_of(s, "w2")))(c.status()), 40, 0.1)
+        ok(w is not None, "a frozen w2 is killed and started again",
+           c.logtext()[-2000:] if w is None else None)
+        ok(not alive(frozen), "the frozen w2 (pid %d) is gone" % frozen)
+        s = c.status()
+        texts = events(s) if s else []
+        ok(any("w2 (pid %d) does not answer" % frozen in t for t in texts),
+           "events say w2 did not answer", texts)
+        is_(worker_of(s, "w1")["pid"] if s else None, pids["w1"],
+            "w1 is adopted again (same pid)")
+        if w is not None:
+            c.seen.add(w["pid"])
+
+        # SIGTERM: every worker stops, the adopted w1 too.
+        c.proc.terminate()
+        try:
+            rc = c.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            rc = None
+        is_(rc, 0, "SIGTERM: the private pfo3-ctld exits 0")
+        ok(poll(lambda: not any(alive(p) for p in c.seen), 10, 0.1),
+           "every worker it had stopped, adopted ones too")
+        text = c.logtext()
+        m = SANITIZER_RE.search(text)
+        ok(m is None, "no sanitizer report in its log",
+           text[m.start():][:3000] if m else None)
+    finally:
+        c.cleanup()
+
+
+def main():
+    st = stack()
+    sockets()
+    check_stack_ctld(st)
+    check_adopted_death(st)
+    check_private()
+
+
+run(main)
