@@ -4,7 +4,8 @@
 # and serves the control sockets that pfo3ctl and pfo3-console use.
 # A supervisor (ctld-supervise.sh, pid file ctld-supervisor) starts it
 # again when it dies; the new one adopts the workers that still run.
-# ctld_start, ctld_stop and ctld_status are what the stack commands call.
+# ctld_start, ctld_stop, ctld_restart (pfo3-ctld alone, the workers kept)
+# and ctld_status are what the stack commands call.
 
 # ctld_path: the control daemon of the build this stack runs.
 ctld_path()
@@ -124,6 +125,31 @@ ctld_stop()
 	pid_stop ctld-supervisor TERM 10
 	pid_stop ctld TERM 60
 	rm -f "$(ctld_socket)" "$(ctld_socket_ro)"
+}
+
+# ctld_replaced OLD_PID: true when a pfo3-ctld other than OLD_PID runs and
+# reports every worker up.
+ctld_replaced()
+{
+	local pid
+	pid=$(pid_get ctld) && [[ $pid != "$1" ]] && ctld_workers_up "$PFO3_WORKER_COUNT"
+}
+
+# ctld_restart: restarts pfo3-ctld alone, the workers serving on: SIGQUIT
+# makes it exit leaving them running, its supervisor starts a new one, and
+# that one adopts them.  Starts it when it does not run.
+ctld_restart()
+{
+	local old
+	if ! old=$(pid_get ctld); then
+		ctld_start
+		return
+	fi
+	ctld_supervise
+	say "restarting pfo3-ctld (pid $old); the workers keep serving"
+	kill -QUIT "$old" 2>/dev/null || true
+	wait_for ctld "" 40 "a new pfo3-ctld with $PFO3_WORKER_COUNT workers up" ctld_replaced "$old"
+	say "pfo3-ctld restarted (pid $(pid_get ctld)): $(worker_ids) adopted"
 }
 
 # ctld_status: one status line, with the supervisor's pid.

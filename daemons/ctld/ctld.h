@@ -38,6 +38,7 @@ struct beats;
 #define CTLD_ID_MAX	32
 #define CTLD_ADDR_MAX	80
 #define CTLD_BACKENDS	8
+#define CTLD_SIGNALS	5	/* CHLD, HUP, TERM, INT, QUIT */
 /* After worker.shutdown_timeout, this much more before SIGKILL (ms). */
 #define CTLD_KILL_GRACE_MS	5000
 
@@ -155,7 +156,7 @@ struct ctld {
 	struct ctl_server	*admin;
 	struct ctl_server	*readonly;
 	struct event		*tick_ev;
-	struct event		*sig_ev[4];
+	struct event		*sig_ev[CTLD_SIGNALS];
 
 	struct worker_list	 workers;
 	int			 nworkers;
@@ -177,6 +178,7 @@ struct ctld {
 	struct watcher_list	 watchers;
 
 	int			 stopping;	/* SIGTERM: stopping the workers */
+	int			 leaving;	/* SIGQUIT: exit, workers run on */
 	int64_t			 stop_deadline_ms;
 	int64_t			 start_ms;
 	pid_t			 pid;
@@ -197,6 +199,7 @@ json_t	*ring_json(const struct ring *r);
 struct worker *worker_find(struct ctld *c, const char *id);
 struct worker *worker_find_addr(struct ctld *c, const char *addr);
 struct worker *worker_new_local(struct ctld *c, char **cause);
+struct worker *worker_new_local_n(struct ctld *c, int n, char **cause);
 struct worker *worker_new_remote(struct ctld *c, const char *addr,
 	    char **cause);
 void	worker_free(struct worker *w);

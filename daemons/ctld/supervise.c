@@ -387,22 +387,45 @@ supervise_stop_all(struct ctld *c)
 
 /*
  * Starts workers.count local workers, or adopts those that run already (a
- * previous pfo3-ctld died).  HAProxy is reconciled in between: after the
- * workers exist, so that their servers count as ours, and before any is
- * adopted, so that an adopted worker's server is known to be there.
+ * previous pfo3-ctld died), and adopts those beyond the count that it had
+ * added (worker.add): any wN whose control socket exists is tried.
+ * HAProxy is reconciled in between: after the workers exist, so that their
+ * servers count as ours, and before any is adopted, so that an adopted
+ * worker's server is known to be there.
  */
 int
 supervise_start(struct ctld *c, char **cause)
 {
-	struct worker	*w;
-	int64_t		 i;
+	struct worker	*w, *tw;
+	char		 id[16], *path;
+	int64_t		 n;
+	int		 found;
 
-	for (i = 0; i < c->conf.workers.count; i++)
+	for (n = 1; n <= c->conf.workers.count; n++)
 		if (worker_new_local(c, cause) == NULL)
 			return -1;
+	for (; n <= c->conf.ctld.max_workers; n++) {
+		snprintf(id, sizeof id, "w%d", (int)n);
+		path = conf_expand_id(c->conf.worker.control, id);
+		found = strcmp(path, c->conf.worker.control) != 0 &&
+		    access(path, F_OK) == 0;
+		free(path);
+		if (found && (w = worker_new_local_n(c, (int)n, cause)) ==
+		    NULL) {
+			log_warnx("%s: %s", id, *cause);
+			free(*cause);
+			*cause = NULL;
+		}
+	}
 	lb_reconcile(c);
-	TAILQ_FOREACH(w, &c->workers, entry)
-		if (adopt_worker(w) == -1 && supervise_spawn(w, cause) == -1)
+	for (w = TAILQ_FIRST(&c->workers); w != NULL; w = tw) {
+		tw = TAILQ_NEXT(w, entry);
+		if (adopt_worker(w) == 0)
+			continue;
+		if (w->n > c->conf.workers.count)
+			worker_free(w);		/* an extra one, gone */
+		else if (supervise_spawn(w, cause) == -1)
 			return -1;
+	}
 	return 0;
 }

@@ -2,22 +2,25 @@
 """
 t-ctld-adopt: pfo3-ctld can die without taking the workers along.
 
-The stack's pfo3-ctld is killed (SIGKILL) under a light load: no request
-fails, its supervisor starts a new one within a few seconds, and that one
+The stack's pfo3-ctld is killed (SIGKILL), then told to leave (SIGQUIT:
+it exits, the workers running on), under a light load: no request fails, its supervisor starts a new one within a few seconds, and that one
 adopts w1..wN: up, the same pids, no restart, "adopted wN (pid P)" in the
 events and nothing "failed".  Then an adopted worker is killed: not being
 the new pfo3-ctld's child, its death is seen all the same and it is
-started again.
+started again.  With pfo3-ctld and its supervisor gone but the workers
+running, `./stack up` starts pfo3-ctld (which adopts them) instead of
+refusing their ports.
 
-A private pfo3-ctld (two workers on free ports, no HAProxy) is killed and
-started again over the same workers, twice: the second time one worker is
+A private pfo3-ctld (two workers on free ports, and a third added by
+worker.add, no HAProxy) is killed and started again over the same
+workers, twice, and adopts all three: the second time one worker is
 frozen (SIGSTOP), so it does not answer; its pid file names it, so it is
 killed and started again instead of blocking its ports.  SIGTERM then
 stops every worker, adopted ones too.
 """
-import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,7 +28,8 @@ import time
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pfo3test import (SANITIZER_RE, backend_servers, cmp_ok, ctl_call, diag,
-                      free_port, get, is_, ok, poll, run, stack, tmpdir)
+                      free_port, get, is_, ok, poll, run, srcdir, stack,
+                      tmpdir)
 from ctldtest import Load, restore, sockets, status, wait_worker, worker_of
 
 # A new pfo3-ctld answers within this: the supervisor waits at most 2 s,
@@ -54,6 +58,15 @@ def try_status(path=None):
         return None
 
 
+def run_pid(name):
+    try:
+        with open(os.path.join(os.environ["PFO3_RUN_DIR"], "pids",
+                               name + ".pid")) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
 def check_adopted(s, pids, label):
     """Every worker of `pids` up in status `s`, adopted, same pid."""
     texts = events(s)
@@ -72,37 +85,38 @@ def check_adopted(s, pids, label):
     ok(not bad, "%s: no 'failed' in the events" % label, bad)
 
 
-def check_stack_ctld(st):
+def check_stack_ctld(st, sig):
+    """`sig` to the stack's pfo3-ctld under a light load: SIGKILL (a
+    crash) or SIGQUIT (it exits, leaving the workers)."""
+    name = signal.Signals(sig).name
     s0 = status()
     old = s0["ctld"]["pid"]
     pids = {w["id"]: w["pid"] for w in s0["workers"]}
     is_(sorted(pids), sorted(st.ids), "status lists the stack's workers")
-    with open(os.path.join(os.environ["PFO3_RUN_DIR"], "pids",
-                           "ctld.pid")) as f:
-        is_(int(f.read().strip()), old, "pids/ctld.pid names pfo3-ctld")
+    is_(run_pid("ctld"), old, "pids/ctld.pid names pfo3-ctld")
 
     load = Load(st.http, keepalive=2, fresh=2, pause=0.02).start()
     time.sleep(1.0)
     t0 = time.monotonic()
-    os.kill(old, signal.SIGKILL)
+    os.kill(old, sig)
     s1 = poll(lambda: (lambda s: s if s and s["ctld"]["pid"] != old
                        else None)(try_status()), NEW_CTLD_WITHIN + 4, 0.1)
     took = time.monotonic() - t0
-    ok(s1 is not None, "a new pfo3-ctld answers after SIGKILL")
+    ok(s1 is not None, "a new pfo3-ctld answers after %s" % name)
     cmp_ok(took, "<", NEW_CTLD_WITHIN, "... within %.0f s (%.2f s)" %
            (NEW_CTLD_WITHIN, took))
     if s1 is None:
         load.stop()
         return
     # Adoption happens before pfo3-ctld serves: its first status tells.
-    check_adopted(s1, pids, "new pfo3-ctld")
+    check_adopted(s1, pids, "after %s" % name)
     ok(all(alive(p) for p in pids.values()), "the workers never stopped")
     time.sleep(2.0)     # the load goes on under the new pfo3-ctld
     load.stop()
     res = load.snapshot()
     fails = Load.failures(res)
-    is_(len(fails), 0, "no request failed while pfo3-ctld died and came "
-        "back (%d requests)" % len(res))
+    is_(len(fails), 0, "%s: no request failed while pfo3-ctld died and "
+        "came back (%d requests)" % (name, len(res)))
     for f in fails[:5]:
         diag("failed: %r" % (f,))
     rows = backend_servers(st, st.backend)
@@ -111,9 +125,42 @@ def check_stack_ctld(st):
        "HAProxy still lists %s UP" % " ".join(st.ids),
        {k: v["status"] for k, v in rows.items()})
     new = s1["ctld"]["pid"]
-    with open(os.path.join(os.environ["PFO3_RUN_DIR"], "pids",
-                           "ctld.pid")) as f:
-        is_(int(f.read().strip()), new, "pids/ctld.pid names the new one")
+    is_(run_pid("ctld"), new, "pids/ctld.pid names the new one")
+    for wid, pid in sorted(pids.items()):
+        is_(run_pid(wid), pid, "pids/%s.pid still names it" % wid)
+
+
+def check_stack_up(st):
+    """pfo3-ctld and its supervisor gone, the workers running: `./stack
+    up` starts pfo3-ctld, which adopts them, instead of refusing their
+    ports."""
+    s0 = status()
+    pids = {w["id"]: w["pid"] for w in s0["workers"]}
+    sup = run_pid("ctld-supervisor")
+    ok(sup is not None and alive(sup), "the supervisor runs (pid %s)" % sup)
+    os.kill(sup, signal.SIGTERM)
+    ok(poll(lambda: not alive(sup), 10, 0.05),
+       "SIGTERM ends the supervisor")
+    time.sleep(0.5)
+    ok(alive(s0["ctld"]["pid"]), "... and leaves pfo3-ctld running")
+    os.kill(s0["ctld"]["pid"], signal.SIGKILL)
+    ok(poll(lambda: not alive(s0["ctld"]["pid"]), 10, 0.05),
+       "pfo3-ctld killed; nothing starts it again")
+    ok(all(alive(p) for p in pids.values()), "the workers run on")
+
+    p = subprocess.run([os.path.join(srcdir(), "stack"), "up", "--detach",
+                        "--no-build"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=180)
+    ok(p.returncode == 0, "./stack up succeeds with the workers running",
+        p.stderr[-3000:] if p.returncode else None)
+    ok("in use" not in p.stderr, "it does not refuse their ports")
+    s1 = try_status()
+    ok(s1 is not None and s1["ctld"]["pid"] != s0["ctld"]["pid"],
+       "a new pfo3-ctld serves")
+    if s1 is not None:
+        check_adopted(s1, pids, "after ./stack up")
+    sup = run_pid("ctld-supervisor")
+    ok(sup is not None and alive(sup), "supervised again (pid %s)" % sup)
 
 
 def check_adopted_death(st):
@@ -147,7 +194,8 @@ class PrivateCtld:
         self.log = open(self.logpath, "ab")
         for _ in range(20):
             base = free_port()
-            if base < 65535 and self._free(base + 1):
+            if base < 65534 and self._free(base + 1) and \
+                    self._free(base + 2):
                 break
         self.base = base
         self.proc = None
@@ -155,7 +203,6 @@ class PrivateCtld:
 
     @staticmethod
     def _free(port):
-        import socket
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -189,10 +236,10 @@ class PrivateCtld:
             return None
         return rep if rep.get("ok") else None
 
-    def wait_up(self, timeout=40):
+    def wait_up(self, n, timeout=40):
         def up():
             s = self.status()
-            if s and len(s["workers"]) == 2 and \
+            if s and len(s["workers"]) == n and \
                     all(w["state"] == "up" for w in s["workers"]):
                 for w in s["workers"]:
                     self.seen.add(w["pid"])
@@ -225,9 +272,15 @@ def check_private():
     c = PrivateCtld()
     try:
         c.start()
-        s = c.wait_up()
+        s = c.wait_up(2)
         ok(s is not None, "a private pfo3-ctld starts two workers",
            c.logtext()[-2000:] if s is None else None)
+        if s is None:
+            return
+        rep = ctl_call(c.sock, "worker.add")
+        s = c.wait_up(3)
+        ok(rep.get("ok") and s is not None,
+           "worker.add starts w3, beyond workers.count", rep)
         if s is None:
             return
         pids = {w["id"]: w["pid"] for w in s["workers"]}
@@ -240,8 +293,9 @@ def check_private():
             ok(all(alive(p) for p in pids.values()),
                "round %d: pfo3-ctld killed, its workers run on" % rnd)
             c.start()
-            s = c.wait_up()
-            ok(s is not None, "round %d: the next pfo3-ctld serves" % rnd)
+            s = c.wait_up(3)
+            ok(s is not None, "round %d: the next pfo3-ctld serves, w3 "
+               "included" % rnd)
             if s is None:
                 return
             check_adopted(s, pids, "round %d" % rnd)
@@ -265,12 +319,13 @@ def check_private():
         texts = events(s) if s else []
         ok(any("w2 (pid %d) does not answer" % frozen in t for t in texts),
            "events say w2 did not answer", texts)
-        is_(worker_of(s, "w1")["pid"] if s else None, pids["w1"],
-            "w1 is adopted again (same pid)")
+        for wid in ("w1", "w3"):
+            is_((worker_of(s, wid) or {}).get("pid") if s else None,
+                pids[wid], "%s is adopted again (same pid)" % wid)
         if w is not None:
             c.seen.add(w["pid"])
 
-        # SIGTERM: every worker stops, the adopted w1 too.
+        # SIGTERM: every worker stops, the adopted ones too.
         c.proc.terminate()
         try:
             rc = c.proc.wait(60)
@@ -290,7 +345,9 @@ def check_private():
 def main():
     st = stack()
     sockets()
-    check_stack_ctld(st)
+    check_stack_ctld(st, signal.SIGKILL)
+    check_stack_ctld(st, signal.SIGQUIT)
+    check_stack_up(st)
     check_adopted_death(st)
     check_private()
 

@@ -82,75 +82,64 @@ check(const char *reply, pid_t *pid, enum adopt_mode *mode)
 	return cause;
 }
 
+/* The start of a reply from w2 on 127.0.0.1:8002. */
+#define W2	"{\"ok\":true,\"id\":\"w2\",\"listen\":\"127.0.0.1:8002\","
+
 static void
 test_check_stats(void)
 {
+	static const struct {
+		const char	*reply, *cause, *what;
+	} refused[] = {
+		{ "{\"ok\":true,\"id\":\"w3\",\"listen\":\"127.0.0.1:8002\","
+		  "\"pid\":4321}", "the socket answers as worker 'w3'",
+		  "another id" },
+		{ "{\"ok\":true,\"listen\":\"127.0.0.1:8002\",\"pid\":4321}",
+		  "the socket answers as worker '(none)'", "no id" },
+		{ "{\"ok\":true,\"id\":\"w2\",\"listen\":\"127.0.0.1:9999\","
+		  "\"pid\":4321}",
+		  "it listens on 127.0.0.1:9999, not 127.0.0.1:8002",
+		  "another listen address" },
+		{ W2 "\"pid\":0}", "no valid pid in its stats", "pid 0" },
+		{ W2 "\"pid\":\"4321\"}", "no valid pid in its stats",
+		  "a pid that is not a number" },
+		{ W2 "\"pid\":99999999999}", "no valid pid in its stats",
+		  "a pid out of range" },
+		{ "{\"ok\":false,\"error\":\"busy\"}", "stats failed: busy",
+		  "a failed reply" },
+		{ "[1]", "stats failed: no ok in the reply",
+		  "a reply that is not an object" },
+	};
 	enum adopt_mode	 mode = ADOPT_STOPPING;
 	pid_t		 pid = 0;
+	size_t		 i;
 	char		*cause;
 
-	cause = check("{\"ok\":true,\"id\":\"w2\",\"listen\":\"127.0.0.1:8002\","
-	    "\"pid\":4321,\"draining\":false,\"stopping\":false}", &pid, &mode);
+	cause = check(W2 "\"pid\":4321,\"draining\":false,\"stopping\":false}",
+	    &pid, &mode);
 	tap_is_str(cause, "", "the expected worker is adopted");
 	tap_ok(pid == 4321 && mode == ADOPT_SERVING,
 	    "with the pid it gives, serving");
 	free(cause);
 
-	cause = check("{\"ok\":true,\"id\":\"w2\",\"listen\":\"127.0.0.1:8002\","
-	    "\"pid\":4321,\"draining\":true,\"stopping\":false}", &pid, &mode);
+	cause = check(W2 "\"pid\":4321,\"draining\":true,\"stopping\":false}",
+	    &pid, &mode);
 	tap_ok(*cause == '\0' && mode == ADOPT_DRAINING,
 	    "a draining worker is adopted draining");
 	free(cause);
 
-	cause = check("{\"ok\":true,\"id\":\"w2\",\"listen\":\"127.0.0.1:8002\","
-	    "\"pid\":4321,\"draining\":true,\"stopping\":true}", &pid, &mode);
+	cause = check(W2 "\"pid\":4321,\"draining\":true,\"stopping\":true}",
+	    &pid, &mode);
 	tap_ok(*cause == '\0' && mode == ADOPT_STOPPING,
 	    "a stopping worker is adopted stopping");
 	free(cause);
 
-	cause = check("{\"ok\":true,\"id\":\"w3\",\"listen\":\"127.0.0.1:8002\","
-	    "\"pid\":4321}", &pid, &mode);
-	tap_is_str(cause, "the socket answers as worker 'w3'",
-	    "another id is refused");
-	free(cause);
-
-	cause = check("{\"ok\":true,\"listen\":\"127.0.0.1:8002\","
-	    "\"pid\":4321}", &pid, &mode);
-	tap_is_str(cause, "the socket answers as worker '(none)'",
-	    "no id is refused");
-	free(cause);
-
-	cause = check("{\"ok\":true,\"id\":\"w2\",\"listen\":\"127.0.0.1:9999\","
-	    "\"pid\":4321}", &pid, &mode);
-	tap_is_str(cause, "it listens on 127.0.0.1:9999, not 127.0.0.1:8002",
-	    "another listen address is refused");
-	free(cause);
-
-	cause = check("{\"ok\":true,\"id\":\"w2\",\"listen\":\"127.0.0.1:8002\","
-	    "\"pid\":0}", &pid, &mode);
-	tap_is_str(cause, "no valid pid in its stats", "pid 0 is refused");
-	free(cause);
-
-	cause = check("{\"ok\":true,\"id\":\"w2\",\"listen\":\"127.0.0.1:8002\","
-	    "\"pid\":\"4321\"}", &pid, &mode);
-	tap_is_str(cause, "no valid pid in its stats",
-	    "a pid that is not a number is refused");
-	free(cause);
-
-	cause = check("{\"ok\":true,\"id\":\"w2\",\"listen\":\"127.0.0.1:8002\","
-	    "\"pid\":99999999999}", &pid, &mode);
-	tap_is_str(cause, "no valid pid in its stats",
-	    "a pid out of range is refused");
-	free(cause);
-
-	cause = check("{\"ok\":false,\"error\":\"busy\"}", &pid, &mode);
-	tap_is_str(cause, "stats failed: busy", "a failed reply is refused");
-	free(cause);
-
-	cause = check("[1]", &pid, &mode);
-	tap_is_str(cause, "stats failed: no ok in the reply",
-	    "a reply that is not an object is refused");
-	free(cause);
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		cause = check(refused[i].reply, &pid, &mode);
+		tap_is_str(cause, refused[i].cause, "%s is refused",
+		    refused[i].what);
+		free(cause);
+	}
 }
 
 static void
