@@ -8,10 +8,11 @@
  * the authority (the process names itself); the pid file, when
  * workers.pid_file is set, is rewritten if it disagrees, and serves to
  * find a worker that no longer answers: that one is killed and started
- * again rather than left holding its ports.  An adopted worker is not our child: no
- * SIGCHLD tells of its death, so a pidfd (pidfd_open(2)) does, and where
- * there is none, kill(pid, 0) on every refresh and whenever its control
- * socket fails.
+ * again rather than left holding its ports.
+ *
+ * An adopted worker is not our child: no SIGCHLD tells of its death, so a
+ * pidfd (pidfd_open(2)) does, and where there is none, kill(pid, 0) on
+ * every refresh and whenever its control socket fails.
  *
  * adopt-check.c holds the pure decisions (tested by tests/unit/
  * test-ctld-adopt); adopt.c the probing and the watching.

@@ -388,7 +388,10 @@ supervise_stop_all(struct ctld *c)
 /*
  * Starts workers.count local workers, or adopts those that run already (a
  * previous pfo3-ctld died), and adopts those beyond the count that it had
- * added (worker.add): any wN whose control socket exists is tried.
+ * added (worker.add): any wN whose control socket exists is tried.  Not
+ * with workers.count 0: a pfo3-ctld told to run no local worker takes
+ * none (a second one for remote workers, or a test's, may share the
+ * configuration and so the sockets of the first one's workers).
  * HAProxy is reconciled in between: after the workers exist, so that their
  * servers count as ours, and before any is adopted, so that an adopted
  * worker's server is known to be there.
@@ -404,7 +407,8 @@ supervise_start(struct ctld *c, char **cause)
 	for (n = 1; n <= c->conf.workers.count; n++)
 		if (worker_new_local(c, cause) == NULL)
 			return -1;
-	for (; n <= c->conf.ctld.max_workers; n++) {
+	for (; c->conf.workers.count > 0 && n <= c->conf.ctld.max_workers;
+	    n++) {
 		snprintf(id, sizeof id, "w%d", (int)n);
 		path = conf_expand_id(c->conf.worker.control, id);
 		found = strcmp(path, c->conf.worker.control) != 0 &&

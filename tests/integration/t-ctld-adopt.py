@@ -27,9 +27,9 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (SANITIZER_RE, backend_servers, cmp_ok, ctl_call, diag,
-                      free_port, get, is_, ok, poll, run, srcdir, stack,
-                      tmpdir)
+from pfo3test import (SANITIZER_RE, HttpError, backend_servers, cmp_ok,
+                      ctl_call, diag, free_port, get, is_, ok, poll, run,
+                      srcdir, stack, tmpdir)
 from ctldtest import Load, restore, sockets, status, wait_worker, worker_of
 
 # A new pfo3-ctld answers within this: the supervisor waits at most 2 s,
@@ -54,8 +54,8 @@ def events(st):
 def try_status(path=None):
     try:
         return status(path)
-    except (OSError, RuntimeError, ValueError):
-        return None
+    except (OSError, RuntimeError, ValueError, HttpError):
+        return None     # gone, or going while it answers
 
 
 def run_pid(name):
@@ -89,7 +89,13 @@ def check_stack_ctld(st, sig):
     """`sig` to the stack's pfo3-ctld under a light load: SIGKILL (a
     crash) or SIGQUIT (it exits, leaving the workers)."""
     name = signal.Signals(sig).name
-    s0 = status()
+    # A worker still starting (an earlier test restarted it) has no
+    # control socket to answer: wait until every one is up.
+    s0 = poll(lambda: (lambda s: s if all(w["state"] == "up" for w in
+                                          s["workers"]) else None)(status()),
+              30, 0.1)
+    ok(s0 is not None, "%s: every worker is up first" % name)
+    s0 = s0 or status()
     old = s0["ctld"]["pid"]
     pids = {w["id"]: w["pid"] for w in s0["workers"]}
     is_(sorted(pids), sorted(st.ids), "status lists the stack's workers")
@@ -232,7 +238,7 @@ class PrivateCtld:
     def status(self):
         try:
             rep = ctl_call(self.sock, "status")
-        except (OSError, ValueError):
+        except (OSError, ValueError, HttpError):
             return None
         return rep if rep.get("ok") else None
 
