@@ -191,17 +191,30 @@ adopt_worker(struct worker *w)
 	return 0;
 }
 
+/*
+ * The watch of an adopted worker: its pidfd turned readable (it ended),
+ * or, without a pidfd, the timer of every ctld.interval; or adopt_check
+ * made it active.  Only a readable pidfd is proof; anything else asks
+ * kill(pid, 0).  Running as an event of its own, it may end (and free)
+ * the worker: no caller holds it.
+ */
 static void
-adopt_pidfd_cb(evutil_socket_t fd, short what, void *arg)
+adopt_watch_cb(evutil_socket_t fd, short what, void *arg)
 {
-	supervise_lost(arg, "ended (adopted, not our child: exit status "
+	struct worker *w = arg;
+
+	if (!(what & EV_READ) && adopt_alive(w->pid))
+		return;
+	supervise_lost(w, "ended (adopted, not our child: exit status "
 	    "unknown)");
 }
 
 void
 adopt_watch(struct worker *w)
 {
-	int fd = -1;
+	struct ctld	*c = w->ctld;
+	struct timeval	 tv;
+	int		 fd = -1;
 
 #ifdef SYS_pidfd_open
 	/* Close-on-exec by default; readable once the process has ended. */
@@ -212,27 +225,32 @@ adopt_watch(struct worker *w)
 	if (fd == -1) {
 		log_info("%s: no pidfd for pid %ld (%s): checked every "
 		    "refresh instead", w->id, (long)w->pid, strerror(errno));
+		w->watch_ev = event_new(c->base, -1, EV_PERSIST,
+		    adopt_watch_cb, w);
+		tv.tv_sec = c->conf.ctld.interval / 1000;
+		tv.tv_usec = (c->conf.ctld.interval % 1000) * 1000;
+		event_add(w->watch_ev, &tv);
 		return;
 	}
-	w->pidfd_ev = event_new(w->ctld->base, fd, EV_READ, adopt_pidfd_cb, w);
-	event_add(w->pidfd_ev, NULL);
+	w->watch_ev = event_new(c->base, fd, EV_READ | EV_PERSIST,
+	    adopt_watch_cb, w);
+	event_add(w->watch_ev, NULL);
 }
 
 void
 adopt_unwatch(struct worker *w)
 {
-	if (w->pidfd_ev == NULL)
+	if (w->watch_ev == NULL)
 		return;
-	close(event_get_fd(w->pidfd_ev));
-	event_free(w->pidfd_ev);
-	w->pidfd_ev = NULL;
+	if (event_get_fd(w->watch_ev) != -1)
+		close(event_get_fd(w->watch_ev));
+	event_free(w->watch_ev);
+	w->watch_ev = NULL;
 }
 
 void
 adopt_check(struct worker *w)
 {
-	if (w->adopted && w->pid != 0 && w->pidfd_ev == NULL &&
-	    !adopt_alive(w->pid))
-		supervise_lost(w, "ended (adopted, not our child: exit "
-		    "status unknown)");
+	if (w->adopted && w->watch_ev != NULL)
+		event_active(w->watch_ev, EV_TIMEOUT, 1);
 }

@@ -54,14 +54,15 @@ int	adopt_cmdline_is_worker(const char *cmdline, size_t len,
  * now (pid set, state up, draining or stopping), -1 when a new one must be
  * started. */
 int	adopt_worker(struct worker *w);
-/* Watches an adopted worker's pid; its death ends it like a reaped
- * child (supervise_lost). */
+/* Watches an adopted worker's pid (a pidfd, else a timer every
+ * ctld.interval); its death ends it like a reaped child
+ * (supervise_lost), from an event of its own. */
 void	adopt_watch(struct worker *w);
 void	adopt_unwatch(struct worker *w);
-/* Fallback without a pidfd: 1 while the process lives (not a zombie). */
+/* 1 while `pid` lives (a zombie does not). */
 int	adopt_alive(pid_t pid);
-/* Once per refresh, and when its control socket fails: has an adopted
- * worker died without its pidfd telling?  (Only without a pidfd.) */
+/* Its control socket failed: look at an adopted worker's pid soon (from
+ * the watch's event, so the caller's worker stays valid). */
 void	adopt_check(struct worker *w);
 
 #endif

@@ -17,7 +17,6 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "adopt.h"
 #include "beats.h"
 #include "clock.h"
 #include "conf.h"
@@ -128,14 +127,12 @@ ctld_tick_cb(evutil_socket_t fd, short what, void *arg)
 		ctld_tick(c);
 		return;
 	}
-	TAILQ_FOREACH(w, &c->workers, entry) {
-		adopt_check(w);		/* not our child: no SIGCHLD */
+	TAILQ_FOREACH(w, &c->workers, entry)
 		if (w->local && w->pid != 0) {
 			running++;
 			if (clock_mono_ms() > c->stop_deadline_ms)
 				kill(w->pid, SIGKILL);
 		}
-	}
 	if (running == 0) {
 		log_info("every worker stopped");
 		event_base_loopbreak(c->base);

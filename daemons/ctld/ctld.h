@@ -119,7 +119,7 @@ struct worker {
 
 	pid_t			 pid;		/* local, 0 when not running */
 	int			 adopted;	/* pid is not our child (adopt.c) */
-	struct event		*pidfd_ev;	/* adopted: tells of its death */
+	struct event		*watch_ev;	/* adopted: tells of its death */
 	int64_t			 started_ms;
 	int			 restarts;
 	int64_t			 backoff_ms;

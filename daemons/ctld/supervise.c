@@ -219,7 +219,8 @@ supervise_poll_reply(const json_t *rep, const char *error, void *arg)
 		    rep == NULL ? error : json_string_value(
 		    json_object_get(rep, "error")));
 		/* Its socket closing may be an adopted worker's death. */
-		adopt_check(w);
+		if (rep == NULL)
+			adopt_check(w);
 		return;
 	}
 	worker_stats_update(w, rep);
@@ -228,7 +229,6 @@ supervise_poll_reply(const json_t *rep, const char *error, void *arg)
 void
 supervise_poll(struct worker *w)
 {
-	adopt_check(w);
 	if (!w->local || w->pid == 0 || w->polling || w->state == WS_STARTING)
 		return;
 	w->polling = 1;
