@@ -61,6 +61,10 @@ up_watch()
 				dead[$name]=1
 				warn "$name exited (log: $(log_file "$name"))"
 				log_tail "$name" 10
+			elif [[ -n ${dead[$name]:-} ]] && pid_get "$name" >/dev/null; then
+				# pfo3-ctld's supervisor (or pfo3-ctld, a worker) started it again.
+				unset "dead[$name]"
+				say "$name runs again (pid $(pid_get "$name"))"
 			fi
 		done
 	done

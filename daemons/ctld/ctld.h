@@ -38,6 +38,9 @@ struct beats;
 #define CTLD_ID_MAX	32
 #define CTLD_ADDR_MAX	80
 #define CTLD_BACKENDS	8
+#define CTLD_SIGNALS	5	/* CHLD, HUP, TERM, INT, QUIT */
+/* After worker.shutdown_timeout, this much more before SIGKILL (ms). */
+#define CTLD_KILL_GRACE_MS	5000
 
 enum wstate {
 	WS_STARTING,	/* spawned (or registered), not ready yet */
@@ -117,6 +120,8 @@ struct worker {
 	int			 in_lb;		/* added to HAProxy by us or found */
 
 	pid_t			 pid;		/* local, 0 when not running */
+	int			 adopted;	/* pid is not our child (adopt.c) */
+	struct event		*watch_ev;	/* adopted: tells of its death */
 	int64_t			 started_ms;
 	int			 restarts;
 	int64_t			 backoff_ms;
@@ -153,7 +158,7 @@ struct ctld {
 	struct ctl_server	*admin;
 	struct ctl_server	*readonly;
 	struct event		*tick_ev;
-	struct event		*sig_ev[4];
+	struct event		*sig_ev[CTLD_SIGNALS];
 
 	struct worker_list	 workers;
 	int			 nworkers;
@@ -175,6 +180,7 @@ struct ctld {
 	struct watcher_list	 watchers;
 
 	int			 stopping;	/* SIGTERM: stopping the workers */
+	int			 leaving;	/* SIGQUIT: exit, workers run on */
 	int64_t			 stop_deadline_ms;
 	int64_t			 start_ms;
 	pid_t			 pid;
@@ -195,6 +201,7 @@ json_t	*ring_json(const struct ring *r);
 struct worker *worker_find(struct ctld *c, const char *id);
 struct worker *worker_find_addr(struct ctld *c, const char *addr);
 struct worker *worker_new_local(struct ctld *c, char **cause);
+struct worker *worker_new_local_n(struct ctld *c, int n, char **cause);
 struct worker *worker_new_remote(struct ctld *c, const char *addr,
 	    char **cause);
 void	worker_free(struct worker *w);
@@ -211,6 +218,8 @@ void	supervise_stop_worker(struct worker *w);
 void	supervise_reap(struct ctld *c);
 void	supervise_poll(struct worker *w);
 void	supervise_stop_all(struct ctld *c);
+void	supervise_lost(struct worker *w, const char *how);
+void	supervise_write_pid(struct worker *w);
 
 /* haproxy.c and haproxy-stat.c: the runtime API. */
 int	lb_enabled(const struct ctld *c);

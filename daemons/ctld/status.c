@@ -87,6 +87,8 @@ status_worker(struct ctld *c, const struct worker *w, int64_t now)
 	    s->degraded : ""));
 	if (w->want_drain)
 		json_object_set_new(o, "drain_wanted", json_true());
+	if (w->adopted)
+		json_object_set_new(o, "adopted", json_true());
 	if (w->op != OP_NONE)
 		json_object_set_new(o, "action", json_string(w->op ==
 		    OP_REMOVE ? "remove" : "restart"));

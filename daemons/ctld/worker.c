@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "adopt.h"
 #include "clock.h"
 #include "ctld.h"
 #include "log.h"
@@ -90,16 +91,22 @@ worker_alloc(struct ctld *c, int n)
 struct worker *
 worker_new_local(struct ctld *c, char **cause)
 {
+	return worker_new_local_n(c, worker_free_number(c), cause);
+}
+
+/* Local worker wN, whose number is free (adoption picks it). */
+struct worker *
+worker_new_local_n(struct ctld *c, int n, char **cause)
+{
 	const struct conf_workers	*cw = &c->conf.workers;
 	struct worker			*w;
-	int				 n, port;
+	int				 port;
 
 	if (c->nworkers >= c->conf.ctld.max_workers) {
 		*cause = xasprintf("already %d workers (ctld.max_workers)",
 		    c->nworkers);
 		return NULL;
 	}
-	n = worker_free_number(c);
 	port = (int)cw->base_port + n - 1;
 	if (port > 65535 || (cw->agent_base_port != 0 &&
 	    cw->agent_base_port + n - 1 > 65535)) {
@@ -157,8 +164,12 @@ worker_free(struct worker *w)
 		event_free(w->restart_ev);
 	if (w->check_ev != NULL)
 		event_free(w->check_ev);
+	adopt_unwatch(w);
 	wlink_free(w->link);
-	if (w->pid_file != NULL && *w->pid_file != '\0')
+	/* Leaving on SIGQUIT, the pid file of a running worker stays for
+	 * the next pfo3-ctld. */
+	if (w->pid_file != NULL && *w->pid_file != '\0' &&
+	    !(c->leaving && w->pid != 0))
 		unlink(w->pid_file);
 	free(w->pid_file);
 	free(w->control);
