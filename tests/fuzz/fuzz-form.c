@@ -9,11 +9,14 @@
  * media type and file bytes.  Every refusal carries a status the handler
  * can send and a cause.
  *
- * Input: byte 0 picks the part-header limit and whether the body ends with
- * a read error rather than its end; then the Content-Type up to the first
- * newline; the rest is the body.
+ * Input: byte 0 picks the part-header limit, whether the body ends with a
+ * read error rather than its end, and the mode.  Raw mode: the
+ * Content-Type up to the first newline, then the body.  Built mode (bit
+ * 0x10): a boundary, a file name and the file's bytes, from which a
+ * browser-like body is made; the file must then come out exactly.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +42,19 @@ struct fuzz_outcome {
 	char		 ctype[128];
 	uint64_t	 hash, len;
 };
+
+#define FUZZ_HASH_INIT	0xcbf29ce484222325ULL
+
+/* Adds p[0..len) to the FNV-1a hash h. */
+static uint64_t
+fuzz_hash(uint64_t h, const char *p, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+	return h;
+}
 
 static ssize_t
 fuzz_read(void *arg, void *buf, size_t len, int *status, const char **cause)
@@ -86,7 +102,7 @@ fuzz_run(const char *ct, struct fuzz_body *body, size_t max_headers,
 	int		 status;
 
 	memset(o, 0, sizeof *o);
-	o->hash = 0xcbf29ce484222325ULL;
+	o->hash = FUZZ_HASH_INIT;
 	if ((f = form_new(ct, max_headers, fuzz_read, body, &why)) == NULL) {
 		if (why == NULL)
 			abort();
@@ -113,9 +129,7 @@ fuzz_run(const char *ct, struct fuzz_body *body, size_t max_headers,
 	while ((n = form_read(f, buf, bufsize, &status, &cause)) > 0) {
 		if ((size_t)n > bufsize)
 			abort();
-		for (i = 0; i < (size_t)n; i++)
-			o->hash = (o->hash ^ (unsigned char)buf[i]) *
-			    0x100000001b3ULL;
+		o->hash = fuzz_hash(o->hash, buf, (size_t)n);
 		o->len += (uint64_t)n;
 	}
 	if (o->len > body->len)
@@ -147,13 +161,99 @@ fuzz_same(const struct fuzz_outcome *a, const struct fuzz_outcome *b)
 	    a->hash == b->hash && a->len == b->len;
 }
 
+/* Reads `body` whole, byte by byte and in odd pieces; they must agree. */
+static void
+fuzz_read_3_ways(const char *ct, const char *in, size_t len,
+    size_t max_headers, int fail_at_end, struct fuzz_outcome *whole)
+{
+	struct fuzz_outcome	 bytes, odd;
+	struct fuzz_body	 body;
+
+	body = (struct fuzz_body){ in, len, 0, 0, fail_at_end };
+	fuzz_run(ct, &body, max_headers, 4096, whole);
+	body = (struct fuzz_body){ in, len, 0, 1, fail_at_end };
+	fuzz_run(ct, &body, max_headers, 1, &bytes);
+	body = (struct fuzz_body){ in, len, 0, 13, fail_at_end };
+	fuzz_run(ct, &body, max_headers, 5, &odd);
+	if (!fuzz_same(whole, &bytes) || !fuzz_same(whole, &odd))
+		abort();
+}
+
+/*
+ * Built mode: in[0] the boundary's length, then its bytes (mapped onto
+ * the boundary alphabet), in[1 + blen] the file name's length, its bytes
+ * (mapped onto a plain alphabet), then the file.  A file holding the
+ * delimiter is skipped: it would end there, as it should.
+ */
+static void
+fuzz_built(const char *in, size_t len, int fail_at_end)
+{
+	static const char	 balpha[] = "abcXYZ019'()+_,-./:=? ";
+	static const char	 nalpha[] = "abz.-_ AZ09";
+	struct fuzz_outcome	 o;
+	char			 boundary[71], name[33], *ct, *body, *delim;
+	size_t			 blen, nlen, flen, i, n;
+	const char		*file;
+
+	if (len < 2)
+		return;
+	blen = 1 + (unsigned char)in[0] % 70;
+	if (len < 1 + blen + 1)
+		return;
+	for (i = 0; i < blen; i++)
+		boundary[i] = balpha[(unsigned char)in[1 + i] %
+		    (sizeof balpha - 1)];
+	if (boundary[blen - 1] == ' ')
+		boundary[blen - 1] = 'x';	/* may not end with a space */
+	boundary[blen] = '\0';
+	nlen = (unsigned char)in[1 + blen] % 33;
+	if (len < 2 + blen + nlen)
+		return;
+	for (i = 0; i < nlen; i++)
+		name[i] = nalpha[(unsigned char)in[2 + blen + i] %
+		    (sizeof nalpha - 1)];
+	name[nlen] = '\0';
+	file = in + 2 + blen + nlen;
+	flen = len - (2 + blen + nlen);
+
+	if (asprintf(&delim, "\r\n--%s", boundary) == -1)
+		abort();
+	if (memmem(file, flen, delim, strlen(delim)) != NULL) {
+		free(delim);
+		return;
+	}
+	if (asprintf(&ct, "multipart/form-data; boundary=\"%s\"",
+	    boundary) == -1)
+		abort();
+	n = 0;
+	if ((body = malloc(flen + 2 * blen + 512)) == NULL)
+		abort();
+	n += (size_t)sprintf(body, "--%s\r\nContent-Disposition: form-data; "
+	    "name=\"t\"\r\n\r\nx\r\n--%s\r\nContent-Disposition: "
+	    "form-data; name=\"f\"; filename=\"%s\"\r\nContent-Type: "
+	    "image/png\r\n\r\n", boundary, boundary, name);
+	memcpy(body + n, file, flen);
+	n += flen;
+	n += (size_t)sprintf(body + n, "%s--\r\n", delim);
+
+	fuzz_read_3_ways(ct, body, n, 8192, fail_at_end, &o);
+	if (fail_at_end)
+		; /* the epilogue's read error may end it: any verdict */
+	else if (o.stage != 4 || strcmp(o.name, name) != 0 ||
+	    strcmp(o.ctype, "image/png") != 0 || o.len != flen ||
+	    o.hash != fuzz_hash(FUZZ_HASH_INIT, file, flen))
+		abort();
+	free(body);
+	free(ct);
+	free(delim);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t	 limits[] = { 0, 1, 16, 64, 200, 1024, 8192,
 				    70000 };
-	struct fuzz_outcome	 whole, bytes, odd;
-	struct fuzz_body	 body;
+	struct fuzz_outcome	 whole;
 	const char		*in, *nl;
 	char			*ct;
 	size_t			 len, max_headers;
@@ -165,6 +265,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fail_at_end = (data[0] & 8) != 0;
 	in = (const char *)data + 1;
 	len = size - 1;
+	if (data[0] & 0x10) {
+		fuzz_built(in, len, fail_at_end);
+		return 0;
+	}
 	if ((nl = memchr(in, '\n', len)) == NULL)
 		return 0;
 	if ((ct = strndup(in, (size_t)(nl - in))) == NULL)
@@ -172,14 +276,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len -= (size_t)(nl + 1 - in);
 	in = nl + 1;
 
-	body = (struct fuzz_body){ in, len, 0, 0, fail_at_end };
-	fuzz_run(ct, &body, max_headers, 4096, &whole);
-	body = (struct fuzz_body){ in, len, 0, 1, fail_at_end };
-	fuzz_run(ct, &body, max_headers, 1, &bytes);
-	body = (struct fuzz_body){ in, len, 0, 13, fail_at_end };
-	fuzz_run(ct, &body, max_headers, 5, &odd);
+	fuzz_read_3_ways(ct, in, len, max_headers, fail_at_end, &whole);
 	free(ct);
-	if (!fuzz_same(&whole, &bytes) || !fuzz_same(&whole, &odd))
-		abort();
 	return 0;
 }
