@@ -42,6 +42,10 @@ struct ctl_call {
 /* Accepts a printf format and its list; returns a malloc'd string. */
 static char *
 ctl_call_vformat(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
+
+static char *
+ctl_call_vformat(const char *fmt, va_list ap)
 {
 	va_list	 ap2;
 	char	*s;

@@ -13,6 +13,8 @@ DEPS_PACKAGES=(
 	librabbitmq-dev libpq-dev libcurl4-openssl-dev libconfig-dev
 	libncurses-dev libjansson-dev libsodium-dev libvips-dev
 	libcairo2-dev libpango1.0-dev libevent-dev
+	# fuzzing (tests/fuzz/run.sh): clang and its libFuzzer runtime
+	clang libclang-rt-14-dev
 )
 
 # deps_missing: prints the packages of DEPS_PACKAGES not installed, one a line.
