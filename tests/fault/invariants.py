@@ -31,9 +31,14 @@ def listed(items):
     return items[:MAX_LISTED] + ["... and %d more" % (len(items) - MAX_LISTED)]
 
 
+ORIGIN = [0.0]          # the fault's start: times are told from it
+
+
 def describe(a):
-    return "%s %s at +%.1fs (%s, key %s)" % (
-        a.kind, a.outcome, a.t0, a.worker or "no worker", a.key or "-")
+    return "%s %s at %+.1f s of the fault (%s%s)" % (
+        a.kind, a.outcome, a.t0 - ORIGIN[0],
+        "worker " + a.worker if a.worker else "from HAProxy or no answer",
+        ", key " + a.key if a.key else "")
 
 
 # ------------------------------------------------------------- what clients saw

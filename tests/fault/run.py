@@ -14,6 +14,7 @@ for fails as "not run".  Results go to $PFO3_RUN_DIR/fault-results.json;
 """
 import json
 import os
+import re
 import sys
 import time
 
@@ -32,7 +33,7 @@ from scenarios import all_scenarios  # noqa: E402
 BUDGET = float(os.environ.get("PFO3_FAULT_BUDGET", 600))
 WARM = 2.0              # seconds of load before the fault
 RECOVERY_BOUND = 20.0   # every worker UP, every route 2xx, after the fault
-JOB_BOUND = 45.0        # accepted jobs done after recovery
+JOB_BOUND = 30.0        # accepted jobs done after recovery
 STALE_BOUND = 60        # an unfinished multipart upload may live this long
 ANSWER_BOUND = 10.0     # the longest any request of the load may take
 
@@ -90,6 +91,20 @@ def recovered(ctx, t_end):
     return None
 
 
+def not_back(ctx, t_end):
+    """What had not recovered: workers not UP, routes with no answer."""
+    out = []
+    for b in ("workers", "seed"):
+        for w, row in sorted(inv.backend_servers(ctx.st, b).items()):
+            if row["status"] != "UP":
+                out.append("%s/%s %s" % (b, w, row["status"]))
+    kinds = {a.kind for a in ctx.load.attempts}
+    back = {a.kind for a in ctx.load.attempts
+            if a.t0 >= t_end and a.answered()}
+    out += ["no %s answered since" % k for k in sorted(kinds - back)]
+    return ", ".join(out)
+
+
 def settle_keys(ctx):
     """Sends once more each key whose last answer was lost, as a client
     would once the stack is back; the answer tells whether it ran."""
@@ -117,6 +132,7 @@ def run_one(sc, ctx, result):
     try:
         time.sleep(WARM)
         t0 = time.monotonic()
+        inv.ORIGIN[0] = t0
         sc.inject(ctx)
         t1 = time.monotonic()
         result["fault_seconds"] = round(t1 - t0, 1)
@@ -126,15 +142,14 @@ def run_one(sc, ctx, result):
     finally:
         ctx.ctl.thaw_all()
         ctx.load.stop()
+        result["active_seconds"] = round(time.monotonic() - t_start, 1)
     if hasattr(sc, "restore"):
         sc.restore(ctx)
     checks.append(("every worker UP in HAProxy and every route answering "
                    "within %.0f s of the fault's end" % RECOVERY_BOUND,
                    [] if rec is not None else
-                   ["not recovered after %.0f s: %s" % (
-                       RECOVERY_BOUND, inv.wait_all_up(ctx.st, 0.1) and
-                       "workers UP, a route still failing" or
-                       "a worker is not UP")]))
+                   ["not recovered %.0f s after the fault: %s" % (
+                       RECOVERY_BOUND, not_back(ctx, t1))]))
     attempts = ctx.load.attempts
     checks.append(("clients saw only documented statuses (2xx, 401/404/409/"
                    "422/429, 503 with Retry-After)",
@@ -184,9 +199,18 @@ def run_one(sc, ctx, result):
     result["load_seconds"] = round(time.monotonic() - t_start, 1)
     result["requests"] = len(attempts)
     result["counts"] = ctx.load.counts()
-    result["lost"] = sum(len(v) for n, v in checks
+    result["lost"] = sum(count(v) for n, v in checks
                          if "exactly once" in n or "object" in n or
                          "one notification" in n)
+
+
+def count(violations):
+    """How many violations a listed() list stands for."""
+    n = 0
+    for v in violations:
+        m = re.match(r"\.\.\. and (\d+) more$", v)
+        n += int(m.group(1)) if m else 1
+    return n
 
 
 def main():
@@ -247,10 +271,10 @@ def main():
                         sc.restore(ctx)
                     except Exception as e2:
                         diag("restore after %s failed: %s" % (sc.name, e2))
-            took = time.monotonic() - t
-            result["seconds"] = round(took, 1)
+            result["seconds"] = round(time.monotonic() - t, 1)
+            took = result.get("active_seconds", 0)
             result["checks"].append((
-                "took at most %.0f s" % sc.bound,
+                "fault and recovery took at most %.0f s" % sc.bound,
                 [] if took <= sc.bound else ["took %.0f s" % took]))
         for name, bad in result["checks"]:
             ok(not bad, "%s: %s" % (sc.name, name),
