@@ -156,6 +156,8 @@ pid_stop()
 	pid=$(pid_get "$name") || return 0
 	[[ ${4:-} == quiet ]] || say "stopping $name (pid $pid)"
 	kill "-$sig" "$pid" 2>/dev/null || true
+	# A frozen (SIGSTOP) process acts on the signal only once continued.
+	pid_frozen "$pid" && kill -CONT "$pid" 2>/dev/null
 	for ((i = 0; i < timeout * 10; i++)); do
 		pid_is_ours "$pid" || break
 		sleep 0.1

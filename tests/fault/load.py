@@ -20,7 +20,12 @@ import media  # noqa: E402
 
 CLIENT_TIMEOUT = 20.0   # seconds a client waits for any answer
 KEY_TRIES = 4           # sends of one Idempotency-Key before giving up
-PAUSE = 0.05            # between two requests of one load thread
+# Seconds between two requests of one load thread, per kind: a steady
+# load, not a flood.  Logins cost an argon2id hash; each upload makes a
+# thumbnail job and each report a PDF, and the job queues must stay short
+# enough that a job not done after a fault is a fault, not a backlog.
+PAUSE = {"compute": 0.05, "login": 0.3, "download": 0.1, "upload": 0.5,
+         "report": 1.0}
 
 # The dependencies each route needs (the deps contract): a route whose
 # dependencies all work must answer 2xx whatever else is down.
@@ -163,7 +168,7 @@ class Load:
         while not self.stop_flag.is_set() and i < self.max_requests:
             getattr(self, "_" + self.kinds[n])(acct, n * 100000 + i)
             i += 1
-            time.sleep(PAUSE)
+            self.stop_flag.wait(PAUSE[self.kinds[n]])
 
     def _compute(self, acct, i):
         a = send(self.addr, "compute", "POST", "/api/v1/tasks",

@@ -143,8 +143,6 @@ def run_one(sc, ctx, result):
         ctx.ctl.thaw_all()
         ctx.load.stop()
         result["active_seconds"] = round(time.monotonic() - t_start, 1)
-    if hasattr(sc, "restore"):
-        sc.restore(ctx)
     checks.append(("every worker UP in HAProxy and every route answering "
                    "within %.0f s of the fault's end" % RECOVERY_BOUND,
                    [] if rec is not None else
@@ -196,6 +194,8 @@ def run_one(sc, ctx, result):
                    inv.listed(x for x in inv.orphans(ctx.s3_data, ctx.bucket)
                               if x not in before)))
     checks.extend(sc.check(ctx))
+    if hasattr(sc, "restore"):
+        sc.restore(ctx)
     result["load_seconds"] = round(time.monotonic() - t_start, 1)
     result["requests"] = len(attempts)
     result["counts"] = ctx.load.counts()
