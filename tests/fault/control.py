@@ -41,6 +41,12 @@ class Control:
                            timeout=timeout, stdin=subprocess.DEVNULL)
         return p.returncode, (p.stdout + p.stderr).strip()
 
+    def stack_ok(self, *args):
+        """./stack ARGS, raising with its output when it fails."""
+        rc, out = self.stack(*args)
+        if rc != 0:
+            raise RuntimeError("./stack %s: %s" % (" ".join(args), out))
+
     def kill(self, name, sig=signal.SIGKILL):
         pid = self.pid(name)
         if pid is None:

@@ -203,9 +203,7 @@ class CtldKill(Scenario):
             if pid is not None:
                 os.kill(pid, 15)
                 ctx.ctl.wait_gone(pid, 20)
-        rc, out = ctx.ctl.stack("start", "ctld")
-        if rc != 0:
-            raise RuntimeError("./stack start ctld: %s" % out)
+        ctx.ctl.stack_ok("start", "ctld")
 
 
 # ---------------------------------------------------------- services down
@@ -220,9 +218,7 @@ class RabbitKill(Scenario):
         pid = ctx.ctl.kill("rabbitmq")
         ctx.ctl.wait_gone(pid)
         time.sleep(OUTAGE)
-        rc, out = ctx.ctl.stack("start", "rabbitmq")
-        if rc != 0:
-            raise RuntimeError("./stack start rabbitmq: %s" % out)
+        ctx.ctl.stack_ok("start", "rabbitmq")
 
 
 class Freeze(Scenario):
@@ -246,9 +242,7 @@ class Restart(Scenario):
     failed = {"postgres"}
 
     def inject(self, ctx):
-        rc, out = ctx.ctl.stack("restart", "postgres")
-        if rc != 0:
-            raise RuntimeError("./stack restart postgres: %s" % out)
+        ctx.ctl.stack_ok("restart", "postgres")
 
 
 class S3Down(Scenario):
@@ -265,13 +259,9 @@ class S3Down(Scenario):
                                    6 << 20, self.big))
         t.start()
         time.sleep(2.5)
-        rc, out = ctx.ctl.stack("stop", "s3")
-        if rc != 0:
-            raise RuntimeError("./stack stop s3: %s" % out)
+        ctx.ctl.stack_ok("stop", "s3")
         time.sleep(OUTAGE)
-        rc, out = ctx.ctl.stack("start", "s3")
-        if rc != 0:
-            raise RuntimeError("./stack start s3: %s" % out)
+        ctx.ctl.stack_ok("start", "s3")
         t.join(30)
 
 
@@ -283,13 +273,9 @@ class SmtpDown(Scenario):
     bound = 60.0 + SMTP_DOWN
 
     def inject(self, ctx):
-        rc, out = ctx.ctl.stack("stop", "smtp")
-        if rc != 0:
-            raise RuntimeError("./stack stop smtp: %s" % out)
+        ctx.ctl.stack_ok("stop", "smtp")
         time.sleep(SMTP_DOWN)
-        rc, out = ctx.ctl.stack("start", "smtp")
-        if rc != 0:
-            raise RuntimeError("./stack start smtp: %s" % out)
+        ctx.ctl.stack_ok("start", "smtp")
 
 
 # ---------------------------------------------------------- hostile clients
