@@ -11,6 +11,7 @@ import re
 import secrets
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -220,6 +221,26 @@ class RabbitKill(Scenario):
         time.sleep(OUTAGE)
         ctx.ctl.stack_ok("start", "rabbitmq")
 
+    def check(self, ctx):
+        return [("./stack start rabbitmq after kill -9 (its epmd left "
+                 "behind), and ./stack status says up",
+                 status_says_up(ctx, "rabbitmq"))]
+
+
+def status_says_up(ctx, service):
+    """`./stack status` must name the service up with the pid it runs
+    under now (after a restart, a stale pid file says down)."""
+    rc, out = ctx.ctl.stack("status")
+    line = next((x for x in out.splitlines()
+                 if x.split()[:1] == [service]), "")
+    pid = ctx.ctl.pid(service)
+    words = line.split()
+    if rc != 0 or len(words) < 4 or words[1] != "up" or \
+            words[3] != str(pid):
+        return ["./stack status says %r; the running pid is %s"
+                % (line or out[-200:], pid)]
+    return []
+
 
 class Freeze(Scenario):
     def __init__(self, service, dep):
@@ -236,13 +257,46 @@ class Freeze(Scenario):
         ctx.ctl.thaw(pids)
 
 
+def pg_ctl_restart(ctx):
+    """Restarts PostgreSQL behind ./stack's back, as an operator or a
+    package upgrade would (pg_ctl reuses the options of postmaster.opts)."""
+    run_dir = ctx.ctl.run_dir
+    cmd = ["/usr/lib/postgresql/15/bin/pg_ctl", "-D",
+           os.path.join(run_dir, "pg", "data"), "-l",
+           os.path.join(run_dir, "pg", "pg_ctl.log"), "-m", "fast", "-w",
+           "restart"]
+    if os.geteuid() == 0:
+        cmd = ["setpriv", "--reuid=postgres", "--regid=postgres",
+               "--init-groups"] + cmd
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+    if p.returncode != 0:
+        raise RuntimeError("pg_ctl restart: %s" % (p.stdout + p.stderr))
+
+
 class Restart(Scenario):
     name = "postgres-restart"
-    fault = "./stack restart postgres under load"
+    fault = ("./stack restart postgres under load, then (5 s later) a "
+             "restart by pg_ctl, behind ./stack's back")
     failed = {"postgres"}
 
     def inject(self, ctx):
         ctx.ctl.stack_ok("restart", "postgres")
+        self.after_stack = status_says_up(ctx, "postgres")
+        time.sleep(5)
+        pg_ctl_restart(ctx)
+
+    def check(self, ctx):
+        return [("./stack status says postgres is up with its new pid, "
+                 "after ./stack restart", self.after_stack),
+                ("./stack status says postgres is up with its new pid, "
+                 "after a restart by pg_ctl", status_says_up(ctx, "postgres"))]
+
+    def restore(self, ctx):
+        """A failed restart must not leave the later faults without a
+        database."""
+        if ctx.ctl.pid("postgres") is None:
+            ctx.ctl.stack_ok("start", "postgres")
 
 
 class S3Down(Scenario):
