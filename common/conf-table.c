@@ -31,6 +31,9 @@
 #define D(f)	offsetof(struct pfo3_conf, ctld.f)
 #define K(f)	offsetof(struct pfo3_conf, workers.f)
 #define O(f)	offsetof(struct pfo3_conf, console.f)
+#define I(f)	offsetof(struct pfo3_conf, idempotency.f)
+#define G(f)	offsetof(struct pfo3_conf, storage.f)
+#define UP(f)	offsetof(struct pfo3_conf, uploads.f)
 
 
 const struct conf_option conf_options[] = {
@@ -67,7 +70,8 @@ const struct conf_option conf_options[] = {
 	  "10s", "time to receive a request line and headers (duration)",
 	  NULL },
 	{ "worker.body_timeout", CONF_DURATION, W(body_timeout), 100, HOUR,
-	  "30s", "time to receive a request body (duration)", NULL },
+	  "10m", "time to receive a whole request body, from the end of its "
+	  "head; bytes arriving do not extend it (duration)", NULL },
 	{ "worker.keepalive_timeout", CONF_DURATION, W(keepalive_timeout), 100,
 	  HOUR, "15s", "time an idle keep-alive connection stays open "
 	  "(duration)", NULL },
@@ -91,6 +95,15 @@ const struct conf_option conf_options[] = {
 	{ "worker.heartbeat", CONF_DURATION, W(heartbeat), 0, 60 * SEC, "1s",
 	  "time between the worker.<id>.stats heartbeats published on "
 	  "pfo3.events; 0 turns them off (duration)", NULL },
+	{ "worker.body_min_rate", CONF_SIZE, W(body_min_rate), 0, GiB, "1K",
+	  "request body bytes per second a client must send, averaged over "
+	  "worker.body_rate_window; 0 turns the check off (size)", NULL },
+	{ "worker.body_rate_window", CONF_DURATION, W(body_rate_window), 100,
+	  HOUR, "10s", "window over which worker.body_min_rate is averaged "
+	  "(duration)", NULL },
+	{ "worker.probe_timeout", CONF_DURATION, W(probe_timeout), 100,
+	  60 * SEC, "2s", "time a dependency probe may take before the "
+	  "dependency counts as down (duration)", NULL },
 
 	/* tasks: limits of the task operations */
 	{ "tasks.max_sleep", CONF_DURATION, T(max_sleep), 0, HOUR, "30s",
@@ -123,6 +136,22 @@ const struct conf_option conf_options[] = {
 	{ "postgres.migrations", CONF_STR, P(migrations), 0, 1023, "",
 	  "folder of the numbered SQL migrations; empty: the installed one",
 	  NULL },
+	{ "postgres.query_timeout", CONF_DURATION, P(query_timeout), 100,
+	  HOUR, "12s", "time the client waits for one statement's reply "
+	  "before cancelling it and dropping the connection (duration)",
+	  NULL },
+	{ "postgres.tcp_user_timeout", CONF_DURATION, P(tcp_user_timeout),
+	  1 * SEC, HOUR, "10s", "time sent data may stay unacknowledged "
+	  "before the connection is dropped (duration)", NULL },
+	{ "postgres.keepalive_idle", CONF_DURATION, P(keepalive_idle), 1 * SEC,
+	  HOUR, "10s", "idle time before TCP keepalives start (duration)",
+	  NULL },
+	{ "postgres.keepalive_interval", CONF_DURATION, P(keepalive_interval),
+	  1 * SEC, HOUR, "3s", "time between TCP keepalives (duration)",
+	  NULL },
+	{ "postgres.keepalive_count", CONF_INT, P(keepalive_count), 1, 100,
+	  "3", "unanswered TCP keepalives that end the connection (count)",
+	  NULL },
 
 	/* amqp: the message broker */
 	{ "amqp.url", CONF_STR, A(url), 1, 1023,
@@ -146,6 +175,9 @@ const struct conf_option conf_options[] = {
 	{ "amqp.retry_delay", CONF_DURATION, A(retry_delay), 0, HOUR, "2s",
 	  "delay before a failed job's first retry, doubled each time "
 	  "(duration)", NULL },
+	{ "amqp.connect_timeout", CONF_DURATION, A(connect_timeout), 100,
+	  60 * SEC, "5s", "time to open the TCP connection to the broker "
+	  "(duration)", NULL },
 
 	/* s3: the object store */
 	{ "s3.endpoint", CONF_STR, S(endpoint), 1, 1023,
@@ -166,6 +198,9 @@ const struct conf_option conf_options[] = {
 	  "part size of multipart uploads (size)", NULL },
 	{ "s3.retries", CONF_INT, S(retries), 0, 10, "2",
 	  "more tries of a request S3 answered 5xx (count)", NULL },
+	{ "s3.connect_timeout", CONF_DURATION, S(connect_timeout), 100,
+	  60 * SEC, "3s", "time to open the TCP connection to S3 (duration)",
+	  NULL },
 
 	/* smtp: outgoing mail */
 	{ "smtp.url", CONF_STR, M(url), 1, 1023, "smtp://127.0.0.1:25",
@@ -174,6 +209,15 @@ const struct conf_option conf_options[] = {
 	  "sender address of notification mail", NULL },
 	{ "smtp.timeout", CONF_DURATION, M(timeout), 1 * SEC, 10 * 60 * SEC,
 	  "10s", "time for one mail delivery (duration)", NULL },
+	{ "smtp.retry_for", CONF_DURATION, M(retry_for), 10 * 60 * SEC,
+	  7 * 24 * HOUR, "10m", "time a mail the relay refused is tried "
+	  "again before its job fails (duration)", NULL },
+	{ "smtp.retry_max_interval", CONF_DURATION, M(retry_max_interval),
+	  1 * SEC, HOUR, "1m", "longest pause between two tries of a mail "
+	  "(duration)", NULL },
+	{ "smtp.connect_timeout", CONF_DURATION, M(connect_timeout), 100,
+	  60 * SEC, "5s", "time to connect to the relay and read its "
+	  "greeting (duration)", NULL },
 
 	/* auth: accounts and sessions */
 	{ "auth.session_ttl", CONF_DURATION, U(session_ttl), 60 * SEC,
@@ -183,10 +227,30 @@ const struct conf_option conf_options[] = {
 	{ "auth.min_password", CONF_INT, U(min_password), 1, 1024, "8",
 	  "shortest password accepted (characters)", NULL },
 	{ "auth.max_failures", CONF_INT, U(max_failures), 1, 1000000, "5",
-	  "failed logins per email or client within the window (count)",
+	  "failed logins per account and client before delays (count)",
 	  NULL },
 	{ "auth.failure_window", CONF_DURATION, U(failure_window), 1 * SEC,
-	  24 * HOUR, "15m", "window of the failed-login limit (duration)",
+	  24 * HOUR, "15m", "quiet time after which failed logins are "
+	  "forgotten (duration)", NULL },
+	{ "auth.source_max_failures", CONF_INT, U(source_max_failures), 1,
+	  1000000, "100", "failed logins per client, any account, before "
+	  "delays (count)", NULL },
+	{ "auth.account_max_failures", CONF_INT, U(account_max_failures), 1,
+	  1000000, "100", "failed logins per account, any client, before "
+	  "delays for clients it does not know (count)", NULL },
+	{ "auth.delay_base", CONF_DURATION, U(delay_base), 1 * SEC, 24 * HOUR,
+	  "1s", "first delay past a login limit, doubled by each further "
+	  "failure (duration)", NULL },
+	{ "auth.delay_max", CONF_DURATION, U(delay_max), 1 * SEC, 24 * HOUR,
+	  "15m", "longest delay past a login limit (duration)", NULL },
+	{ "auth.known_source_ttl", CONF_DURATION, U(known_source_ttl), 0,
+	  365 * 24 * HOUR, "720h", "how long a client that logged in stays "
+	  "exempt from its account's limit (duration)", NULL },
+	{ "auth.register_per_source", CONF_INT, U(register_per_source), 1,
+	  100000000, "20", "registrations per client within the window "
+	  "(count)", NULL },
+	{ "auth.register_window", CONF_DURATION, U(register_window), 1 * SEC,
+	  30 * 24 * HOUR, "1h", "window of the registration limit (duration)",
 	  NULL },
 
 	/* files: uploads */
@@ -202,6 +266,14 @@ const struct conf_option conf_options[] = {
 	{ "files.page_size", CONF_INT, F(page_size), 1, 1000, "50",
 	  "files listed per page at most (count)", NULL },
 
+	/* uploads: streamed request bodies in flight */
+	{ "uploads.max_per_worker", CONF_INT, UP(max_per_worker), 1, 1024, "8",
+	  "uploads a worker takes at once, each on an upload thread; more "
+	  "get 503 (count)", NULL },
+	{ "uploads.max_per_user", CONF_INT, UP(max_per_user), 1, 1024, "3",
+	  "uploads one user has at once on a worker; more get 429 (count)",
+	  NULL },
+
 	/* jobs: background work */
 	{ "jobs.sweep_interval", CONF_DURATION, J(sweep_interval), 100, HOUR,
 	  "5s", "time between sweeps that publish queued jobs (duration)",
@@ -210,6 +282,11 @@ const struct conf_option conf_options[] = {
 	  "30s", "longest wait for new notifications (duration)", NULL },
 	{ "jobs.link_base", CONF_STR, J(link_base), 0, 1023,
 	  "http://127.0.0.1:8080", "URL prefix of the links sent by mail",
+	  NULL },
+
+	/* idempotency: Idempotency-Key of requests that create work */
+	{ "idempotency.ttl", CONF_DURATION, I(ttl), 60 * SEC, 30 * 24 * HOUR,
+	  "24h", "time an Idempotency-Key and its answer are kept (duration)",
 	  NULL },
 
 	/* ctld: pfo3-ctld, the control daemon */
@@ -293,6 +370,20 @@ const struct conf_option conf_options[] = {
 	{ "console.queue_crit", CONF_INT, O(queue_crit), 1, INT64_C(1) << 40,
 	  "1000", "ready messages in a queue shown as critical (count)",
 	  NULL },
+
+	/* storage: the reconciler of S3 objects and their rows */
+	{ "storage.reconcile_interval", CONF_DURATION, G(reconcile_interval),
+	  0, 24 * HOUR, "10m", "time between runs of the workers' storage "
+	  "reconciler, one worker at a time; 0 turns it off (duration)",
+	  NULL },
+	{ "storage.stale_after", CONF_DURATION, G(stale_after), 0, 30 * 24 *
+	  HOUR, "1h", "age after which a reserved S3 key whose row never "
+	  "committed, or a multipart upload, is a leak; must exceed the "
+	  "longest upload (duration)", NULL },
+	{ "storage.lifecycle_days", CONF_INT, G(lifecycle_days), 0, 365, "1",
+	  "days after which the bucket's lifecycle rule aborts unfinished "
+	  "multipart uploads, set by the workers where S3 supports it and "
+	  "the bucket has no lifecycle yet; 0: never set (count)", NULL },
 
 	{ "log.level", CONF_STR, L(level), 1, 5, "info",
 	  "least severe level logged: error, warn, info or debug",

@@ -47,7 +47,7 @@ struct conf_worker {
 	int64_t	 stream_buffer;		/* bytes in flight of a streamed body */
 	int64_t	 max_seed_size;		/* one seed-protocol JSON object, bytes */
 	int64_t	 head_timeout;		/* ms to receive a request head */
-	int64_t	 body_timeout;		/* ms to receive a request body */
+	int64_t	 body_timeout;		/* ms to receive a whole request body */
 	int64_t	 keepalive_timeout;	/* ms an idle keep-alive connection stays */
 	int64_t	 write_timeout;		/* ms to send a response */
 	int64_t	 linger_timeout;	/* ms to discard input after an error */
@@ -57,6 +57,9 @@ struct conf_worker {
 	int64_t	 job_threads;		/* pool threads that may run jobs */
 	int64_t	 probe_interval;	/* ms between dependency probes */
 	int64_t	 heartbeat;		/* ms between stats heartbeats; 0 off */
+	int64_t	 body_min_rate;		/* body bytes/s over the window; 0 off */
+	int64_t	 body_rate_window;	/* ms over which the rate is averaged */
+	int64_t	 probe_timeout;		/* ms a probe may take: then "down" */
 };
 
 struct conf_tasks {
@@ -77,6 +80,11 @@ struct conf_postgres {
 	int64_t	 connect_timeout;	/* ms */
 	int64_t	 statement_timeout;	/* ms */
 	char	*migrations;		/* folder of numbered .sql files; "": installed */
+	int64_t	 query_timeout;		/* ms the client waits for one statement */
+	int64_t	 tcp_user_timeout;	/* ms unacknowledged data may wait */
+	int64_t	 keepalive_idle;	/* ms of silence before keepalives */
+	int64_t	 keepalive_interval;	/* ms between keepalives */
+	int64_t	 keepalive_count;	/* keepalives lost: the link is dead */
 };
 
 struct conf_amqp {
@@ -88,6 +96,7 @@ struct conf_amqp {
 	int64_t	 confirm_timeout;	/* ms for a publisher confirm */
 	int64_t	 max_retries;		/* attempts before dead-lettering */
 	int64_t	 retry_delay;		/* ms before the first retry */
+	int64_t	 connect_timeout;	/* ms to open the TCP connection */
 };
 
 struct conf_s3 {
@@ -100,20 +109,31 @@ struct conf_s3 {
 	int64_t	 timeout;		/* ms for one request */
 	int64_t	 part_size;		/* bytes per multipart part */
 	int64_t	 retries;		/* more tries after a 5xx */
+	int64_t	 connect_timeout;	/* ms to open the TCP connection */
 };
 
 struct conf_smtp {
 	char	*url;			/* smtp://host:port */
 	char	*from;			/* sender address */
 	int64_t	 timeout;		/* ms */
+	int64_t	 retry_for;		/* ms a mail is retried before failing */
+	int64_t	 retry_max_interval;	/* ms between retries at most */
+	int64_t	 connect_timeout;	/* ms to reach the relay's greeting */
 };
 
 struct conf_auth {
 	int64_t	 session_ttl;		/* ms a login token lives */
 	int64_t	 max_hashing;		/* password hashes computed at once */
 	int64_t	 min_password;		/* characters */
-	int64_t	 max_failures;		/* failed logins per key and window */
-	int64_t	 failure_window;	/* ms */
+	int64_t	 max_failures;		/* failed logins per account and client */
+	int64_t	 failure_window;	/* ms of quiet that forgets failures */
+	int64_t	 source_max_failures;	/* failed logins per client */
+	int64_t	 account_max_failures;	/* failed logins per account */
+	int64_t	 delay_base;		/* ms of the first block */
+	int64_t	 delay_max;		/* ms of the longest block */
+	int64_t	 known_source_ttl;	/* ms a client stays known to an account */
+	int64_t	 register_per_source;	/* registrations per client and window */
+	int64_t	 register_window;	/* ms */
 };
 
 struct conf_files {
@@ -127,6 +147,10 @@ struct conf_jobs {
 	int64_t	 sweep_interval;	/* ms between sweeps of unpublished jobs */
 	int64_t	 max_wait;		/* ms a notification wait may last */
 	char	*link_base;		/* URL prefix of links in mail */
+};
+
+struct conf_idempotency {
+	int64_t	 ttl;			/* ms an Idempotency-Key is kept */
 };
 
 struct conf_ctld {
@@ -164,6 +188,17 @@ struct conf_console {
 	int64_t	 queue_crit;		/* ready messages: critical */
 };
 
+struct conf_storage {
+	int64_t	 reconcile_interval;	/* ms between reconciler runs; 0 off */
+	int64_t	 stale_after;		/* ms after which a reservation is stale */
+	int64_t	 lifecycle_days;	/* abort-incomplete-upload rule; 0 off */
+};
+
+struct conf_uploads {
+	int64_t	 max_per_worker;	/* streamed uploads at once (→ 503) */
+	int64_t	 max_per_user;		/* of one user on a worker (→ 429) */
+};
+
 struct conf_log {
 	char	*level;			/* error|warn|info|debug */
 	char	*file;			/* "" = stderr in foreground, else syslog */
@@ -183,7 +218,10 @@ struct pfo3_conf {
 	struct conf_ctld	ctld;
 	struct conf_workers	workers;
 	struct conf_console	console;
+	struct conf_storage	storage;
 	struct conf_log		log;
+	struct conf_idempotency	idempotency;
+	struct conf_uploads	uploads;
 };
 
 extern const struct conf_option conf_options[];	/* NULL-name terminated */

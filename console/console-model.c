@@ -36,6 +36,43 @@ model_str(const json_t *obj, const char *path, const char *dflt)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+/*
+ * The names in the array at `path` joined by commas ("s3,amqp"), or NULL
+ * when it is empty or missing.  A name is a dependency's: anything but
+ * lowercase letters, digits and '_' is left out.
+ */
+static char *
+model_names(const json_t *obj, const char *path)
+{
+	json_t		*arr = ctl_field(obj, path), *v;
+	const char	*s;
+	char		*out = NULL, *p;
+	size_t		 i, len = 0;
+
+	if (!json_is_array(arr) || json_array_size(arr) == 0)
+		return NULL;
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v))
+			len += strlen(json_string_value(v)) + 1;
+	p = out = xmalloc(len + 1);
+	json_array_foreach(arr, i, v) {
+		if (!json_is_string(v))
+			continue;
+		if (p != out)
+			*p++ = ',';
+		for (s = json_string_value(v); *s != '\0'; s++)
+			if ((*s >= 'a' && *s <= 'z') || (*s >= '0' &&
+			    *s <= '9') || *s == '_')
+				*p++ = *s;
+	}
+	*p = '\0';
+	if (*out == '\0') {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* A number that may not be negative; MODEL_NONE when missing or bad. */
 static double
 model_num(const json_t *obj, const char *path)
@@ -76,6 +113,7 @@ model_worker(struct model_worker *w, const json_t *o, size_t index)
 	w->state = model_str(o, "state", "?");
 	w->lb_status = model_str(o, "lb.status", "");
 	w->last_error = model_str(o, "last_error", NULL);
+	w->degraded = model_names(o, "degraded");
 	w->pid = json_is_integer(pid) ? (long)json_integer_value(pid) : -1;
 	w->local = ctl_field_bool(o, "local", w->pid > 0);
 	w->busy = model_num(o, "threads.busy");
@@ -243,6 +281,7 @@ model_clear(struct model *m)
 		free(m->workers[i].state);
 		free(m->workers[i].lb_status);
 		free(m->workers[i].last_error);
+		free(m->workers[i].degraded);
 	}
 	free(m->workers);
 	for (i = 0; i < m->nqueues; i++)

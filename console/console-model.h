@@ -32,6 +32,7 @@ struct model_worker {
 	char	*state;			/* "up", "draining", ... */
 	char	*lb_status;		/* HAProxy's status, "" when unknown */
 	char	*last_error;		/* NULL when none */
+	char	*degraded;		/* "s3,amqp": dependencies down; NULL */
 	long	 pid;			/* -1 for a remote worker */
 	int	 local;
 	double	 busy, threads;		/* pool threads */

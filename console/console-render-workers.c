@@ -66,7 +66,13 @@ render_worker(struct canvas *c, const struct layout *l, int row,
 	    w->id);
 	render_cell(c, l, row, WC_ADDR, 0, selected ? ST_SELECT : ST_DIM,
 	    w->addr);
-	render_cell(c, l, row, WC_STATE, 0, theme_state(w->state), w->state);
+	/* "up -s3": up, but what needs S3 answers 503 there. */
+	if (w->degraded != NULL) {
+		snprintf(buf, sizeof buf, "%s -%s", w->state, w->degraded);
+		render_cell(c, l, row, WC_STATE, 0, ST_WARN, buf);
+	} else
+		render_cell(c, l, row, WC_STATE, 0, theme_state(w->state),
+		    w->state);
 	render_cell(c, l, row, WC_LB, 0, theme_lb(w->lb_status),
 	    w->lb_status[0] ? w->lb_status : "-");
 

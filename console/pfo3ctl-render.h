@@ -24,6 +24,8 @@ void	pfo3ctl_render_help(FILE *f, const struct pfo3ctl_cmds *t,
 /* Any other reply: its fields but "ok" and "v", one per line, nested
  * objects as dotted keys ("threads.busy: 0"). */
 void	pfo3ctl_render_reply(FILE *f, const json_t *reply);
+/* The reply to storage.check and storage.repair (pfo3ctl-storage.c). */
+void	pfo3ctl_render_storage(FILE *f, const json_t *reply);
 /* Picks one of the above for the reply to protocol command `cmd`. */
 void	pfo3ctl_render(FILE *f, const char *cmd, const json_t *reply);
 

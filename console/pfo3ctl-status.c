@@ -44,6 +44,28 @@ pfo3ctl_status_head(FILE *f, const json_t *st)
 	free(version);
 }
 
+/* "  w1: degraded: s3 (routes that need it answer 503)" */
+static void
+pfo3ctl_status_degraded(FILE *f, const json_t *w)
+{
+	const json_t	*a = ctl_field(w, "degraded"), *v;
+	char		*id, *name;
+	size_t		 i;
+
+	if (!json_is_array(a) || json_array_size(a) == 0)
+		return;
+	id = pfo3ctl_printable(ctl_field_str(w, "id", "-"));
+	fprintf(f, "  %s: degraded:", id);
+	json_array_foreach(a, i, v) {
+		name = pfo3ctl_printable(json_is_string(v) ?
+		    json_string_value(v) : "?");
+		fprintf(f, "%s%s", i > 0 ? ", " : " ", name);
+		free(name);
+	}
+	fprintf(f, " (routes that need it answer 503)\n");
+	free(id);
+}
+
 static void
 pfo3ctl_status_workers(FILE *f, const json_t *workers)
 {
@@ -90,6 +112,7 @@ pfo3ctl_status_workers(FILE *f, const json_t *workers)
 
 	/* Errors are sentences: under the table rather than in a column. */
 	json_array_foreach(workers, i, w) {
+		pfo3ctl_status_degraded(f, w);
 		if (ctl_field_str(w, "last_error", NULL) == NULL)
 			continue;
 		s = pfo3ctl_printable(ctl_field_str(w, "last_error", ""));

@@ -5,18 +5,17 @@
 # sections make to it.
 # shellcheck shell=bash
 
-# What the bench changes in the stack's worker configuration, appended to
-# the file ./stack writes.  Failed logins alone count towards the login
-# limit and the bench's logins all succeed; the limit is lifted anyway,
-# so that no 429 can cap or skew a number.
-bench_stack_conf_extra()
+# What the bench changes in the auth group of the stack's worker
+# configuration (the group exists once: ./stack writes it and asks this
+# for more lines).  Failed logins alone count towards the login limit and
+# the bench's logins all succeed; the limit is lifted anyway, so that no
+# 429 can cap or skew a number.
+bench_stack_conf_auth()
 {
 	cat <<-'EOF'
-	# Added by bench/run.sh: the failed-login limit out of the way.
-	auth = {
+		# Added by bench/run.sh: the failed-login limit out of the way.
 		max_failures = 1000000;
 		failure_window = "1s";
-	};
 	EOF
 }
 
@@ -41,14 +40,11 @@ bench_stack_start()
 	PFO3_BUILDDIR=$(dirname "$WORKERD")
 	RUN_DIR=${BENCH_TMP:?}/stack
 	ports_pick_free
-	# ./stack's configuration, then the bench's lines.
-	eval "bench_stack_conf_base() $(declare -f worker_conf_write |
-	    tail -n +2)"
-	# shellcheck disable=SC2317 # called by workers_start
-	worker_conf_write()
+	# ./stack's configuration with the bench's lines in its auth group.
+	# shellcheck disable=SC2317 # called by worker_conf_write
+	worker_conf_auth_extra()
 	{
-		bench_stack_conf_base
-		bench_stack_conf_extra >>"$(worker_conf)"
+		bench_stack_conf_auth
 	}
 	BENCH_STACK_UP=1
 	bench_say "starting the stack in $RUN_DIR"

@@ -33,8 +33,14 @@ cmd_service()
 	stop) "${fn}_stop" ;;
 	start) "${fn}_start" ;;
 	restart)
-		"${fn}_stop"
-		"${fn}_start"
+		# pfo3-ctld restarts alone, its workers serving on, when the
+		# service has a restart of its own.
+		if declare -F "${fn}_restart" >/dev/null; then
+			"${fn}_restart"
+		else
+			"${fn}_stop"
+			"${fn}_start"
+		fi
 		;;
 	esac
 	# Pids in the env file (pfo3-ctld's, the workers') may have changed.

@@ -86,15 +86,21 @@ test_sanitizer_reports()
 	((found == 0))
 }
 
-# test_workers_alive: true when pfo3-ctld and every worker of the stack
-# still run (a test that kills a worker waits until pfo3-ctld has restarted
-# it; other tests start and stop private workers of their own).
+# test_workers_alive: true when pfo3-ctld, its supervisor and every worker
+# of the stack still run (a test that kills a worker or pfo3-ctld waits
+# until it has been started again; other tests start and stop private
+# workers of their own).
 test_workers_alive()
 {
 	local i alive=0
 	if ! pid_get ctld >/dev/null; then
 		warn "pfo3-ctld is gone"
 		log_tail ctld 40
+		alive=1
+	fi
+	if ! pid_get ctld-supervisor >/dev/null; then
+		warn "the supervisor of pfo3-ctld is gone"
+		log_tail ctld-supervisor 20
 		alive=1
 	fi
 	for ((i = 1; i <= PFO3_WORKER_COUNT; i++)); do

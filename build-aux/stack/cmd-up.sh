@@ -36,7 +36,7 @@ up_summary()
 	  haproxy   socat stdio UNIX-CONNECT:$rel/haproxy/admin.sock   (show stat, set server ...)
 	  postgres  psql '$(pg_conninfo)'
 	  rabbitmq  $(rmq_url)
-	  s3        $(s3_endpoint)  bucket $S3_BUCKET  region $S3_REGION  keys $S3_ACCESS_KEY/$S3_SECRET_KEY
+	  s3        $(s3_endpoint)  bucket $S3_BUCKET  region $S3_REGION  keys in $rel/s3/keys
 	  smtp      127.0.0.1:$PFO3_SMTP_PORT -> $rel/smtp/maildir/new/
 	  logs      $rel/log/
 	  env       . $rel/env    (or: eval "\$(./stack env)")
@@ -61,6 +61,10 @@ up_watch()
 				dead[$name]=1
 				warn "$name exited (log: $(log_file "$name"))"
 				log_tail "$name" 10
+			elif [[ -n ${dead[$name]:-} ]] && pid_get "$name" >/dev/null; then
+				# pfo3-ctld's supervisor (or pfo3-ctld, a worker) started it again.
+				unset "dead[$name]"
+				say "$name runs again (pid $(pid_get "$name"))"
 			fi
 		done
 	done

@@ -9,8 +9,17 @@ COMPONENTS=(pg rmq s3 smtp haproxy)
 state_init()
 {
 	mkdir -p "$RUN_DIR/pids" "$RUN_DIR/log"
-	# PostgreSQL runs as another user and must be able to enter it.
-	chmod 755 "$RUN_DIR"
+	# Nobody else may read it (./stack runs under umask 077). Run by root,
+	# PostgreSQL runs as `postgres`, which must be able to enter it: that
+	# group may search it, no one else.
+	if ((EUID == 0)); then
+		chgrp postgres "$RUN_DIR" && chmod 710 "$RUN_DIR"
+	else
+		chmod 700 "$RUN_DIR"
+	fi
+	# A folder made by an older stack may hold files open to everyone.
+	find "$RUN_DIR" -mindepth 1 ! -type s ! -type l -perm /o=rwx \
+		-exec chmod o-rwx {} + 2>/dev/null || true
 	ports_save
 }
 

@@ -5,6 +5,7 @@
 env_lines()
 {
 	local i id
+	s3_keys
 	env_export PFO3_RUN_DIR "$RUN_DIR"
 	env_export PFO3_BUILDDIR "$PFO3_BUILDDIR"
 	env_export PFO3_WORKERD "$(workerd_path)"

@@ -117,13 +117,16 @@ pid_own_file()
 # restarted by other means than ./stack), that pid is taken and saved.
 pid_get()
 {
-	local f own pid
+	local f own pid keep=0
 	f=$(pid_file "$1")
 	pid=$(read_pid "$f")
 	if [[ -n $pid ]] && pid_is "$1" "$pid"; then
 		printf '%s' "$pid"
 		return 0
 	fi
+	# Ours but another program: a recycled pid, or a child of ours
+	# between fork and exec; the file is left for the next look.
+	[[ -n $pid ]] && pid_is_ours "$pid" && keep=1
 	own=$(pid_own_file "$1")
 	if [[ -n $own ]]; then
 		pid=$(read_pid "$own")
@@ -133,7 +136,7 @@ pid_get()
 			return 0
 		fi
 	fi
-	rm -f "$f"
+	((keep)) || rm -f "$f"
 	return 1
 }
 

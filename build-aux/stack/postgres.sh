@@ -1,6 +1,11 @@
 # shellcheck shell=bash
 # postgres.sh: a private PostgreSQL 15 cluster in RUN_DIR/pg, database and
-# role `pfo3`, trust authentication on 127.0.0.1 only.
+# role `pfo3`. Over TCP (127.0.0.1 only) every role needs a password
+# (scram-sha-256): pfo3's is generated once into RUN_DIR/pg/pgpass (0600),
+# which the conninfo names (passfile=), so the password is in no command
+# line, environment or config file. The superuser has no password: it
+# connects only through the Unix socket, in RUN_DIR/pg/sock (0700), which
+# nobody but the cluster's owner (and root) can enter.
 
 # pg_bindir: the server binaries (not on PATH in Debian).
 pg_bindir()
@@ -25,7 +30,63 @@ pg_owner()
 # pg_conninfo: the libpq connection string of the application database.
 pg_conninfo()
 {
-	printf 'host=127.0.0.1 port=%s dbname=pfo3 user=pfo3' "$PFO3_PG_PORT"
+	printf 'host=127.0.0.1 port=%s dbname=pfo3 user=pfo3 passfile=%s' \
+		"$PFO3_PG_PORT" "$(pg_conninfo_quote "$(pg_passfile)")"
+}
+
+# pg_conninfo_quote VALUE: VALUE as a conninfo value, quoted only when it
+# needs to be (so the string stays readable in `./stack up`).
+pg_conninfo_quote()
+{
+	local v=$1
+	if [[ $v =~ ^[A-Za-z0-9_./-]+$ ]]; then
+		printf '%s' "$v"
+		return 0
+	fi
+	v=${v//\\/\\\\}
+	printf "'%s'" "${v//\'/\\\'}"
+}
+
+# pg_passfile: the password file of role pfo3 (libpq's .pgpass format).
+pg_passfile()
+{
+	printf '%s/pg/pgpass' "$RUN_DIR"
+}
+
+# pg_password: prints pfo3's password, generating it (and the password
+# file, 0600) the first time.
+pg_password()
+{
+	local f pw
+	f=$(pg_passfile)
+	if [[ ! -s $f ]]; then
+		mkdir -p "${f%/*}"
+		pw=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+		if ! (umask 077 && printf '*:*:*:pfo3:%s\n' "$pw" >"$f.tmp" &&
+			mv "$f.tmp" "$f"); then
+			die "postgres: cannot write $f"
+		fi
+	fi
+	cut -d: -f5 "$f"
+}
+
+# pg_hba_write: who may connect how, written at every start so a cluster
+# made by an older stack (trust for everyone) gets it too.
+pg_hba_write()
+{
+	local f=$RUN_DIR/pg/data/pg_hba.conf
+	cat >"$f.tmp" <<-'EOF'
+	# Written by ./stack (build-aux/stack/postgres.sh) at every start.
+	# The socket's directory is 0700: only the cluster's owner (and root)
+	# reach it, so it needs no password.
+	local	all	all			trust
+	# TCP: passwords (SCRAM) for every role; the superuser has none.
+	host	all	all	127.0.0.1/32	scram-sha-256
+	host	all	all	::1/128		scram-sha-256
+	EOF
+	chmod 600 "$f.tmp"
+	((EUID == 0)) && chown postgres: "$f.tmp"
+	mv "$f.tmp" "$f"
 }
 
 # pg_init: creates the cluster once.
@@ -40,10 +101,11 @@ pg_init()
 		setpriv --reuid=postgres --regid=postgres --init-groups test -x "$dir" ||
 			die "user postgres cannot enter $dir: a parent folder is not searchable (chmod o+x it, or set PFO3_RUN_DIR)"
 	fi
-	chmod 700 "$dir/data"
+	chmod 700 "$dir/data" "$dir/sock"
 	say "postgres: initdb in $dir/data"
 	pg_owner
-	("${PG_OWNER[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync \
+	("${PG_OWNER[@]}" "$bin/initdb" -D "$dir/data" -U postgres --auth-local=trust \
+		--auth-host=scram-sha-256 --no-sync \
 		-E UTF8 --locale=C.UTF-8) >>"$(log_file postgres)" 2>&1 ||
 		{ log_tail postgres; die "initdb failed"; }
 }
@@ -65,9 +127,12 @@ pg_start()
 	[[ ${STACK_EPHEMERAL:-0} == 1 ]] &&
 		extra=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
 	pg_adopt_or_clear && return 0
+	pg_hba_write
+	chmod 700 "$dir/sock"
 	pg_owner
 	spawn postgres "${PG_OWNER[@]}" "$bin/postgres" -D "$dir/data" -p "$PFO3_PG_PORT" \
-		-k "$dir/sock" -c listen_addresses=127.0.0.1 "${extra[@]}"
+		-k "$dir/sock" -c unix_socket_permissions=0700 \
+		-c listen_addresses=127.0.0.1 "${extra[@]}"
 	pid=$SPAWNED_PID
 	wait_for postgres "$pid" 30 "readiness on port $PFO3_PG_PORT" \
 		"$bin/pg_isready" -q -h 127.0.0.1 -p "$PFO3_PG_PORT" -U postgres
@@ -92,20 +157,30 @@ pg_adopt_or_clear()
 	return 1
 }
 
-# pg_psql SQL: one statement as the superuser; prints the result unaligned.
+# pg_psql SQL: one statement as the superuser, through the private socket;
+# prints the result unaligned. SQL "-" reads it from stdin (for secrets,
+# which a command line would show to every local user).
 pg_psql()
 {
-	psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PFO3_PG_PORT" \
-		-U postgres -d postgres -c "$1"
+	local sql=(-c "$1")
+	[[ $1 == - ]] && sql=(-f -)
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$RUN_DIR/pg/sock" -p "$PFO3_PG_PORT" \
+		-U postgres -d postgres "${sql[@]}"
 }
 
-# pg_ensure_db: the role pfo3 and its database pfo3 (CREATE DATABASE must be
-# a statement of its own).
+# pg_ensure_db: the role pfo3 with its password and its database pfo3
+# (CREATE DATABASE must be a statement of its own). CREATEDB lets the tests
+# make scratch databases without the superuser, which has no TCP access.
 pg_ensure_db()
 {
+	local pw
+	pw=$(pg_password)
 	if [[ -z $(pg_psql "SELECT 1 FROM pg_roles WHERE rolname = 'pfo3'") ]]; then
 		pg_psql "CREATE ROLE pfo3 LOGIN" >/dev/null || die "postgres: cannot create role pfo3"
 	fi
+	# The server stores only the SCRAM verifier (password_encryption).
+	printf "ALTER ROLE pfo3 LOGIN CREATEDB PASSWORD '%s';\n" "$pw" |
+		pg_psql - >/dev/null || die "postgres: cannot set the password of role pfo3"
 	if [[ -z $(pg_psql "SELECT 1 FROM pg_database WHERE datname = 'pfo3'") ]]; then
 		pg_psql "CREATE DATABASE pfo3 OWNER pfo3" >/dev/null ||
 			die "postgres: cannot create database pfo3"

@@ -82,9 +82,23 @@ worker_conf_write()
 	smtp = {
 		url = "smtp://127.0.0.1:$PFO3_SMTP_PORT";
 	};
+	auth = {
+		# Every test and benchmark client registers from 127.0.0.1;
+		# t-security.py checks the limit on a private worker.
+		register_per_source = 100000000;
+	$(worker_conf_auth_extra)
+	};
 	EOF
 	)
 	mv "$f.tmp" "$f"
+}
+
+# worker_conf_auth_extra: more lines for the auth group of the workers'
+# configuration (none here; the benchmarks add theirs: a group may appear
+# only once in the file).
+worker_conf_auth_extra()
+{
+	return 0
 }
 
 # workers_migrate: applies the database migrations once, before any worker

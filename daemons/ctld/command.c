@@ -64,6 +64,14 @@ static const struct ctl_command command_table[] = {
 	{ "log.level", "LEVEL", 1, 1, CTL_ADMIN,
 	  "Set the log level of pfo3-ctld: error, warn, info or debug.",
 	  cmd_log_level },
+	{ "storage.check", "[AGE]", 0, 1, CTL_READ,
+	  "Compare S3 with PostgreSQL: objects without row, rows without "
+	  "object, multipart uploads older than AGE (default "
+	  "storage.stale_after).", storage_check },
+	{ "storage.repair", "[AGE] [strangers]", 0, 2, CTL_ADMIN,
+	  "As storage.check, then delete our orphan objects, free stale "
+	  "uploads and fix rows without object; \"strangers\" also deletes "
+	  "objects pfo3 never reserved.", storage_repair },
 	{ NULL, NULL, 0, 0, CTL_READ, NULL, NULL },
 };
 

@@ -173,6 +173,15 @@ ctld_signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGINT:
 		ctld_stop(c, "SIGINT");
 		break;
+	case SIGQUIT:
+		/* A restart of pfo3-ctld alone (an upgrade): the next one
+		 * adopts the workers, which keep serving meanwhile. */
+		if (c->stopping)
+			break;
+		log_info("SIGQUIT: exiting; the workers keep running");
+		c->leaving = 1;
+		event_base_loopbreak(c->base);
+		break;
 	}
 }
 
@@ -318,7 +327,7 @@ ctld_cleanup(struct ctld *c)
 	deps_stop(c->deps);
 	while ((w = TAILQ_FIRST(&c->workers)) != NULL)
 		worker_free(w);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < CTLD_SIGNALS; i++)
 		if (c->sig_ev[i] != NULL)
 			event_free(c->sig_ev[i]);
 	event_free(c->tick_ev);
@@ -338,11 +347,13 @@ ctld_cleanup(struct ctld *c)
 int
 main(int argc, char **argv)
 {
-	static const int sigs[4] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT };
+	static const int sigs[CTLD_SIGNALS] = { SIGCHLD, SIGHUP, SIGTERM,
+	    SIGINT, SIGQUIT };
 	struct ctld	 c;
+	struct worker	*w;
 	struct timeval	 tv;
 	char		*cause = NULL;
-	int		 foreground = 0, i;
+	int		 foreground = 0, i, adopted = 0;
 
 	memset(&c, 0, sizeof c);
 	TAILQ_INIT(&c.workers);
@@ -367,7 +378,7 @@ main(int argc, char **argv)
 	c.events = json_array();
 	ring_init(&c.hist_busy, (int)c.conf.ctld.history, 1);
 	ring_init(&c.hist_req, (int)c.conf.ctld.history, 0);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < CTLD_SIGNALS; i++) {
 		c.sig_ev[i] = evsignal_new(c.base, sigs[i], ctld_signal_cb, &c);
 		evsignal_add(c.sig_ev[i], NULL);
 	}
@@ -377,12 +388,13 @@ main(int argc, char **argv)
 	if ((c.deps = deps_start(&c.conf, &cause)) == NULL ||
 	    (c.beats = beats_start(&c.conf, &cause)) == NULL)
 		fatalx("%s", cause);
+	/* Reconciles HAProxy too, once the workers exist. */
 	if (supervise_start(&c, &cause) == -1)
 		fatalx("%s", cause);
-	/* After the workers exist, so that their servers count as ours. */
-	lb_reconcile(&c);
-	ctld_event(&c, "pfo3-ctld %s started: %d local workers",
-	    PACKAGE_VERSION, c.nworkers);
+	TAILQ_FOREACH(w, &c.workers, entry)
+		adopted += w->adopted;
+	ctld_event(&c, "pfo3-ctld %s started: %d local workers, %d adopted",
+	    PACKAGE_VERSION, c.nworkers, adopted);
 
 	tv.tv_sec = c.conf.ctld.interval / 1000;
 	tv.tv_usec = (c.conf.ctld.interval % 1000) * 1000;

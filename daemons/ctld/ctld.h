@@ -38,6 +38,9 @@ struct beats;
 #define CTLD_ID_MAX	32
 #define CTLD_ADDR_MAX	80
 #define CTLD_BACKENDS	8
+#define CTLD_SIGNALS	5	/* CHLD, HUP, TERM, INT, QUIT */
+/* After worker.shutdown_timeout, this much more before SIGKILL (ms). */
+#define CTLD_KILL_GRACE_MS	5000
 
 enum wstate {
 	WS_STARTING,	/* spawned (or registered), not ready yet */
@@ -87,6 +90,8 @@ struct wstats {
 	int		 jobs_running;
 	int		 draining;
 	int		 deps_ok;	/* every dependency reachable */
+	int		 deps_checked;	/* every dependency probed once */
+	char		 degraded[64];	/* "s3,amqp": failed their last probe */
 	int64_t		 uptime_s;
 	int64_t		 requests;	/* totals since the worker started */
 	int64_t		 errors;
@@ -115,6 +120,8 @@ struct worker {
 	int			 in_lb;		/* added to HAProxy by us or found */
 
 	pid_t			 pid;		/* local, 0 when not running */
+	int			 adopted;	/* pid is not our child (adopt.c) */
+	struct event		*watch_ev;	/* adopted: tells of its death */
 	int64_t			 started_ms;
 	int			 restarts;
 	int64_t			 backoff_ms;
@@ -151,7 +158,7 @@ struct ctld {
 	struct ctl_server	*admin;
 	struct ctl_server	*readonly;
 	struct event		*tick_ev;
-	struct event		*sig_ev[4];
+	struct event		*sig_ev[CTLD_SIGNALS];
 
 	struct worker_list	 workers;
 	int			 nworkers;
@@ -173,6 +180,7 @@ struct ctld {
 	struct watcher_list	 watchers;
 
 	int			 stopping;	/* SIGTERM: stopping the workers */
+	int			 leaving;	/* SIGQUIT: exit, workers run on */
 	int64_t			 stop_deadline_ms;
 	int64_t			 start_ms;
 	pid_t			 pid;
@@ -193,6 +201,7 @@ json_t	*ring_json(const struct ring *r);
 struct worker *worker_find(struct ctld *c, const char *id);
 struct worker *worker_find_addr(struct ctld *c, const char *addr);
 struct worker *worker_new_local(struct ctld *c, char **cause);
+struct worker *worker_new_local_n(struct ctld *c, int n, char **cause);
 struct worker *worker_new_remote(struct ctld *c, const char *addr,
 	    char **cause);
 void	worker_free(struct worker *w);
@@ -209,6 +218,8 @@ void	supervise_stop_worker(struct worker *w);
 void	supervise_reap(struct ctld *c);
 void	supervise_poll(struct worker *w);
 void	supervise_stop_all(struct ctld *c);
+void	supervise_lost(struct worker *w, const char *how);
+void	supervise_write_pid(struct worker *w);
 
 /* haproxy.c and haproxy-stat.c: the runtime API. */
 int	lb_enabled(const struct ctld *c);
@@ -239,5 +250,9 @@ void	status_sample(struct ctld *c);
 int	command_start(struct ctld *c, char **cause);
 void	command_stop(struct ctld *c);
 void	command_watch_push(struct ctld *c);
+
+/* storage.c: the storage.check and storage.repair commands. */
+void	storage_check(struct ctl_call *call);
+void	storage_repair(struct ctl_call *call);
 
 #endif

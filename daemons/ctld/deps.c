@@ -8,6 +8,11 @@
  * latency is the round trip of a passive queue declare, which also gives
  * each queue's ready messages and consumers; the management API, when
  * configured, adds the unacknowledged counts and the rates.
+ *
+ * Each dependency has a thread of its own and every client deadline of
+ * its probe set to worker.probe_timeout, so a service that hangs delays
+ * neither the others' results nor its own report: a probe still running
+ * after probe_timeout reads as failed (deps_json), as in the workers.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -36,11 +41,24 @@ struct dep_result {
 	int		 ok;
 	double		 latency_ms;
 	char		 error[256];
+	int64_t		 running_ms;	/* a probe began then; 0 idle */
+};
+
+struct deps;
+struct dep_thread {
+	struct deps	*d;
+	int		 dep;
+	pthread_t	 thread;
+	int		 started;
 };
 
 struct deps {
 	const struct pfo3_conf	*conf;
-	pthread_t		 thread;
+	/* The services' settings with every deadline at probe_timeout. */
+	struct conf_postgres	 pg;
+	struct conf_amqp	 mq;
+	struct conf_s3		 s3conf;
+	struct dep_thread	 t[DEP_COUNT];
 	pthread_mutex_t		 lock;		/* guards what follows */
 	pthread_cond_t		 wake;
 	int			 stopping;
@@ -84,13 +102,13 @@ deps_postgres(struct deps *d)
 	double		 ms = 0;
 	int		 ok;
 
-	ok = db_ping(&d->conf->postgres, &ms, &cause) == 0;
+	ok = db_ping(&d->pg, &ms, &cause) == 0;
 	deps_record(d, DEP_POSTGRES, ok, ms, cause);
 	free(cause);
 	if (!ok)
 		return;
 	cause = NULL;
-	res = db_exec_retry(&d->conf->postgres, "SELECT count(*), "
+	res = db_exec_retry(&d->pg, "SELECT count(*), "
 	    "current_setting('max_connections')::int FROM pg_stat_activity "
 	    "WHERE backend_type = 'client backend'", 0, NULL, &cause);
 	if (res == NULL) {
@@ -113,8 +131,8 @@ deps_s3(struct deps *d)
 	int	 ok;
 
 	if (d->s3 == NULL)
-		d->s3 = s3_new(&d->conf->s3, &cause);
-	ok = d->s3 != NULL && s3_head_bucket(d->s3, &ms, &cause) == 0;
+		d->s3 = s3_new(&d->s3conf, &cause);
+	ok = d->s3 != NULL && s3_ping(d->s3, &ms, &cause) == 0;
 	deps_record(d, DEP_S3, ok, ms, cause);
 	free(cause);
 }
@@ -148,7 +166,7 @@ deps_amqp(struct deps *d)
 	}
 	t0 = clock_mono_us();
 	if (d->broker == NULL)
-		d->broker = broker_connect(&d->conf->amqp, "pfo3-ctld probe",
+		d->broker = broker_connect(&d->mq, "pfo3-ctld probe",
 		    &cause);
 	memset(q, 0, sizeof q);
 	n = deps_queue_names(q, DEPS_MAX_QUEUES);
@@ -209,13 +227,25 @@ deps_amqp(struct deps *d)
 static void *
 deps_main(void *arg)
 {
-	struct deps	*d = arg;
+	struct dep_thread *t = arg;
+	struct deps	*d = t->d;
 	struct timespec	 until;
 
 	for (;;) {
-		deps_postgres(d);
-		deps_s3(d);
-		deps_amqp(d);
+		pthread_mutex_lock(&d->lock);
+		d->r[t->dep].running_ms = clock_mono_ms();
+		pthread_mutex_unlock(&d->lock);
+		if (t->dep == DEP_POSTGRES)
+			deps_postgres(d);
+		else if (t->dep == DEP_S3)
+			deps_s3(d);
+		else
+			deps_amqp(d);
+		/* Cleared after all of it: a later query that hangs (the
+		 * connection count, the queue depths) is a hang too. */
+		pthread_mutex_lock(&d->lock);
+		d->r[t->dep].running_ms = 0;
+		pthread_mutex_unlock(&d->lock);
 		clock_deadline(&until, d->conf->ctld.interval);
 		pthread_mutex_lock(&d->lock);
 		while (!d->stopping && pthread_cond_timedwait(&d->wake,
@@ -227,11 +257,12 @@ deps_main(void *arg)
 		}
 		pthread_mutex_unlock(&d->lock);
 	}
-	if (d->broker != NULL)
+	if (t->dep == DEP_AMQP && d->broker != NULL)
 		broker_free(d->broker);
-	s3_free(d->s3);
-	mqapi_free(d->api);
-	db_close();
+	if (t->dep == DEP_S3)
+		s3_free(d->s3);
+	if (t->dep == DEP_POSTGRES)
+		db_close();
 	return NULL;
 }
 
@@ -240,10 +271,18 @@ deps_start(const struct pfo3_conf *conf, char **cause)
 {
 	struct deps	*d;
 	sigset_t	 all, old;
-	int		 error;
+	int64_t		 limit = conf->worker.probe_timeout;
+	int		 error = 0, i;
 
 	d = xcalloc(1, sizeof *d);
 	d->conf = conf;
+	d->pg = conf->postgres;
+	d->pg.query_timeout = d->pg.connect_timeout = limit;
+	d->mq = conf->amqp;
+	d->mq.connect_timeout = d->mq.rpc_timeout = limit;
+	d->s3conf = conf->s3;
+	d->s3conf.connect_timeout = d->s3conf.timeout = limit;
+	d->s3conf.retries = 0;
 	if (*conf->ctld.rabbitmq_api != '\0') {
 		const char *url = getenv("PFO3_AMQP_URL");
 
@@ -259,12 +298,17 @@ deps_start(const struct pfo3_conf *conf, char **cause)
 	pthread_cond_init(&d->wake, NULL);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	error = pthread_create(&d->thread, NULL, deps_main, d);
+	for (i = 0; i < DEP_COUNT && error == 0; i++) {
+		d->t[i].d = d;
+		d->t[i].dep = i;
+		error = pthread_create(&d->t[i].thread, NULL, deps_main,
+		    &d->t[i]);
+		d->t[i].started = error == 0;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (error != 0) {
 		*cause = xasprintf("pthread_create: %s", strerror(error));
-		mqapi_free(d->api);
-		free(d);
+		deps_stop(d);
 		return NULL;
 	}
 	return d;
@@ -273,15 +317,20 @@ deps_start(const struct pfo3_conf *conf, char **cause)
 void
 deps_stop(struct deps *d)
 {
+	int	 i;
+
 	if (d == NULL)
 		return;
 	pthread_mutex_lock(&d->lock);
 	d->stopping = 1;
-	pthread_cond_signal(&d->wake);
+	pthread_cond_broadcast(&d->wake);
 	pthread_mutex_unlock(&d->lock);
-	pthread_join(d->thread, NULL);
+	for (i = 0; i < DEP_COUNT; i++)
+		if (d->t[i].started)
+			pthread_join(d->t[i].thread, NULL);
 	pthread_cond_destroy(&d->wake);
 	pthread_mutex_destroy(&d->lock);
+	mqapi_free(d->api);
 	free(d);
 }
 
@@ -299,7 +348,8 @@ deps_json(struct deps *d)
 {
 	struct dep_result	 r[DEP_COUNT];
 	json_t			*all = json_object(), *pg;
-	int64_t			 used, max;
+	int64_t			 used, max, now = clock_mono_ms();
+	int64_t			 limit = d->conf->worker.probe_timeout;
 	int			 i;
 
 	pthread_mutex_lock(&d->lock);
@@ -307,8 +357,16 @@ deps_json(struct deps *d)
 	used = d->pg_used;
 	max = d->pg_max;
 	pthread_mutex_unlock(&d->lock);
-	for (i = 0; i < DEP_COUNT; i++)
+	for (i = 0; i < DEP_COUNT; i++) {
+		if (r[i].running_ms != 0 && now - r[i].running_ms >= limit) {
+			/* Overdue: whatever it waits for does not answer. */
+			r[i].checked = 1;
+			r[i].ok = 0;
+			snprintf(r[i].error, sizeof r[i].error,
+			    "no answer within %lld ms", (long long)limit);
+		}
 		json_object_set_new(all, dep_names[i], deps_one(&r[i]));
+	}
 	pg = json_object_get(all, "postgres");
 	json_object_set_new(pg, "connections", json_pack("{s:I,s:I}",
 	    "used", (json_int_t)used, "max", (json_int_t)max));

@@ -29,6 +29,24 @@ status_lb(const struct worker *w)
 	    "http_5xx", (json_int_t)w->lb.http_5xx);
 }
 
+/* ["s3","amqp"] from "s3,amqp": what a worker cannot serve now. */
+static json_t *
+status_degraded(const char *list)
+{
+	json_t		*a = json_array();
+	const char	*end;
+
+	while (*list != '\0') {
+		end = strchr(list, ',');
+		if (end == NULL)
+			end = list + strlen(list);
+		json_array_append_new(a, json_stringn(list,
+		    (size_t)(end - list)));
+		list = *end == ',' ? end + 1 : end;
+	}
+	return a;
+}
+
 /* Stats older than this many intervals are not shown as current. */
 #define STATUS_STALE_INTERVALS	3
 
@@ -65,8 +83,12 @@ status_worker(struct ctld *c, const struct worker *w, int64_t now)
 	    "last_error", w->last_error[0] != '\0' ?
 	    json_string(w->last_error) : json_null(),
 	    "history", "busy", ring_json(&w->busy));
+	json_object_set_new(o, "degraded", status_degraded(fresh ?
+	    s->degraded : ""));
 	if (w->want_drain)
 		json_object_set_new(o, "drain_wanted", json_true());
+	if (w->adopted)
+		json_object_set_new(o, "adopted", json_true());
 	if (w->op != OP_NONE)
 		json_object_set_new(o, "action", json_string(w->op ==
 		    OP_REMOVE ? "remove" : "restart"));

@@ -1,6 +1,7 @@
 /*
- * supervise.c — the local worker processes: spawning, readiness, reaping
- * on SIGCHLD, restarting with backoff, stopping.
+ * supervise.c — the local worker processes: spawning (or adopting those a
+ * previous pfo3-ctld left running, adopt.c), readiness, reaping on SIGCHLD,
+ * restarting with backoff, stopping.
  *
  * A worker is ready when its control socket answers `stats` with every
  * dependency reachable and no drain: the condition under which its
@@ -21,6 +22,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "adopt.h"
 #include "clock.h"
 #include "ctld.h"
 #include "log.h"
@@ -32,12 +34,10 @@
 /* A worker that dies sooner than this after its start doubles its
  * restart delay; one that lived longer starts over from restart_min. */
 #define SUPERVISE_STABLE_MS	10000
-/* After worker.shutdown_timeout, this much more before SIGKILL (ms). */
-#define SUPERVISE_KILL_GRACE_MS	5000
 
 static void	supervise_check_cb(evutil_socket_t, short, void *);
 
-static void
+void
 supervise_write_pid(struct worker *w)
 {
 	FILE *f;
@@ -146,6 +146,7 @@ supervise_spawn(struct worker *w, char **cause)
 		close(logfd);
 	free(agent);
 	w->pid = pid;
+	w->adopted = 0;
 	w->started_ms = clock_mono_ms();
 	w->st.valid = 0;
 	w->polling = 0;
@@ -170,7 +171,9 @@ supervise_check_reply(const json_t *rep, const char *error, void *arg)
 		return;
 	if (rep != NULL && json_is_true(json_object_get(rep, "ok"))) {
 		worker_stats_update(w, rep);
-		if (w->st.deps_ok && !w->st.draining &&
+		/* Probed, not necessarily reachable: a worker with a
+		 * dependency down still serves what does not need it. */
+		if (w->st.deps_checked && !w->st.draining &&
 		    w->st.pid == (int)w->pid) {
 			action_ready(w);
 			return;
@@ -217,6 +220,9 @@ supervise_poll_reply(const json_t *rep, const char *error, void *arg)
 		snprintf(w->last_error, sizeof w->last_error, "stats: %s",
 		    rep == NULL ? error : json_string_value(
 		    json_object_get(rep, "error")));
+		/* Its socket closing may be an adopted worker's death. */
+		if (rep == NULL)
+			adopt_check(w);
 		return;
 	}
 	worker_stats_update(w, rep);
@@ -274,15 +280,15 @@ supervise_describe(int status, char *buf, size_t len)
 		snprintf(buf, len, "ended with status 0x%x", status);
 }
 
-/* One worker process has ended. */
-static void
-supervise_ended(struct worker *w, int status)
+/* One worker process has ended: reaped, or an adopted one seen dead. */
+void
+supervise_lost(struct worker *w, const char *how)
 {
 	struct ctld	*c = w->ctld;
-	char		 how[128];
 	int64_t		 lived = clock_mono_ms() - w->started_ms, delay;
 
-	supervise_describe(status, how, sizeof how);
+	adopt_unwatch(w);
+	w->adopted = 0;
 	w->pid = 0;
 	w->polling = 0;
 	w->st.valid = 0;
@@ -338,16 +344,18 @@ supervise_reap(struct ctld *c)
 	struct worker	*w;
 	pid_t		 pid;
 	int		 status;
+	char		 how[128];
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		TAILQ_FOREACH(w, &c->workers, entry)
-			if (w->local && w->pid == pid)
+			if (w->local && w->pid == pid && !w->adopted)
 				break;
 		if (w == NULL) {
 			log_debug("reaped pid %ld, not a worker", (long)pid);
 			continue;
 		}
-		supervise_ended(w, status);
+		supervise_describe(status, how, sizeof how);
+		supervise_lost(w, how);
 	}
 }
 
@@ -361,7 +369,7 @@ supervise_stop_worker(struct worker *w)
 		return;
 	kill(w->pid, SIGTERM);
 	w->op_deadline_ms = clock_mono_ms() + c->conf.worker.shutdown_timeout +
-	    SUPERVISE_KILL_GRACE_MS;
+	    CTLD_KILL_GRACE_MS;
 	worker_set_state(w, WS_STOPPING, NULL);
 }
 
@@ -379,17 +387,50 @@ supervise_stop_all(struct ctld *c)
 	}
 }
 
-/* Starts workers.count local workers. */
+/*
+ * Starts workers.count local workers, or adopts those that run already (a
+ * previous pfo3-ctld died), and adopts those beyond the count that it had
+ * added (worker.add): any wN whose control socket exists is tried.  Not
+ * with workers.count 0: a pfo3-ctld told to run no local worker takes
+ * none (a second one for remote workers, or a test's, may share the
+ * configuration and so the sockets of the first one's workers).
+ * HAProxy is reconciled in between: after the workers exist, so that their
+ * servers count as ours, and before any is adopted, so that an adopted
+ * worker's server is known to be there.
+ */
 int
 supervise_start(struct ctld *c, char **cause)
 {
-	struct worker	*w;
-	int64_t		 i;
+	struct worker	*w, *tw;
+	char		 id[16], *path;
+	int64_t		 n;
+	int		 found;
 
-	for (i = 0; i < c->conf.workers.count; i++) {
-		if ((w = worker_new_local(c, cause)) == NULL)
+	for (n = 1; n <= c->conf.workers.count; n++)
+		if (worker_new_local(c, cause) == NULL)
 			return -1;
-		if (supervise_spawn(w, cause) == -1)
+	for (; c->conf.workers.count > 0 && n <= c->conf.ctld.max_workers;
+	    n++) {
+		snprintf(id, sizeof id, "w%d", (int)n);
+		path = conf_expand_id(c->conf.worker.control, id);
+		found = strcmp(path, c->conf.worker.control) != 0 &&
+		    access(path, F_OK) == 0;
+		free(path);
+		if (found && (w = worker_new_local_n(c, (int)n, cause)) ==
+		    NULL) {
+			log_warnx("%s: %s", id, *cause);
+			free(*cause);
+			*cause = NULL;
+		}
+	}
+	lb_reconcile(c);
+	for (w = TAILQ_FIRST(&c->workers); w != NULL; w = tw) {
+		tw = TAILQ_NEXT(w, entry);
+		if (adopt_worker(w) == 0)
+			continue;
+		if (w->n > c->conf.workers.count)
+			worker_free(w);		/* an extra one, gone */
+		else if (supervise_spawn(w, cause) == -1)
 			return -1;
 	}
 	return 0;

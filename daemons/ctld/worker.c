@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "adopt.h"
 #include "clock.h"
 #include "ctld.h"
 #include "log.h"
@@ -90,16 +91,22 @@ worker_alloc(struct ctld *c, int n)
 struct worker *
 worker_new_local(struct ctld *c, char **cause)
 {
+	return worker_new_local_n(c, worker_free_number(c), cause);
+}
+
+/* Local worker wN, whose number is free (adoption picks it). */
+struct worker *
+worker_new_local_n(struct ctld *c, int n, char **cause)
+{
 	const struct conf_workers	*cw = &c->conf.workers;
 	struct worker			*w;
-	int				 n, port;
+	int				 port;
 
 	if (c->nworkers >= c->conf.ctld.max_workers) {
 		*cause = xasprintf("already %d workers (ctld.max_workers)",
 		    c->nworkers);
 		return NULL;
 	}
-	n = worker_free_number(c);
 	port = (int)cw->base_port + n - 1;
 	if (port > 65535 || (cw->agent_base_port != 0 &&
 	    cw->agent_base_port + n - 1 > 65535)) {
@@ -157,8 +164,12 @@ worker_free(struct worker *w)
 		event_free(w->restart_ev);
 	if (w->check_ev != NULL)
 		event_free(w->check_ev);
+	adopt_unwatch(w);
 	wlink_free(w->link);
-	if (w->pid_file != NULL && *w->pid_file != '\0')
+	/* Leaving on SIGQUIT, the pid file of a running worker stays for
+	 * the next pfo3-ctld. */
+	if (w->pid_file != NULL && *w->pid_file != '\0' &&
+	    !(c->leaving && w->pid != 0))
 		unlink(w->pid_file);
 	free(w->pid_file);
 	free(w->control);
@@ -217,6 +228,7 @@ worker_stats_update(struct worker *w, const json_t *o)
 	const json_t	*deps, *dep;
 	const char	*name;
 	double		 dt;
+	size_t		 len;
 
 	memset(&s, 0, sizeof s);
 	s.valid = 1;
@@ -235,11 +247,21 @@ worker_stats_update(struct worker *w, const json_t *o)
 	s.errors = stats_int64(o, "requests", "errors");
 	s.p50_ms = stats_real(o, "latency_ms", "p50");
 	s.p99_ms = stats_real(o, "latency_ms", "p99");
-	s.deps_ok = 1;
+	s.deps_ok = s.deps_checked = 1;
 	deps = json_object_get(o, "deps");
-	json_object_foreach((json_t *)deps, name, dep)
-		if (!json_is_true(json_object_get(dep, "ok")))
-			s.deps_ok = 0;
+	json_object_foreach((json_t *)deps, name, dep) {
+		if (!json_is_true(json_object_get(dep, "checked"))) {
+			s.deps_checked = s.deps_ok = 0;
+			continue;
+		}
+		if (json_is_true(json_object_get(dep, "ok")))
+			continue;
+		s.deps_ok = 0;
+		len = strlen(s.degraded);
+		if (len + strlen(name) + 2 <= sizeof s.degraded)
+			snprintf(s.degraded + len, sizeof s.degraded - len,
+			    "%s%s", len > 0 ? "," : "", name);
+	}
 
 	if (w->st.valid && s.at_ms > w->st.at_ms && s.requests >= w->st.requests
 	    && s.pid == w->st.pid) {

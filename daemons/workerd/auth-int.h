@@ -27,13 +27,6 @@ struct response;
 #define AUTH_ISO8601(e) \
 	"to_char((" e ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/*
- * The per-client limit of failed logins is this many times auth.max_failures:
- * many people may share one address (an office behind NAT, a proxy), so a
- * client address is allowed more failures than one account.
- */
-#define AUTH_ADDR_FAILURES_FACTOR	20
-
 /* auth-password.c */
 /* Sets up the bound of auth.max_hashing concurrent hashes and the dummy
  * hash; fatal when libsodium cannot. */
@@ -84,18 +77,28 @@ void	auth_db_failed(struct response *resp, const char *what, char *cause);
  */
 void	auth_client_addr(const struct request *req, char *buf, size_t len);
 /*
- * Whether `email` or client `addr` had too many failed logins within
- * auth.failure_window.  Returns 1 (limited; *retry_after is the seconds
- * until one more attempt is allowed), 0 (not limited), or -1 and *cause.
+ * Whether a login to `email` from client `addr` must wait: its pair, its
+ * client or (unless the client is known to the account) its account is
+ * blocked (auth-limit.c).  Returns 1 (limited; *retry_after is the seconds
+ * until the longest block ends), 0 (not limited), or -1 and *cause.
  */
 int	auth_limit_check(struct workerd *w, const char *email,
 	    const char *addr, int64_t *retry_after, char **cause);
-/* Records one failure for both keys and purges old rows now and then; 0,
- * or -1 and *cause. */
+/* Counts one failure for the pair, the client and the account, blocking
+ * those at their limit; purges old keys now and then.  0, or -1 and
+ * *cause. */
 int	auth_limit_fail(struct workerd *w, const char *email,
 	    const char *addr, char **cause);
-/* Forgets the failures of `email` after a login that succeeded; 0, or -1
- * and *cause. */
-int	auth_limit_clear(struct workerd *w, const char *email, char **cause);
+/* After a login that succeeded: forgets the pair's failures and records
+ * the client as known to the account.  0, or -1 and *cause. */
+int	auth_limit_ok(struct workerd *w, const char *email, const char *addr,
+	    char **cause);
+/*
+ * Counts one registration from client `addr`: 1 when it is over
+ * auth.register_per_source within auth.register_window (*retry_after is
+ * the seconds until the window ends), 0 when allowed, -1 and *cause.
+ */
+int	auth_limit_register(struct workerd *w, const char *addr,
+	    int64_t *retry_after, char **cause);
 
 #endif

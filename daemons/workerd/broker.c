@@ -375,10 +375,19 @@ broker_open(const struct conf_amqp *conf, const char *client_name, int quiet,
 		fatalx("amqp_new_connection failed");
 	if ((sock = amqp_tcp_socket_new(b->conn)) == NULL)
 		fatalx("amqp_tcp_socket_new failed");
+	/*
+	 * Every blocking call has a bound: amqp.connect_timeout for the TCP
+	 * connection, amqp.rpc_timeout for the handshake, the login and each
+	 * RPC after (a broker that accepts and then hangs would otherwise
+	 * hold the thread forever).  Publisher confirms wait
+	 * amqp.confirm_timeout (broker-publish.c).
+	 */
+	broker_timeval(&tv, conf->connect_timeout > 0 ? conf->connect_timeout :
+	    conf->rpc_timeout);
+	status = amqp_socket_open_noblock(sock, info.host, info.port, &tv);
 	broker_timeval(&tv, conf->rpc_timeout);
 	amqp_set_handshake_timeout(b->conn, &tv);
 	amqp_set_rpc_timeout(b->conn, &tv);
-	status = amqp_socket_open_noblock(sock, info.host, info.port, &tv);
 	if (status != AMQP_STATUS_OK) {
 		b->dead = 1;
 		*cause = xasprintf("%s: cannot connect: %s", b->url,

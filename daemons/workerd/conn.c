@@ -15,11 +15,18 @@
  * One timer per connection carries the deadline of the current state:
  * keep-alive idleness before the first byte of a head, then the head
  * timeout (a whole-head deadline, so a client trickling bytes cannot hold
- * the connection), the body timeout, the write timeout.
+ * the connection), the body's checks, the write timeout.  A body has a
+ * whole-body deadline and a minimum rate (body-clock.h); bytes arriving
+ * never push either back, so a trickling client is cut with a 408.
  *
- * A ROUTE_STREAM request (an upload) goes to the pool as soon as its head
- * is read, and its body follows through a bounded pipe (stream.c) while
- * the handler sends it on; a pool handler may likewise stream its
+ * A ROUTE_STREAM request (an upload) goes to an upload thread as soon as
+ * its head is read, and its body follows through a bounded pipe
+ * (stream.c) while the handler sends it on.  Upload threads are their own
+ * pool (uploads.max_per_worker; one more upload is refused 503 at once),
+ * and one user may hold uploads.max_per_user of them (429): an upload
+ * waits on its client for as long as the body takes, and those waits
+ * never take a thread of the pool that serves tasks, logins and
+ * downloads.  A pool handler may likewise stream its
  * response body out (response_stream_begin).  Meanwhile the connection is
  * in CONN_POOL, and conn_pump() moves the bytes.  A connection that dies
  * while a pool thread holds it is only marked dead: the pool thread's
@@ -53,6 +60,7 @@
 #include "log.h"
 #include "pool.h"
 #include "stream.h"
+#include "upload-limit.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -83,6 +91,37 @@ conn_set_timer(struct conn *c, enum workerd_timeout which)
 	evtimer_add(c->timer, c->w->timeout[which]);
 }
 
+/* Arms the connection's timer for the next check of the body being read. */
+static void
+conn_body_timer(struct conn *c)
+{
+	int64_t ms = body_clock_next(&c->bclock, clock_mono_ms());
+	struct timeval tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(c->timer, &tv);
+}
+
+/* The head is read: the body's deadline and rate windows start now. */
+static void
+conn_body_start(struct conn *c)
+{
+	body_clock_start(&c->bclock, &c->w->conf.worker, clock_mono_ms());
+	conn_body_timer(c);
+}
+
+/* A check of the body is due: 0 while it may go on (the timer is armed
+ * again), -1 with *cause when it must be cut. */
+static int
+conn_body_check(struct conn *c, const char **cause)
+{
+	if (body_clock_check(&c->bclock, clock_mono_ms(), cause) == -1)
+		return -1;
+	conn_body_timer(c);
+	return 0;
+}
+
 /* Forgets the request just answered, keeping the connection. */
 static void
 conn_reset_request(struct conn *c)
@@ -106,6 +145,7 @@ conn_reset_request(struct conn *c)
 	atomic_store(&c->out_ready, 0);
 	c->route_status = 0;
 	c->route_allow = NULL;
+	memset(&c->bclock, 0, sizeof c->bclock);
 	memset(&c->r, 0, sizeof c->r);
 	response_clear(&c->resp);
 }
@@ -195,7 +235,32 @@ conn_body_sink(void *arg, const char *data, size_t len)
 	return 0;
 }
 
-/* Runs on a pool thread: the only code here that is not on the event loop. */
+/*
+ * An upload on its upload thread, once its user is known: refused with a
+ * 429 when that user has uploads.max_per_user running already.  The body
+ * is left unread, so conn_finish() closes the connection after the reply.
+ */
+static void
+conn_upload(struct workerd *w, struct conn *c)
+{
+	int64_t user = c->r.user_id;
+
+	if (user > 0 && upload_limit_enter(w->upload_limit, user) == -1) {
+		response_error(&c->resp, 429, "too many uploads in flight for "
+		    "this user: at most %lld at once",
+		    (long long)w->conf.uploads.max_per_user);
+		response_header(&c->resp, "Retry-After: %lld",
+		    (long long)w->conf.worker.retry_after);
+		c->resp.close = 1;
+		return;
+	}
+	c->route->fn(w, &c->r, &c->resp);
+	if (user > 0)
+		upload_limit_leave(w->upload_limit, user);
+}
+
+/* Runs on a pool or upload thread: the only code here that is not on the
+ * event loop. */
 static void
 conn_job(void *arg)
 {
@@ -205,8 +270,12 @@ conn_job(void *arg)
 	if (c->seed)
 		seed_run(w, &c->r, &c->resp);
 	else if (!c->route->auth ||
-	    (c->r.user_id = auth_bearer(w, &c->r, &c->resp)) > 0)
-		c->route->fn(w, &c->r, &c->resp);
+	    (c->r.user_id = auth_bearer(w, &c->r, &c->resp)) > 0) {
+		if (c->route->where == ROUTE_STREAM)
+			conn_upload(w, c);
+		else
+			c->route->fn(w, &c->r, &c->resp);
+	}
 	/* A handler that failed mid-transaction must not leave it open for
 	 * the thread's next request. */
 	db_release();
@@ -244,12 +313,33 @@ conn_stream_open(struct response *r, void *arg)
 	return 0;
 }
 
-/* A request ready for its handler: answer it here or hand it to the pool
+/* Refuses a request with 503 and Retry-After: no thread can take it.  A
+ * body still coming is left unread, so the connection closes after. */
+static void
+conn_busy(struct conn *c, const char *why)
+{
+	struct workerd *w = c->w;
+
+	if (c->in_stream != NULL) {
+		c->resp.close = 1;
+		c->linger = 1;
+	}
+	if (c->seed)
+		seed_busy(w, &c->resp);
+	else
+		response_error(&c->resp, 503, "server busy: %s", why);
+	response_header(&c->resp, "Retry-After: %lld",
+	    (long long)w->conf.worker.retry_after);
+	conn_send(c);
+}
+
+/* A request ready for its handler: answer it here or hand it to a thread
  * (a ROUTE_STREAM request comes here before its body). */
 static void
 conn_dispatch(struct conn *c)
 {
 	struct workerd *w = c->w;
+	struct pool *pool = w->pool;
 
 	evtimer_del(c->timer);
 	c->r.http = c->seed ? NULL : &c->req;
@@ -276,6 +366,15 @@ conn_dispatch(struct conn *c)
 			conn_send(c);
 			return;
 		}
+		/* A dependency it needs is down: 503 now, no pool thread. */
+		if (router_gate(w, c->route->needs, &c->resp)) {
+			if (c->in_stream != NULL) {
+				c->resp.close = 1;	/* its body is unread */
+				c->linger = 1;
+			}
+			conn_send(c);
+			return;
+		}
 	}
 	if (c->stream_ev == NULL &&
 	    (c->stream_ev = event_new(w->base, -1, 0, conn_stream_cb, c)) ==
@@ -283,26 +382,27 @@ conn_dispatch(struct conn *c)
 		fatalx("out of memory");
 	c->resp.stream_open = conn_stream_open;
 	c->resp.stream_arg = c;
+	if (!c->seed && c->route->where == ROUTE_STREAM) {
+		if (w->uploads >= w->conf.uploads.max_per_worker) {
+			conn_busy(c, "too many uploads in flight");
+			return;
+		}
+		pool = w->upload_pool;
+		c->upload = 1;
+		w->uploads++;
+	}
 	c->state = CONN_POOL;
 	c->on_pool = 1;
 	w->inflight++;
-	if (pool_submit(w->pool, conn_job, c) == -1) {
+	if (pool_submit(pool, conn_job, c) == -1) {
 		c->on_pool = 0;
 		w->inflight--;
-		w->metrics.rejected_full++;
-		if (c->in_stream != NULL) {
-			/* The body is still coming: the framing is lost. */
-			c->resp.close = 1;
-			c->linger = 1;
-		}
-		if (c->seed)
-			seed_busy(w, &c->resp);
-		else
-			response_error(&c->resp, 503,
-			    "server busy: the work queue is full");
-		response_header(&c->resp, "Retry-After: %lld",
-		    (long long)w->conf.worker.retry_after);
-		conn_send(c);
+		if (c->upload) {
+			c->upload = 0;
+			w->uploads--;
+		} else
+			w->metrics.rejected_full++;
+		conn_busy(c, "the work queue is full");
 	}
 }
 
@@ -366,6 +466,10 @@ conn_finish(struct conn *c)
 
 	c->w->inflight--;
 	c->on_pool = 0;
+	if (c->upload) {
+		c->upload = 0;
+		c->w->uploads--;
+	}
 	if (atomic_load(&c->dead)) {
 		conn_free(c);
 		return;
@@ -509,7 +613,7 @@ conn_start_stream(struct conn *c)
 	conn_continue(c);
 	conn_dispatch(c);
 	if (c->state == CONN_POOL && !c->in_done)
-		conn_set_timer(c, TMO_BODY);
+		conn_body_start(c);
 }
 
 /* Parses a head of `hlen` bytes at the front of the input. */
@@ -554,7 +658,7 @@ conn_start_request(struct conn *c, size_t hlen)
 		    (size_t)w->conf.worker.max_header_size);
 	conn_continue(c);
 	c->state = CONN_BODY;
-	conn_set_timer(c, TMO_BODY);
+	conn_body_start(c);
 }
 
 /* HEAD state. */
@@ -616,8 +720,10 @@ conn_read_body(struct conn *c)
 		    c->req.content_length : 0) - c->body_len;
 		if (want > avail)
 			want = avail;
-		c->body_len += (size_t)evbuffer_remove(c->in,
-		    c->body + c->body_len, want);
+		want = (size_t)evbuffer_remove(c->in, c->body + c->body_len,
+		    want);
+		c->body_len += want;
+		body_clock_add(&c->bclock, (int64_t)want);
 		if ((int64_t)c->body_len < c->req.content_length)
 			return STEP_WAIT;
 		c->body[c->body_len] = '\0';
@@ -630,6 +736,7 @@ conn_read_body(struct conn *c)
 	rc = http_chunked_feed(&c->chunked, data, avail, &used, conn_body_sink,
 	    c, &cause);
 	evbuffer_drain(c->in, used);
+	body_clock_add(&c->bclock, (int64_t)used);
 	if (rc == -1) {
 		if (c->too_large)
 			conn_fail(c, 413, "request body too large");
@@ -711,9 +818,14 @@ conn_feed(struct conn *c)
 	if ((room = stream_room(c->in_stream)) == 0) {
 		if (!stream_pause_put(c->in_stream))
 			return STEP_MORE;
-		/* The pool is slow, not the client: no body deadline now. */
-		evtimer_del(c->timer);
+		/* The handler is slow, not the client: no rate check now. */
+		body_clock_pause(&c->bclock);
+		conn_body_timer(c);
 		return STEP_WAIT;
+	}
+	if (c->bclock.paused) {
+		body_clock_resume(&c->bclock, clock_mono_ms());
+		conn_body_timer(c);
 	}
 	if (conn_io_read(c, conn_input_limit(c)) == -1) {
 		conn_close(c);
@@ -723,8 +835,6 @@ conn_feed(struct conn *c)
 		if (c->eof)
 			conn_feed_end(c, 400, "the connection closed in the "
 			    "middle of the request body");
-		else if (!evtimer_pending(c->timer, NULL))
-			conn_set_timer(c, TMO_BODY);
 		return STEP_WAIT;
 	}
 	n = avail < room ? avail : room;
@@ -735,12 +845,14 @@ conn_feed(struct conn *c)
 		stream_put(c->in_stream, data, n);
 		evbuffer_drain(c->in, n);
 		c->in_fed += (int64_t)n;
+		body_clock_add(&c->bclock, (int64_t)n);
 		rc = c->in_fed == c->req.content_length;
 	} else {
 		data = (const char *)evbuffer_pullup(c->in, (ev_ssize_t)n);
 		rc = http_chunked_feed(&c->chunked, data, n, &used,
 		    conn_stream_sink, c, &cause);
 		evbuffer_drain(c->in, used);
+		body_clock_add(&c->bclock, (int64_t)used);
 		if (rc == -1) {
 			if (c->too_large)
 				conn_feed_end(c, 413, "request body too large");
@@ -751,8 +863,6 @@ conn_feed(struct conn *c)
 	}
 	if (rc == 1)
 		conn_feed_end(c, 0, NULL);
-	else
-		conn_set_timer(c, TMO_BODY);	/* progress: a new deadline */
 	return STEP_MORE;
 }
 
@@ -970,6 +1080,7 @@ static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
+	const char *cause;
 
 	switch (c->state) {
 	case CONN_HEAD:
@@ -980,7 +1091,9 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		conn_fail(c, 408, "timed out reading the request head");
 		break;
 	case CONN_BODY:
-		conn_fail(c, 408, "timed out reading the request body");
+		if (conn_body_check(c, &cause) == 0)
+			return;
+		conn_fail(c, 408, cause);
 		break;
 	case CONN_SEED:
 		seed_refuse(c->w, &c->resp, "Tiempo de espera agotado");
@@ -996,8 +1109,8 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	case CONN_POOL:
 		if (c->in_stream != NULL && !c->in_done) {
 			/* The handler answers the 408 it reads. */
-			conn_feed_end(c, 408,
-			    "timed out reading the request body");
+			if (conn_body_check(c, &cause) == -1)
+				conn_feed_end(c, 408, cause);
 			return;
 		}
 		if (c->head_sent) {

@@ -11,6 +11,7 @@
 #include <sys/queue.h>
 #include <sys/types.h>
 
+#include "body-clock.h"
 #include "http.h"
 #include "respond.h"
 #include "router.h"
@@ -77,6 +78,8 @@ struct conn {
 	int		 too_large;	/* the chunked body passed the limit */
 	int64_t		 t_start_us;
 	struct seed_scan seed_scan;
+	struct body_clock bclock;	/* deadlines of the body being read */
+	int		 upload;	/* holds an upload slot (uploads.*) */
 
 	struct response	 resp;
 

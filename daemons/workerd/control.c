@@ -61,7 +61,7 @@ control_stats(struct workerd *w)
 		}
 	return json_pack("{s:s,s:s,s:i,s:I,s:I,s:{s:i,s:i},s:{s:i,s:i},"
 	    "s:i,s:i,s:i,s:{s:I,s:I,s:I,s:o},s:{s:I,s:I},"
-	    "s:{s:I,s:f,s:f,s:f,s:f,s:i},s:b,s:b,s:o,s:o}",
+	    "s:{s:I,s:f,s:f,s:f,s:f,s:i},s:b,s:b,s:o,s:o,s:o}",
 	    "id", w->conf.worker.id,
 	    "listen", w->conf.worker.listen,
 	    "pid", (int)getpid(),
@@ -85,7 +85,8 @@ control_stats(struct workerd *w)
 	    "draining", atomic_load(&w->draining),
 	    "stopping", w->stopping,
 	    "deps", probe_json(w->probe),
-	    "jobs", jobs_stats(w));
+	    "jobs", jobs_stats(w),
+	    "degraded", probe_degraded(w->probe));
 }
 
 static void

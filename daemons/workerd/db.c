@@ -6,7 +6,12 @@
  * behind on the server.  The state is created on first use: threads that
  * never touch the database cost nothing.
  */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +31,9 @@ struct db_link {
 	char		*conninfo;
 	int64_t		 connect_timeout;
 	int64_t		 statement_timeout;
+	int64_t		 tcp_user_timeout;
+	int64_t		 keepalive_idle;
+	int64_t		 query_timeout;	/* of its last statement */
 	char		*error;		/* why the last attempt failed */
 	int64_t		 retry_at_ms;	/* no new attempt before this */
 };
@@ -188,7 +196,7 @@ db_connect(const struct conf_postgres *c, char **cause)
 	PQconninfoOption *opts = NULL;
 	const char *keys[12], *vals[12], *user_options;
 	char *errmsg = NULL, *options, *line;
-	char timeout[32], user_timeout[32];
+	char timeout[32], user_timeout[32], idle[32], interval[32], count[32];
 	PGconn *conn;
 	int n = 0;
 
@@ -223,24 +231,36 @@ db_connect(const struct conf_postgres *c, char **cause)
 	/*
 	 * A server that vanishes without closing the connection would hold a
 	 * thread until the kernel gives up (hours): keepalives notice it
-	 * while waiting for a reply, tcp_user_timeout while sending.  The
-	 * user's own values, if any, are kept.
+	 * while waiting for a reply, tcp_user_timeout while sending.  A
+	 * server that is alive but frozen (its kernel still answers both) is
+	 * caught by postgres.query_timeout instead (db_wait).  The user's
+	 * own values, if any, are kept; 0 leaves the system's.
 	 */
-	if (db_opt(opts, "keepalives_idle") == NULL) {
+	if (c->keepalive_idle > 0 &&
+	    db_opt(opts, "keepalives_idle") == NULL) {
+		snprintf(idle, sizeof idle, "%lld",
+		    (long long)((c->keepalive_idle + 999) / 1000));
 		keys[n] = "keepalives_idle";
-		vals[n++] = "10";
+		vals[n++] = idle;
 	}
-	if (db_opt(opts, "keepalives_interval") == NULL) {
+	if (c->keepalive_interval > 0 &&
+	    db_opt(opts, "keepalives_interval") == NULL) {
+		snprintf(interval, sizeof interval, "%lld",
+		    (long long)((c->keepalive_interval + 999) / 1000));
 		keys[n] = "keepalives_interval";
-		vals[n++] = "3";
+		vals[n++] = interval;
 	}
-	if (db_opt(opts, "keepalives_count") == NULL) {
+	if (c->keepalive_count > 0 &&
+	    db_opt(opts, "keepalives_count") == NULL) {
+		snprintf(count, sizeof count, "%lld",
+		    (long long)c->keepalive_count);
 		keys[n] = "keepalives_count";
-		vals[n++] = "3";
+		vals[n++] = count;
 	}
-	if (db_opt(opts, "tcp_user_timeout") == NULL) {
+	if (c->tcp_user_timeout > 0 &&
+	    db_opt(opts, "tcp_user_timeout") == NULL) {
 		snprintf(user_timeout, sizeof user_timeout, "%lld",
-		    (long long)c->connect_timeout);
+		    (long long)c->tcp_user_timeout);
 		keys[n] = "tcp_user_timeout";
 		vals[n++] = user_timeout;
 	}
@@ -269,13 +289,175 @@ db_connect(const struct conf_postgres *c, char **cause)
 	return conn;
 }
 
+/*
+ * Cancels the statement of a connection given up on.  PQcancel opens a
+ * connection of its own and waits for the server to close it, which a
+ * frozen server never does: it runs on a detached thread, never on the
+ * thread that gave up, and at most DB_CANCELS run at once (past that the
+ * dropped connection alone ends the statement once the server wakes).
+ */
+#define DB_CANCELS	8
+static atomic_int db_cancels;
+
+static void *
+db_cancel_main(void *arg)
+{
+	PGcancel *cn = arg;
+	char err[256];
+
+	if (!PQcancel(cn, err, sizeof err))
+		log_debug("PostgreSQL cancel: %s", err);
+	PQfreeCancel(cn);
+	atomic_fetch_sub(&db_cancels, 1);
+	return NULL;
+}
+
+static void
+db_cancel_later(PGconn *conn)
+{
+	pthread_attr_t attr;
+	pthread_t thread;
+	sigset_t all, old;
+	PGcancel *cn;
+	int error;
+
+	if (atomic_fetch_add(&db_cancels, 1) >= DB_CANCELS) {
+		atomic_fetch_sub(&db_cancels, 1);
+		log_debug("PostgreSQL: %d cancels pending, not sending another",
+		    DB_CANCELS);
+		return;
+	}
+	if ((cn = PQgetCancel(conn)) == NULL) {
+		atomic_fetch_sub(&db_cancels, 1);
+		return;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	error = pthread_create(&thread, &attr, db_cancel_main, cn);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (error != 0) {
+		log_warnx("PostgreSQL cancel: pthread_create: %s",
+		    strerror(error));
+		PQfreeCancel(cn);
+		atomic_fetch_sub(&db_cancels, 1);
+	}
+}
+
+/*
+ * Collects the reply to the statement just sent on `conn`, as PQexec
+ * would (the last result; an error wins), waiting at most timeout_ms
+ * (<= 0: no bound) in poll() on the socket.  libpq's own waits have no
+ * deadline, and a frozen server's kernel keeps the connection looking
+ * alive.  NULL with *overdue set when the deadline passed first; NULL
+ * alone when the connection failed before any result.
+ */
+static PGresult *
+db_wait(PGconn *conn, int64_t timeout_ms, int *overdue)
+{
+	PGresult *res = NULL, *r;
+	struct pollfd pfd;
+	ExecStatusType st;
+	int64_t deadline = 0, left;
+
+	*overdue = 0;
+	if (timeout_ms > 0)
+		deadline = clock_mono_ms() + timeout_ms;
+	for (;;) {
+		while (PQisBusy(conn) && (pfd.fd = PQsocket(conn)) >= 0) {
+			left = deadline != 0 ? deadline - clock_mono_ms() : -1;
+			if (deadline != 0 && left <= 0) {
+				*overdue = 1;
+				PQclear(res);
+				return NULL;
+			}
+			pfd.events = POLLIN;
+			if (left > INT_MAX)
+				left = INT_MAX;
+			if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
+				break;
+			if (!PQconsumeInput(conn))
+				break;	/* lost: PQgetResult says so */
+		}
+		if ((r = PQgetResult(conn)) == NULL)
+			return res;
+		st = PQresultStatus(r);
+		if (res != NULL && (PQresultStatus(res) == PGRES_FATAL_ERROR ||
+		    PQresultStatus(res) == PGRES_NONFATAL_ERROR))
+			PQclear(r);
+		else {
+			PQclear(res);
+			res = r;
+		}
+		/* COPY and a dead connection have no end to wait for. */
+		if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT ||
+		    st == PGRES_COPY_BOTH || PQstatus(conn) == CONNECTION_BAD)
+			return res;
+	}
+}
+
+/*
+ * Gives up on the statement running on `l`: cancels it from another
+ * thread and drops the connection, so the next use makes a new one (after
+ * DB_RETRY_MS for a thread that backs off).
+ */
+static void
+db_abandon(struct db_link *l, int64_t timeout_ms)
+{
+	char *why;
+
+	why = xasprintf("PostgreSQL did not answer within %lld ms "
+	    "(postgres.query_timeout): statement cancelled, connection dropped",
+	    (long long)timeout_ms);
+	log_warnx("%s", why);
+	db_cancel_later(l->conn);
+	db_link_close(l);
+	l->error = why;
+	l->retry_at_ms = clock_mono_ms() + DB_RETRY_MS;
+}
+
+/*
+ * Runs one statement on the connection of `l` within c->query_timeout.
+ * The result as PQexecParams gives it (NULL when the connection failed);
+ * NULL with *overdue when the deadline passed: the link is then closed and
+ * its error says why.
+ */
+static PGresult *
+db_send_wait(struct db_link *l, const char *sql, int nparams,
+    const char *const *params, int64_t timeout_ms, int *overdue)
+{
+	PGresult *res;
+
+	*overdue = 0;
+	l->query_timeout = timeout_ms;
+	if (!PQsendQueryParams(l->conn, sql, nparams, NULL, params, NULL, NULL,
+	    0))
+		return NULL;
+	res = db_wait(l->conn, timeout_ms, overdue);
+	if (*overdue)
+		db_abandon(l, timeout_ms);
+	return res;
+}
+
+static PGresult *
+db_run(struct db_link *l, const struct conf_postgres *c, const char *sql,
+    int nparams, const char *const *params, int *overdue)
+{
+	return db_send_wait(l, sql, nparams, params, c->query_timeout,
+	    overdue);
+}
+
 /* True when `l` was made with the settings of `c`. */
 static int
 db_link_matches(const struct db_link *l, const struct conf_postgres *c)
 {
 	return l->conninfo != NULL && strcmp(l->conninfo, c->conninfo) == 0 &&
 	    l->connect_timeout == c->connect_timeout &&
-	    l->statement_timeout == c->statement_timeout;
+	    l->statement_timeout == c->statement_timeout &&
+	    l->tcp_user_timeout == c->tcp_user_timeout &&
+	    l->keepalive_idle == c->keepalive_idle;
 }
 
 /*
@@ -324,6 +506,8 @@ db_link_get(struct db_link *l, const struct conf_postgres *c, int backoff,
 		l->conninfo = xstrdup(c->conninfo);
 		l->connect_timeout = c->connect_timeout;
 		l->statement_timeout = c->statement_timeout;
+		l->tcp_user_timeout = c->tcp_user_timeout;
+		l->keepalive_idle = c->keepalive_idle;
 		free(l->error);
 		l->error = NULL;
 		return l->conn;
@@ -410,16 +594,21 @@ db_exec_flags(const struct conf_postgres *c, const char *sql, int nparams,
 	PGconn *conn;
 	PGresult *res;
 	ExecStatusType st;
-	int idle;
+	int idle, overdue;
 
 	t->sqlstate[0] = '\0';
 	if ((conn = db_link_get(&t->main, c, 1, cause)) == NULL)
 		return NULL;
 	/* Outside a transaction a lost statement is all that is lost. */
 	idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
-	res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	res = db_run(&t->main, c, sql, nparams, params, &overdue);
 	if (db_result_ok(res))
 		return res;
+	/* Not run again: it may still run, and the server does not answer. */
+	if (overdue) {
+		*cause = xstrdup(t->main.error);
+		return NULL;
+	}
 
 	if (retry && idle && PQstatus(conn) == CONNECTION_BAD) {
 		char *line = db_oneline(PQerrorMessage(conn));
@@ -430,10 +619,13 @@ db_exec_flags(const struct conf_postgres *c, const char *sql, int nparams,
 		PQclear(res);
 		if ((conn = db_link_get(&t->main, c, 0, cause)) == NULL)
 			return NULL;
-		res = PQexecParams(conn, sql, nparams, NULL, params, NULL,
-		    NULL, 0);
+		res = db_run(&t->main, c, sql, nparams, params, &overdue);
 		if (db_result_ok(res))
 			return res;
+		if (overdue) {
+			*cause = xstrdup(t->main.error);
+			return NULL;
+		}
 	}
 
 	*cause = db_result_cause(conn, res);
@@ -469,6 +661,7 @@ db_release(void)
 	struct db_thread *t = db_thread(0);
 	PGTransactionStatusType ts;
 	PGresult *res;
+	int overdue;
 
 	if (t == NULL || t->main.conn == NULL ||
 	    PQstatus(t->main.conn) != CONNECTION_OK)
@@ -477,7 +670,11 @@ db_release(void)
 	if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
 		return;
 	log_warnx("a transaction was left open: rolling it back");
-	res = PQexec(t->main.conn, "ROLLBACK");
+	/* Within the deadline the statements on this link had. */
+	res = db_send_wait(&t->main, "ROLLBACK", 0, NULL, t->main.query_timeout,
+	    &overdue);
+	if (overdue)
+		return;		/* dropped, and its transaction with it */
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		/* A session in an unknown state is not worth keeping. */
 		log_warnx("ROLLBACK failed: closing the connection");
@@ -493,7 +690,7 @@ db_ping(const struct conf_postgres *c, double *latency_ms, char **cause)
 	PGconn *conn;
 	PGresult *res;
 	int64_t start, took;
-	int fresh, attempt;
+	int fresh, attempt, overdue;
 
 	for (attempt = 0;; attempt++) {
 		fresh = t->ping.conn == NULL ||
@@ -501,8 +698,12 @@ db_ping(const struct conf_postgres *c, double *latency_ms, char **cause)
 		if ((conn = db_link_get(&t->ping, c, 0, cause)) == NULL)
 			return -1;
 		start = clock_mono_us();
-		res = PQexec(conn, "SELECT 1");
+		res = db_run(&t->ping, c, "SELECT 1", 0, NULL, &overdue);
 		took = clock_mono_us() - start;
+		if (overdue) {
+			*cause = xstrdup(t->ping.error);
+			return -1;
+		}
 		if (PQresultStatus(res) == PGRES_TUPLES_OK) {
 			PQclear(res);
 			*latency_ms = (double)took / 1000.0;

@@ -7,6 +7,7 @@
 #include "files-store.h"
 #include "log.h"
 #include "s3.h"
+#include "storage.h"
 #include "xmalloc.h"
 
 /* The parts of a multipart upload under way. */
@@ -43,15 +44,41 @@ files_fill(files_read_fn read, void *arg, char *buf, size_t size, int *eof,
 	return (ssize_t)len;
 }
 
+/*
+ * Begins the multipart upload and records its id with the key's
+ * reservation, so a worker that dies before the end leaves an upload the
+ * reconciler can free.  An id that cannot be recorded is aborted at once.
+ */
+static int
+files_mpu_begin(struct s3 *s3, const struct conf_postgres *pg,
+    const char *key, const char *ctype, struct files_mpu *m, char **cause)
+{
+	char	*why = NULL;
+
+	if (s3_mpu_begin(s3, key, ctype, &m->upload_id, cause) != 0)
+		return -1;
+	if (storage_upload(pg, key, m->upload_id, cause) == 0)
+		return 0;
+	if (s3_mpu_abort(s3, key, m->upload_id, &why) != 0) {
+		log_warnx("%s: upload %s not recorded, not aborted: %s", key,
+		    m->upload_id, why);
+		free(why);
+	}
+	free(m->upload_id);
+	m->upload_id = NULL;
+	return -1;
+}
+
 /* Sends one part; -1 with *cause. */
 static int
-files_mpu_part(struct s3 *s3, const char *key, const char *ctype,
-    struct files_mpu *m, const char *data, size_t len, char **cause)
+files_mpu_part(struct s3 *s3, const struct conf_postgres *pg,
+    const char *key, const char *ctype, struct files_mpu *m,
+    const char *data, size_t len, char **cause)
 {
 	char *etag;
 
 	if (m->upload_id == NULL &&
-	    s3_mpu_begin(s3, key, ctype, &m->upload_id, cause) != 0)
+	    files_mpu_begin(s3, pg, key, ctype, m, cause) != 0)
 		return -1;
 	if (m->nparts == S3_PART_MAX) {
 		*cause = xstrdup("the file needs more parts than S3 allows: "
@@ -113,10 +140,10 @@ files_part_read(void *buf, size_t len, void *arg)
  * is held in memory.
  */
 static int
-files_store_streamed(struct s3 *s3, const char *key, const char *ctype,
-    int64_t length, files_read_fn read, void *arg,
-    crypto_hash_sha256_state *sha, struct files_mpu *m, int *status,
-    char **cause)
+files_store_streamed(struct s3 *s3, const struct conf_postgres *pg,
+    const char *key, const char *ctype, int64_t length, files_read_fn read,
+    void *arg, crypto_hash_sha256_state *sha, struct files_mpu *m,
+    int *status, char **cause)
 {
 	struct files_part	 p = { read, arg, sha, 0, NULL };
 	int64_t			 part = s3_part_size(s3), off, size;
@@ -127,7 +154,7 @@ files_store_streamed(struct s3 *s3, const char *key, const char *ctype,
 		    "raise s3.part_size");
 		return -1;
 	}
-	if (s3_mpu_begin(s3, key, ctype, &m->upload_id, cause) != 0)
+	if (files_mpu_begin(s3, pg, key, ctype, m, cause) != 0)
 		return -1;
 	for (off = 0; off < length; off += size) {
 		size = length - off < part ? length - off : part;
@@ -149,16 +176,41 @@ files_store_streamed(struct s3 *s3, const char *key, const char *ctype,
 	    cause);
 }
 
+/*
+ * The upload is over: completed, or aborted after a failure.  Its id is
+ * forgotten once nothing is left of it; an upload S3 refused to abort
+ * stays recorded, and the reconciler frees it later (s3_mpu_discard).
+ */
+static void
+files_mpu_end(struct s3 *s3, const struct conf_postgres *pg, const char *key,
+    const char *upload_id, int completed)
+{
+	char	*why = NULL;
+	int	 rv = 0;
+
+	if (!completed && (rv = s3_mpu_abort(s3, key, upload_id, &why)) != 0) {
+		log_warnx("%s: the failed upload's parts stay in S3 until the "
+		    "reconciler frees them: %s", key, why);
+		free(why);
+		return;
+	}
+	if (storage_upload(pg, key, NULL, &why) != 0) {
+		log_warnx("%s: upload %s stays recorded: %s", key, upload_id,
+		    why);
+		free(why);
+	}
+}
+
 int
-files_store(struct s3 *s3, const char *key, const char *ctype,
-    int64_t length, files_read_fn read, void *arg, struct files_object *obj,
-    int *status, char **cause)
+files_store(struct s3 *s3, const struct conf_postgres *pg, const char *key,
+    const char *ctype, int64_t length, files_read_fn read, void *arg,
+    struct files_object *obj, int *status, char **cause)
 {
 	crypto_hash_sha256_state	 sha;
 	unsigned char			 md[crypto_hash_sha256_BYTES];
 	struct files_mpu		 m = { NULL, NULL, 0 };
 	size_t				 part = (size_t)s3_part_size(s3);
-	char				*buf, *why = NULL;
+	char				*buf;
 	ssize_t				 len;
 	int				 eof = 0, rv = -1;
 
@@ -167,7 +219,7 @@ files_store(struct s3 *s3, const char *key, const char *ctype,
 	*status = 503;
 	if (length > (int64_t)part) {
 		buf = NULL;
-		if (files_store_streamed(s3, key, ctype, length, read, arg,
+		if (files_store_streamed(s3, pg, key, ctype, length, read, arg,
 		    &sha, &m, status, cause) != 0)
 			goto out;
 		obj->size = length;
@@ -189,7 +241,7 @@ files_store(struct s3 *s3, const char *key, const char *ctype,
 			break;
 		}
 		/* A body that ends on a part boundary has no empty last part. */
-		if (len > 0 && files_mpu_part(s3, key, ctype, &m, buf,
+		if (len > 0 && files_mpu_part(s3, pg, key, ctype, &m, buf,
 		    (size_t)len, cause) != 0)
 			goto out;
 		if (eof) {
@@ -204,12 +256,8 @@ done:
 	sodium_bin2hex(obj->sha256, sizeof obj->sha256, md, sizeof md);
 	rv = 0;
 out:
-	if (rv != 0 && m.upload_id != NULL &&
-	    s3_mpu_abort(s3, key, m.upload_id, &why) != 0) {
-		log_warnx("%s: the failed upload's parts stay in S3 until "
-		    "the bucket's lifecycle removes them: %s", key, why);
-		free(why);
-	}
+	if (m.upload_id != NULL)
+		files_mpu_end(s3, pg, key, m.upload_id, rv == 0);
 	files_mpu_clear(&m);
 	free(buf);
 	return rv;

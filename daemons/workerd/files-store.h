@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 struct s3;
+struct conf_postgres;
 
 /* Where the bytes come from: request_read()'s and form_read()'s shape. */
 typedef ssize_t (*files_read_fn)(void *arg, void *buf, size_t len,
@@ -26,13 +27,16 @@ struct files_object {
  * parts, each part streams from `read` to S3 as it arrives, holding no
  * memory; otherwise each part is read whole and signed, so memory holds
  * one part whatever the size.  The SHA-256 of the whole is computed on
- * the way.  Returns 0 with *obj; on failure nothing
- * is left in S3 (a multipart upload is aborted), and -1 with *status —
- * the read's own (400, 408, 413, …) or 503 when S3 failed — and *cause
- * (the caller frees it).
+ * the way.  The key must be reserved (storage.h): a multipart upload's
+ * id is recorded with it in `pg` while it runs.  Returns 0 with *obj; on
+ * failure no object is left in S3 (a multipart upload is aborted, or
+ * stays recorded for the reconciler when S3 refuses to abort), and -1
+ * with *status — the read's own (400, 408, 413, …) or 503 when S3 failed
+ * — and *cause (the caller frees it).
  */
-int	files_store(struct s3 *s3, const char *key, const char *ctype,
-	    int64_t length, files_read_fn read, void *arg,
-	    struct files_object *obj, int *status, char **cause);
+int	files_store(struct s3 *s3, const struct conf_postgres *pg,
+	    const char *key, const char *ctype, int64_t length,
+	    files_read_fn read, void *arg, struct files_object *obj,
+	    int *status, char **cause);
 
 #endif

@@ -3,8 +3,13 @@
  * (a "report" job, jobs-report.c), GET /api/v1/reports/{id}/pdf fetches
  * it from S3 once the job is done.
  *
- * A report is shown to its owner alone; to anyone else, and while it is
- * not done, it does not exist (404), as for jobs (h-jobs.c).
+ * A report is shown to its owner alone; to anyone else, and before its PDF
+ * is stored, it does not exist (404), as for jobs (h-jobs.c).  The PDF is
+ * served as soon as it is stored, even while the job still waits for its
+ * mail to be sent (the job is done only once the mail is).
+ *
+ * POST takes an Idempotency-Key (idempotency.h): the same key sent again
+ * answers the same job instead of making another.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +21,7 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "idempotency.h"
 #include "jobs.h"
 #include "log.h"
 #include "report-pdf.h"
@@ -62,14 +68,15 @@ reports_month_ok(const char *month)
 	return strcmp(month, now) <= 0;
 }
 
-void
-h_reports_create(struct workerd *w, const struct request *req,
-    struct response *resp)
+/* Validates the request and accepts its job; answers in every case. */
+static void
+reports_accept(struct workerd *w, const struct request *req,
+    const struct idem *idem, struct response *resp)
 {
 	json_t		*body, *month, *payload;
 	const char	*m;
 	int64_t		 id;
-	char		*cause = NULL;
+	char		*cause = NULL, *dedup;
 
 	if ((body = request_json(req, resp)) == NULL)
 		return;
@@ -83,7 +90,9 @@ h_reports_create(struct workerd *w, const struct request *req,
 	}
 	payload = json_pack("{s:s}", "month", m);
 	json_decref(body);
-	id = jobs_submit(w, "report", req->user_id, payload, &cause);
+	dedup = idem_dedup_key(idem, "report");
+	id = jobs_submit(w, "report", req->user_id, payload, dedup, &cause);
+	free(dedup);
 	json_decref(payload);
 	if (id == -1) {
 		log_warnx("report: %s", cause);
@@ -94,6 +103,18 @@ h_reports_create(struct workerd *w, const struct request *req,
 	response_json(resp, 202, json_pack("{s:I,s:s}", "job_id",
 	    (json_int_t)id, "status", "queued"));
 	response_header(resp, "Location: /api/v1/jobs/%" PRId64, id);
+}
+
+void
+h_reports_create(struct workerd *w, const struct request *req,
+    struct response *resp)
+{
+	struct idem	 idem;
+
+	if (idem_begin(w, req, req->user_id, 0, &idem, resp) != 0)
+		return;
+	reports_accept(w, req, &idem, resp);
+	idem_end(w, &idem, resp);
 }
 
 /* Appends a piece of the PDF (an s3_write_cb); -1 past REPORT_MAX_PDF. */
@@ -130,7 +151,7 @@ h_reports_pdf(struct workerd *w, const struct request *req,
 	snprintf(user, sizeof user, "%" PRId64, req->user_id);
 	res = db_exec_retry(&w->conf.postgres,
 	    "SELECT result->>'s3_key' FROM jobs WHERE id = $1::bigint AND "
-	    "user_id = $2::bigint AND type = 'report' AND status = 'done' AND "
+	    "user_id = $2::bigint AND type = 'report' AND "
 	    "result->>'s3_key' IS NOT NULL", 2, params, &cause);
 	if (res == NULL) {
 		log_warnx("report %s: %s", id, cause);

@@ -5,6 +5,12 @@
  * With "async": true the task becomes a background job instead (jobs.h):
  * the answer is 202 with the job's id and its URL, and any worker runs
  * it; GET /api/v1/jobs/N shows the seed's reply once it is done.
+ *
+ * An async task needs a Bearer token and belongs to its user: the job
+ * keeps its arguments and result, and only its owner may read them.  A
+ * synchronous task stays open to anyone, as the seed's protocol always
+ * was: its answer goes back on the same connection and nothing of it is
+ * kept, so there is nothing another client could read (doc/SECURITY.md).
  */
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -12,8 +18,11 @@
 
 #include <jansson.h>
 
+#include "auth.h"
+#include "idempotency.h"
 #include "jobs.h"
 #include "log.h"
+#include "probe.h"
 #include "request.h"
 #include "respond.h"
 #include "router.h"
@@ -40,26 +49,39 @@ tasks_execute(struct workerd *w, const json_t *task, int *status)
 }
 
 /* Accepts a task object (modified: "async" goes) and answers 202 with the
- * job it became, or 503 when the job cannot be recorded. */
+ * job it became for the token's user, 401 without a valid token, or 503
+ * when the job cannot be recorded.  An Idempotency-Key makes a second POST
+ * answer the same job. */
 static void
-h_tasks_async(struct workerd *w, json_t *task, struct response *resp)
+h_tasks_async(struct workerd *w, const struct request *req, json_t *task,
+    struct response *resp)
 {
-	int64_t	 id;
-	char	*cause = NULL;
+	struct idem	 idem;
+	int64_t		 id, user;
+	char		*cause = NULL, *dedup;
 
+	/* auth_bearer answers 401 or 503 itself. */
+	if ((user = auth_bearer(w, req, resp)) == 0)
+		return;
+	if (idem_begin(w, req, user, 0, &idem, resp) != 0)
+		return;
 	json_object_del(task, "async");
-	if ((id = jobs_submit(w, "task", 0, task, &cause)) == -1) {
+	dedup = idem_dedup_key(&idem, "task");
+	id = jobs_submit(w, "task", user, task, dedup, &cause);
+	free(dedup);
+	if (id == -1) {
 		log_warnx("async task: %s", cause);
 		free(cause);
 		response_error(resp, 503, "database unavailable: the task "
 		    "was not accepted");
 		response_header(resp, "Retry-After: %lld",
 		    (long long)w->conf.worker.retry_after);
-		return;
+	} else {
+		response_json(resp, 202, json_pack("{s:I,s:s}", "job_id",
+		    (json_int_t)id, "status", "queued"));
+		response_header(resp, "Location: /api/v1/jobs/%" PRId64, id);
 	}
-	response_json(resp, 202, json_pack("{s:I,s:s}", "job_id",
-	    (json_int_t)id, "status", "queued"));
-	response_header(resp, "Location: /api/v1/jobs/%" PRId64, id);
+	idem_end(w, &idem, resp);
 }
 
 void
@@ -82,7 +104,9 @@ h_tasks(struct workerd *w, const struct request *req, struct response *resp)
 		return;
 	}
 	if (json_is_true(json_object_get(task, "async"))) {
-		h_tasks_async(w, task, resp);
+		/* A job is a row first: no PostgreSQL, no job. */
+		if (!router_gate(w, PROBE_BIT(PROBE_POSTGRES), resp))
+			h_tasks_async(w, req, task, resp);
 		json_decref(task);
 		return;
 	}

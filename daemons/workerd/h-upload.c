@@ -7,7 +7,9 @@
  * multipart/form-data form from a browser.  The order makes a failure
  * leave nothing half-written:
  *
- *   1. reserve the file's id (its S3 key is made of ids alone);
+ *   1. reserve the file's id (its S3 key is made of ids alone) and the
+ *      key (storage.h), so a crash from here on leaves nothing the
+ *      reconciler cannot find;
  *   2. stream the body to S3 (files-store.c), SHA-256 on the way — if S3
  *      fails: 503, no row;
  *   3. one statement writes the row, the thumbnail job of an image and,
@@ -30,12 +32,14 @@
 #include "files-store.h"
 #include "form.h"
 #include "http.h"
+#include "idempotency.h"
 #include "jobs.h"
 #include "log.h"
 #include "request.h"
 #include "respond.h"
 #include "router.h"
 #include "s3.h"
+#include "storage.h"
 #include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
@@ -222,6 +226,13 @@ upload_reserve(struct upload *u)
 	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	files_key(u->key, sizeof u->key, u->req->user_id, u->id);
+	if (storage_reserve(&u->w->conf.postgres, u->key, STORAGE_FILE,
+	    &cause) != 0) {
+		log_warnx("upload: reserving %s: %s", u->key, cause);
+		free(cause);
+		files_unavailable(u->w, u->resp, "database");
+		return -1;
+	}
 	return 0;
 }
 
@@ -235,8 +246,8 @@ upload_store(struct upload *u)
 	int		 status = 503;
 
 	if ((s3 = tres_s3(u->w, &cause)) == NULL ||
-	    files_store(s3, u->key, u->ctype, u->form != NULL ? -1 :
-	    u->req->body_length, u->form != NULL ?
+	    files_store(s3, &u->w->conf.postgres, u->key, u->ctype,
+	    u->form != NULL ? -1 : u->req->body_length, u->form != NULL ?
 	    upload_read_form : upload_read_raw, u->form != NULL ?
 	    (void *)u->form : (void *)u->req, &u->obj, &status,
 	    &cause) == -1) {
@@ -255,7 +266,8 @@ upload_store(struct upload *u)
 			log_warnx("upload %s: removing the object: %s", u->key,
 			    cause);
 			free(cause);
-		}
+		} else
+			storage_forget(&u->w->conf.postgres, u->key);
 		return -1;
 	}
 	return 0;
@@ -307,10 +319,11 @@ upload_commit(struct upload *u, int64_t *job, int64_t *old_photo)
 		cause = NULL;
 		if ((s3 = tres_s3(u->w, &cause)) == NULL ||
 		    s3_delete(s3, u->key, &cause) != 0) {
-			log_warnx("upload %s: the object stays without a row: "
-			    "%s", u->key, cause);
+			log_warnx("upload %s: the object stays without a row "
+			    "(the reconciler's): %s", u->key, cause);
 			free(cause);
-		}
+		} else
+			storage_forget(&u->w->conf.postgres, u->key);
 		files_unavailable(u->w, u->resp, "database");
 		return -1;
 	}
@@ -366,16 +379,30 @@ out:
 	form_free(u.form);
 }
 
+/* An Idempotency-Key makes a second try answer the stored file instead
+ * of storing it twice (idempotency.h). */
+static void
+upload_once(struct workerd *w, const struct request *req,
+    struct response *resp, int photo)
+{
+	struct idem	 idem;
+
+	if (idem_begin(w, req, req->user_id, 1, &idem, resp) != 0)
+		return;
+	upload_run(w, req, resp, photo);
+	idem_end(w, &idem, resp);
+}
+
 void
 h_files_upload(struct workerd *w, const struct request *req,
     struct response *resp)
 {
-	upload_run(w, req, resp, 0);
+	upload_once(w, req, resp, 0);
 }
 
 void
 h_me_photo(struct workerd *w, const struct request *req,
     struct response *resp)
 {
-	upload_run(w, req, resp, 1);
+	upload_once(w, req, resp, 1);
 }

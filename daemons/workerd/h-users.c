@@ -7,6 +7,8 @@
  * same work (a hash check against a dummy hash), so neither the answer nor
  * its time tells whether an account exists.  Registration does tell (409):
  * an address cannot be registered twice, and hiding that would need mail.
+ * Both are limited per client (auth-limit.c): failed logins with growing
+ * delays, registrations by count within a window.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,15 +147,27 @@ users_answer(struct response *resp, int status, json_t *obj)
 	response_json(resp, status, obj);
 }
 
-/* Accepts {"email", "password", "name"}: 201 with the account, 409, 422. */
+/* Answers 429: too many `what`, and when to try again. */
+static void
+users_too_many(struct response *resp, const char *what, int64_t retry)
+{
+	response_error(resp, 429, "too many %s: try again in %lld seconds",
+	    what, (long long)retry);
+	response_header(resp, "Retry-After: %lld", (long long)retry);
+}
+
+/* Accepts {"email", "password", "name"}: 201 with the account, 409, 422,
+ * 429. */
 void
 h_users_create(struct workerd *w, const struct request *req,
     struct response *resp)
 {
 	const char *raw, *password, *name, *params[3];
-	char *email = NULL, *hash = NULL, *cause = NULL;
+	char *email = NULL, *hash = NULL, *cause = NULL, addr[64];
+	int64_t retry;
 	json_t *body;
 	PGresult *res;
+	int limited;
 
 	if ((body = request_json(req, resp)) == NULL)
 		return;
@@ -187,6 +201,16 @@ h_users_create(struct workerd *w, const struct request *req,
 		goto out;
 	}
 
+	/* Counted once the request is well formed, before the costly hash. */
+	auth_client_addr(req, addr, sizeof addr);
+	if ((limited = auth_limit_register(w, addr, &retry, &cause)) == -1) {
+		auth_db_failed(resp, "registration: counting", cause);
+		goto out;
+	}
+	if (limited) {
+		users_too_many(resp, "registrations from your address", retry);
+		goto out;
+	}
 	if ((hash = auth_password_hash(password, &cause)) == NULL) {
 		log_warnx("registration: %s", cause);
 		free(cause);
@@ -217,13 +241,14 @@ out:
 }
 
 /*
- * After the password matched: forgets the account's failures, moves an old
+ * After the password matched: forgets this client's failures on the account
+ * and remembers the client as known to it, moves an old
  * hash to today's parameters (the user's password is at hand only now),
  * and opens a session.  Only the session is required to succeed.
  */
 static void
 users_login_ok(struct workerd *w, const PGresult *user, const char *email,
-    const char *password, struct response *resp)
+    const char *addr, const char *password, struct response *resp)
 {
 	char token[AUTH_TOKEN_LEN + 1], hash[AUTH_HASH_PARAM_LEN], ttl[32];
 	char *cause = NULL, *rehash;
@@ -231,8 +256,8 @@ users_login_ok(struct workerd *w, const PGresult *user, const char *email,
 	PGresult *res;
 	json_t *reply;
 
-	if (auth_limit_clear(w, email, &cause) == -1) {
-		log_warnx("login: clearing failures: %s", cause);
+	if (auth_limit_ok(w, email, addr, &cause) == -1) {
+		log_warnx("login: recording the client: %s", cause);
 		free(cause);
 		cause = NULL;
 	}
@@ -315,9 +340,7 @@ h_login(struct workerd *w, const struct request *req, struct response *resp)
 		goto out;
 	}
 	if (limited) {
-		response_error(resp, 429, "too many failed logins: try again "
-		    "in %lld seconds", (long long)retry);
-		response_header(resp, "Retry-After: %lld", (long long)retry);
+		users_too_many(resp, "failed logins", retry);
 		goto out;
 	}
 
@@ -332,7 +355,7 @@ h_login(struct workerd *w, const struct request *req, struct response *resp)
 	match = auth_password_verify(PQntuples(res) == 1 ?
 	    PQgetvalue(res, 0, 5) : NULL, password);
 	if (match) {
-		users_login_ok(w, res, email, password, resp);
+		users_login_ok(w, res, email, addr, password, resp);
 		goto out;
 	}
 	if (auth_limit_fail(w, email, addr, &cause) == -1) {

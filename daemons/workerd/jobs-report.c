@@ -4,20 +4,26 @@
  *
  * The payload is {"month":"YYYY-MM"}.  The handler reads the user and the
  * month's activity (UTC days) from PostgreSQL, renders the PDF
- * (report-pdf.h), stores it in S3 under reports/<user>/<job>.pdf, records
- * a "report_ready" notification, announces it on pfo3.events and mails
- * the user a link.  The result is {"s3_key","size","month"}.
+ * (report-pdf.h), stores it in S3 under reports/<user>/<job>.pdf (the key
+ * reserved first, storage.h; the job's result links it), records a
+ * "report_ready" notification and the mail with a link to the PDF (both
+ * in one statement: the mail is a row of the outbox, mail-outbox.h),
+ * announces the notification on pfo3.events and tries to send the mail.
+ * The result is {"s3_key","size","month"}.
  *
- * A rerun (after a crash) writes the same key again and finds the
- * notification already there: it then neither announces nor mails again,
- * so a user gets at most one mail per report.  The event and the mail are
- * best effort: the report exists and is listed whatever becomes of them.
+ * Effects once: a rerun (a crash, a redelivery) writes the same S3 key
+ * again and finds the notification and the mail rows already there (a
+ * unique index each), so it neither notifies, announces nor mails again.
+ * A mail the relay does not take now stays in the outbox, retried by the
+ * sweepers for smtp.retry_for; the job stays 'running' until it is sent
+ * (jobs-run.c, mail-outbox.c).  The event alone is best effort: a worker
+ * that dies between the commit and the publish loses it, and clients
+ * that were not listening read the notification row anyway.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -26,15 +32,13 @@
 #include "db.h"
 #include "jobs-int.h"
 #include "log.h"
-#include "mail.h"
+#include "mail-outbox.h"
 #include "report-pdf.h"
 #include "s3.h"
+#include "storage.h"
 #include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
-
-#define REPORT_MAIL_TRIES	3
-#define REPORT_MAIL_PAUSE_US	500000	/* between mail attempts */
 
 /* The month's days, one row each (UTC): day, logins, uploads, upload
  * bytes, tasks. */
@@ -61,13 +65,24 @@
 	"($2 || '-01')::date AND (created_at AT TIME ZONE 'UTC') < " \
 	"($2 || '-01')::date + interval '1 month'"
 
-/* Records the notification unless a run before did; returns its id, 0
- * when it was there already, -1 with *cause. */
-#define REPORT_NOTIFY_SQL \
-	"INSERT INTO notifications (user_id, kind, body) " \
-	"SELECT $1::bigint, 'report_ready', $2::jsonb WHERE NOT EXISTS " \
-	"(SELECT 1 FROM notifications WHERE user_id = $1::bigint AND " \
-	"kind = 'report_ready' AND body->>'job_id' = $3) RETURNING id"
+/*
+ * Records the notification and the mail of the job, each unless a run
+ * before did (ON CONFLICT: the unique indexes of migration 005), in one
+ * statement, hence one transaction.  Returns the notification's id (NULL
+ * when it was there already) and the mail's outbox id (new or old).
+ * $1 user, $2 notification body, $3 job, $4 recipient, $5 subject,
+ * $6 text, $7 smtp.retry_for in ms.
+ */
+#define REPORT_EFFECTS_SQL \
+	"WITH n AS (INSERT INTO notifications (user_id, kind, body) " \
+	"VALUES ($1::bigint, 'report_ready', $2::jsonb) ON CONFLICT DO " \
+	"NOTHING RETURNING id), m AS (INSERT INTO mail_outbox (job_id, kind, " \
+	"recipient, subject, body, give_up_at) VALUES ($3::bigint, " \
+	"'report_ready', $4, $5, $6, now() + $7::bigint * " \
+	"interval '1 millisecond') ON CONFLICT (job_id, kind) DO NOTHING " \
+	"RETURNING id) SELECT (SELECT id FROM n), coalesce((SELECT id FROM " \
+	"m), (SELECT id FROM mail_outbox WHERE job_id = $3::bigint AND " \
+	"kind = 'report_ready'))"
 
 /* A count column as an int64 (0 when not a number). */
 static int64_t
@@ -137,43 +152,13 @@ report_load(struct workerd *w, const char *uid, const char *month,
 	return JOBS_DONE;
 }
 
-/*
- * Records the notification of job `ctx` for month `month`; on a first
- * record, announces it on pfo3.events (best effort) and returns 1, else
- * 0; -1 with *cause when the database failed.
- */
-static int
-report_notify(struct workerd *w, const struct jobs_ctx *ctx,
-    const char *uid, const char *month, char **cause)
+/* Announces notification `nid` of job `jid` on pfo3.events. */
+static void
+report_announce(struct workerd *w, const char *uid, const char *jid,
+    int64_t nid, json_t *body)
 {
-	json_t		*body, *event;
-	PGresult	*res;
-	char		 jid[32], key[64], url[64], *text, *event_text;
-	char		*why = NULL;
-	const char	*params[3];
-	int64_t		 nid;
-
-	snprintf(jid, sizeof jid, "%" PRId64, ctx->id);
-	snprintf(url, sizeof url, "/api/v1/reports/%s/pdf", jid);
-	body = json_pack("{s:I,s:s,s:s}", "job_id", (json_int_t)ctx->id,
-	    "month", month, "url", url);
-	text = json_dumps(body, JSON_COMPACT);
-	params[0] = uid;
-	params[1] = text;
-	params[2] = jid;
-	res = db_exec(&w->conf.postgres, REPORT_NOTIFY_SQL, 3, params, cause);
-	free(text);
-	if (res == NULL) {
-		json_decref(body);
-		return -1;
-	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		json_decref(body);
-		return 0;
-	}
-	nid = report_int(res, 0, 0);
-	PQclear(res);
+	json_t	*event;
+	char	 key[64], *event_text, *why = NULL;
 
 	/*
 	 * pfo3.events is published without `mandatory` (broker-publish.c):
@@ -181,7 +166,7 @@ report_notify(struct workerd *w, const struct jobs_ctx *ctx,
 	 * so a failure here is a real one.  It is still only logged: the
 	 * notification row is what clients read.
 	 */
-	event = json_pack("{s:I,s:s,s:o}", "id", (json_int_t)nid, "kind",
+	event = json_pack("{s:I,s:s,s:O}", "id", (json_int_t)nid, "kind",
 	    "report_ready", "body", body);
 	event_text = json_dumps(event, JSON_COMPACT);
 	json_decref(event);
@@ -192,34 +177,65 @@ report_notify(struct workerd *w, const struct jobs_ctx *ctx,
 		free(why);
 	}
 	free(event_text);
-	return 1;
 }
 
-/* Mails `to` the link to report `job_id`, a few times; failures are
- * logged: the report is there whether the mail arrives or not. */
-static void
-report_mail(struct workerd *w, int64_t job_id, const char *to,
-    const char *month)
+/*
+ * Records the notification and the mail of job `ctx` (once, whatever the
+ * runs), announces a new notification, and tries the mail.  0, or -1
+ * with *cause when the database failed before they were recorded.
+ */
+static int
+report_effects(struct workerd *w, const struct jobs_ctx *ctx,
+    const char *uid, const char *to, const char *month, char **cause)
 {
-	char	*subject, *body, *cause = NULL;
-	int	 try;
+	json_t		*body;
+	PGresult	*res;
+	char		 jid[32], url[64], retry[32], *text, *subject, *mail;
+	char		*why = NULL;
+	const char	*params[7];
+	int64_t		 nid = 0, mid;
 
+	snprintf(jid, sizeof jid, "%" PRId64, ctx->id);
+	snprintf(url, sizeof url, "/api/v1/reports/%s/pdf", jid);
+	snprintf(retry, sizeof retry, "%lld",
+	    (long long)w->conf.smtp.retry_for);
+	body = json_pack("{s:I,s:s,s:s}", "job_id", (json_int_t)ctx->id,
+	    "month", month, "url", url);
+	text = json_dumps(body, JSON_COMPACT);
 	subject = xasprintf("Your pfo3 report for %s is ready", month);
-	body = xasprintf("Hello,\n\nyour pfo3 activity report for %s is "
-	    "ready:\n\n%s/api/v1/reports/%" PRId64 "/pdf\n\nSign in to "
-	    "download it.\n", month, w->conf.jobs.link_base, job_id);
-	for (try = 1; try <= REPORT_MAIL_TRIES; try++) {
-		if (mail_send(&w->conf.smtp, to, subject, body, &cause) == 0)
-			break;
-		log_warnx("report job %" PRId64 ": mail to %s, try %d of %d: "
-		    "%s", job_id, to, try, REPORT_MAIL_TRIES, cause);
-		free(cause);
-		cause = NULL;
-		if (try < REPORT_MAIL_TRIES)
-			usleep(REPORT_MAIL_PAUSE_US);
-	}
-	free(body);
+	mail = xasprintf("Hello,\n\nyour pfo3 activity report for %s is "
+	    "ready:\n\n%s%s\n\nSign in to download it.\n", month,
+	    w->conf.jobs.link_base, url);
+	params[0] = uid;
+	params[1] = text;
+	params[2] = jid;
+	params[3] = to;
+	params[4] = subject;
+	params[5] = mail;
+	params[6] = retry;
+	res = db_exec(&w->conf.postgres, REPORT_EFFECTS_SQL, 7, params, cause);
+	free(text);
 	free(subject);
+	free(mail);
+	if (res == NULL) {
+		json_decref(body);
+		return -1;
+	}
+	if (!PQgetisnull(res, 0, 0))
+		nid = report_int(res, 0, 0);
+	mid = report_int(res, 0, 1);
+	PQclear(res);
+	if (nid > 0)
+		report_announce(w, uid, jid, nid, body);
+	json_decref(body);
+
+	/* Now if the relay takes it; else the sweepers retry it. */
+	if (mail_outbox_send(w, mid, &why) == MAIL_OUTBOX_ERROR) {
+		log_warnx("report job %s: mail %" PRId64 " left to the "
+		    "sweepers: %s", jid, mid, why);
+		free(why);
+	}
+	return 0;
 }
 
 enum jobs_result
@@ -233,7 +249,6 @@ jobs_report(struct workerd *w, const struct jobs_ctx *ctx, json_t **result,
 	const char		*month;
 	char			 uid[32], *key = NULL, *pdf = NULL;
 	size_t			 len;
-	int			 first;
 
 	month = json_string_value(json_object_get(ctx->payload, "month"));
 	if (month == NULL || report_month_days(month) == -1) {
@@ -255,18 +270,17 @@ jobs_report(struct workerd *w, const struct jobs_ctx *ctx, json_t **result,
 	}
 
 	key = xasprintf("reports/%s/%" PRId64 ".pdf", uid, ctx->id);
-	if ((s3 = tres_s3(w, cause)) == NULL ||
+	if (storage_reserve(&w->conf.postgres, key, STORAGE_REPORT,
+	    cause) != 0 || (s3 = tres_s3(w, cause)) == NULL ||
 	    s3_put_buf(s3, key, "application/pdf", pdf, len, cause) != 0) {
 		r = JOBS_FAIL;
 		goto out;
 	}
 
-	if ((first = report_notify(w, ctx, uid, month, cause)) == -1) {
+	if (report_effects(w, ctx, uid, d.email, month, cause) == -1) {
 		r = JOBS_FAIL;
 		goto out;
 	}
-	if (first)
-		report_mail(w, ctx->id, d.email, month);
 
 	*result = json_pack("{s:s,s:I,s:s}", "s3_key", key, "size",
 	    (json_int_t)len, "month", month);

@@ -26,6 +26,10 @@
  * other advisory lock of the system, the migrations', is a constant far
  * beyond any id.
  *
+ * A job whose handler is done but whose mail waits in the outbox
+ * (mail-outbox.h) keeps 'running' with its result; its delivery is acked,
+ * and the send of the mail makes it 'done'.
+ *
  * A database that fails as an outage (no connection, SQLSTATE classes 08,
  * 40, 53, 57, 58) sends the message back to its queue: the job is neither
  * lost nor marked failed.  Any other database error is a fault that would
@@ -305,7 +309,12 @@ jobs_execute(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 			    "encoded");
 			break;
 		}
-		if (jobs_record(w, job, row, "UPDATE jobs SET status = 'done', "
+		/* Done once its effects are: a job whose mail still waits
+		 * in the outbox stays running, with its result, and the
+		 * send of that mail finishes it (mail-outbox.h). */
+		if (jobs_record(w, job, row, "UPDATE jobs SET status = CASE "
+		    "WHEN EXISTS (SELECT 1 FROM mail_outbox WHERE job_id = $1 "
+		    "AND state = 'pending') THEN 'running' ELSE 'done' END, "
 		    "result = $2::jsonb, error = NULL WHERE id = $1",
 		    text) == 0) {
 			atomic_fetch_add(&job->j->count[row->type].processed, 1);

@@ -1,7 +1,8 @@
 /*
  * jobs-sweep.c — the sweeper thread: publishes the jobs that were
  * committed but never published (the broker was down when they were
- * accepted, or their worker died in between).
+ * accepted, or their worker died in between); sends the mail of the
+ * outbox that is due (mail-outbox.h); deletes expired idempotency keys.
  *
  * Every jobs.sweep_interval it looks for rows still 'queued' with
  * published_at NULL that are older than JOBS_SWEEP_GRACE (time for their
@@ -34,8 +35,11 @@
 #include "broker.h"
 #include "clock.h"
 #include "db.h"
+#include "idempotency.h"
 #include "jobs-int.h"
 #include "log.h"
+#include "mail-outbox.h"
+#include "storage.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -179,6 +183,20 @@ out:
 	broker_free(b);
 }
 
+/* The outbox's due mail, and the purge of expired idempotency keys. */
+static void
+jobs_sweep_others(struct jobs_sweeper *s)
+{
+	char	*cause = NULL;
+
+	mail_outbox_drain(s->w);
+	if (idem_purge(s->w, &cause) != 0) {
+		jobs_sweep_failed(s, "idempotency keys", cause);
+		free(cause);
+	}
+	db_release();
+}
+
 void *
 jobs_sweep_main(void *arg)
 {
@@ -202,6 +220,8 @@ jobs_sweep_main(void *arg)
 			break;
 		pthread_mutex_unlock(&j->lock);
 		jobs_sweep(&s);
+		jobs_sweep_others(&s);
+		storage_tick(s.w);	/* its own interval */
 		pthread_mutex_lock(&j->lock);
 	}
 	pthread_mutex_unlock(&j->lock);

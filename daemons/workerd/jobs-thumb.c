@@ -5,9 +5,9 @@
  * The payload is {"file_id":N}.  The handler reads the file's row, fetches
  * its object from S3 into memory (at most files.thumbnail_max_size bytes:
  * libvips wants the whole file), makes both thumbnails (thumb.h), stores
- * them under thumbnails/<file>/<size>.jpg and records them in the
- * thumbnails table.  The result is {"file_id","thumbnails":[{"size",
- * "width","height"},…]}.
+ * them under thumbnails/<file>/<size>.jpg (each key reserved first,
+ * storage.h) and records them in the thumbnails table.  The result is
+ * {"file_id","thumbnails":[{"size","width","height"},…]}.
  *
  * A rerun writes the same keys and updates the same rows.  A file deleted
  * before or while the job runs is not an error: the job is done and says
@@ -30,6 +30,7 @@
 #include "jobs-int.h"
 #include "log.h"
 #include "s3.h"
+#include "storage.h"
 #include "thumb.h"
 #include "tres.h"
 #include "workerd.h"
@@ -151,7 +152,8 @@ thumb_row(struct workerd *w, const char *fid, PGresult **row, char **cause)
 
 /* Deletes the thumbnails stored so far (best effort: logged). */
 static void
-thumb_unstore(struct s3 *s3, const char *fid, struct thumb_out *out, int n)
+thumb_unstore(struct s3 *s3, const struct conf_postgres *pg, const char *fid,
+    struct thumb_out *out, int n)
 {
 	char	*cause = NULL;
 	int	 i;
@@ -162,7 +164,8 @@ thumb_unstore(struct s3 *s3, const char *fid, struct thumb_out *out, int n)
 			    cause);
 			free(cause);
 			cause = NULL;
-		}
+		} else
+			storage_forget(pg, out[i].key);
 	}
 }
 
@@ -202,7 +205,7 @@ thumb_record(struct workerd *w, struct s3 *s3, const char *fid,
 		    fid);
 		free(*cause);
 		*cause = NULL;
-		thumb_unstore(s3, fid, out, THUMB_NSIZES);
+		thumb_unstore(s3, &w->conf.postgres, fid, out, THUMB_NSIZES);
 		*gone = 1;
 		return JOBS_DONE;
 	}
@@ -363,6 +366,11 @@ jobs_thumb(struct workerd *w, const struct jobs_ctx *ctx, json_t **result,
 	free(f.data);		/* the image is not needed any more */
 	f.data = NULL;
 	for (i = 0; i < THUMB_NSIZES; i++) {
+		if (storage_reserve(&w->conf.postgres, out[i].key,
+		    STORAGE_THUMBNAIL, cause) != 0) {
+			r = thumb_db_failed();
+			goto out;
+		}
 		if (s3_put_buf(s3, out[i].key, "image/jpeg", out[i].jpeg,
 		    out[i].len, cause) != 0) {
 			r = thumb_s3_failed(s3);

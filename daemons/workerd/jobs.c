@@ -22,6 +22,7 @@
 #include "jobs.h"
 #include "jobs-int.h"
 #include "log.h"
+#include "probe.h"
 #include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
@@ -194,12 +195,13 @@ jobs_stop(struct workerd *w)
 
 int64_t
 jobs_submit(struct workerd *w, const char *type, int64_t user_id,
-    const json_t *payload, char **cause)
+    const json_t *payload, const char *dedup_key, char **cause)
 {
-	const char	*params[3];
+	const char	*params[4];
 	PGresult	*res;
 	char		 uid[32], *text;
 	int64_t		 id;
+	int		 made;
 
 	if ((text = json_dumps(payload, JSON_COMPACT | JSON_ENCODE_ANY)) ==
 	    NULL) {
@@ -210,15 +212,40 @@ jobs_submit(struct workerd *w, const char *type, int64_t user_id,
 	params[0] = type;
 	params[1] = user_id > 0 ? uid : NULL;
 	params[2] = text;
-	res = db_exec(&w->conf.postgres, "INSERT INTO jobs (type, user_id, "
-	    "payload) VALUES ($1, $2::bigint, $3::jsonb) RETURNING id", 3,
-	    params, cause);
+	params[3] = dedup_key;
+	/*
+	 * The second SELECT finds a job of the key committed before this
+	 * statement began; one committed while it ran (a concurrent insert
+	 * of the key, which the idempotency lock makes all but impossible)
+	 * is found by the lookup below.
+	 */
+	res = db_exec(&w->conf.postgres, "WITH i AS (INSERT INTO jobs (type, "
+	    "user_id, payload, dedup_key) VALUES ($1, $2::bigint, $3::jsonb, "
+	    "$4) ON CONFLICT (dedup_key) DO NOTHING RETURNING id) "
+	    "SELECT id, 1 FROM i UNION ALL SELECT id, 0 FROM jobs WHERE "
+	    "dedup_key = $4 AND NOT EXISTS (SELECT 1 FROM i)", 4, params,
+	    cause);
+	if (res != NULL && PQntuples(res) == 0) {
+		PQclear(res);
+		res = db_exec_retry(&w->conf.postgres, "SELECT id, 0 FROM jobs "
+		    "WHERE dedup_key = $1", 1, params + 3, cause);
+		if (res != NULL && PQntuples(res) == 0) {
+			PQclear(res);
+			*cause = xstrdup("the job of this key vanished");
+			res = NULL;
+		}
+	}
 	free(text);
 	if (res == NULL)
 		return -1;
 	id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	made = strcmp(PQgetvalue(res, 0, 1), "1") == 0;
 	PQclear(res);
-	jobs_publish(w, id, type);
+	if (made)
+		jobs_publish(w, id, type);
+	else
+		log_info("job %" PRId64 " (%s) exists for key %s: not made "
+		    "again", id, type, dedup_key);
 	return id;
 }
 
@@ -228,10 +255,18 @@ jobs_publish(struct workerd *w, int64_t id, const char *type)
 	struct jobs	*j = w->jobs;
 	const char	*params[1];
 	PGresult	*res;
-	char		 sid[32], msg[64], *why = NULL;
+	char		 sid[32], msg[64], reason[256], *why = NULL;
 	size_t		 len;
 
 	len = jobs_message(msg, sizeof msg, id);
+	/* The broker failed its last probe: do not wait on it; the row is
+	 * the outbox, and the sweeper publishes it once the broker is back. */
+	if (w->probe != NULL && probe_down(w->probe, PROBE_BIT(PROBE_AMQP),
+	    reason, sizeof reason) != -1) {
+		log_info("job %" PRId64 " (%s) is queued, left to the sweeper: "
+		    "RabbitMQ unavailable (%s)", id, type, reason);
+		return;
+	}
 	if (j != NULL)
 		atomic_fetch_add(&j->published, 1);
 	if (tres_publish(w, BROKER_JOBS, type, msg, len, &why) != 0) {

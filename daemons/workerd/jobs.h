@@ -31,9 +31,14 @@ void	jobs_stop(struct workerd *w);
  * a confirm (a broker outage leaves it to the sweeper).  Runs on a pool
  * thread.  Returns the job id, or -1 with *cause when the row could not
  * be written (the caller answers 503).
+ *
+ * `dedup_key` (NULL: none) is stored in the unique jobs.dedup_key: when a
+ * job with that key exists already, its id is returned and nothing is
+ * made or published (a request run again after a crash; see
+ * idempotency.h).
  */
 int64_t	jobs_submit(struct workerd *w, const char *type, int64_t user_id,
-	    const json_t *payload, char **cause);
+	    const json_t *payload, const char *dedup_key, char **cause);
 
 /*
  * Publishes the message of job `id` of `type`, a row already committed by

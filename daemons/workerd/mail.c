@@ -484,7 +484,10 @@ mail_send(const struct conf_smtp *c, const char *to, const char *subject,
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout);
+	/* smtp.connect_timeout: a relay that accepts and never greets;
+	 * smtp.timeout: the whole delivery, so no thread waits longer. */
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    c->connect_timeout > 0 ? (long)c->connect_timeout : timeout);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout);
 	s = xasprintf("<%s>", from_addr);
 	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, s);

@@ -1,31 +1,46 @@
 /* router.c — see router.h. */
 #include <string.h>
 
+#include "probe.h"
+#include "respond.h"
 #include "router.h"
 #include "workerd.h"
 
-/* The path doubles as the route's label in /metrics. */
+#define PG	PROBE_BIT(PROBE_POSTGRES)
+#define S3	PROBE_BIT(PROBE_S3)
+
+/*
+ * The path doubles as the route's label in /metrics.  Needs: a Bearer
+ * token is checked in PostgreSQL, so every auth route needs it; reports
+ * and async tasks need PostgreSQL only (the job waits in the outbox for
+ * RabbitMQ, jobs-sweep.c); bytes of files and PDFs live in S3.
+ */
 static const struct route router_table[] = {
-	{ "GET",  "/healthz",      ROUTE_INLINE, 0, h_healthz },
-	{ "GET",  "/readyz",       ROUTE_INLINE, 0, h_readyz },
-	{ "GET",  "/metrics",      ROUTE_INLINE, 0, h_metrics },
-	{ "POST", "/api/v1/tasks", ROUTE_POOL,   0, h_tasks },
-	{ "POST", "/api/v1/users", ROUTE_POOL,   0, h_users_create },
-	{ "POST", "/api/v1/login", ROUTE_POOL,   0, h_login },
-	{ "POST", "/api/v1/logout", ROUTE_POOL,  1, h_logout },
-	{ "GET",  "/api/v1/me",    ROUTE_POOL,   1, h_me },
-	{ "GET",  "/api/v1/jobs/{id}", ROUTE_POOL, 0, h_jobs_get },
-	{ "POST", "/api/v1/reports", ROUTE_POOL, 1, h_reports_create },
-	{ "GET",  "/api/v1/reports/{id}/pdf", ROUTE_POOL, 1, h_reports_pdf },
-	{ "GET",  "/api/v1/notifications", ROUTE_POOL, 1, h_notifications },
-	{ "POST", "/api/v1/files", ROUTE_STREAM, 1, h_files_upload },
-	{ "GET",  "/api/v1/files", ROUTE_POOL,  1, h_files_list },
-	{ "GET",  "/api/v1/files/{id}", ROUTE_POOL, 1, h_files_get },
-	{ "DELETE", "/api/v1/files/{id}", ROUTE_POOL, 1, h_files_delete },
-	{ "GET",  "/api/v1/files/{id}/content", ROUTE_POOL, 1, h_files_content },
+	{ "GET",  "/healthz",      ROUTE_INLINE, 0, h_healthz, 0 },
+	{ "GET",  "/readyz",       ROUTE_INLINE, 0, h_readyz, 0 },
+	{ "GET",  "/metrics",      ROUTE_INLINE, 0, h_metrics, 0 },
+	/* Async tasks need PG: h_tasks asks router_gate itself. */
+	{ "POST", "/api/v1/tasks", ROUTE_POOL,   0, h_tasks, 0 },
+	{ "POST", "/api/v1/users", ROUTE_POOL,   0, h_users_create, PG },
+	{ "POST", "/api/v1/login", ROUTE_POOL,   0, h_login, PG },
+	{ "POST", "/api/v1/logout", ROUTE_POOL,  1, h_logout, PG },
+	{ "GET",  "/api/v1/me",    ROUTE_POOL,   1, h_me, PG },
+	{ "GET",  "/api/v1/jobs/{id}", ROUTE_POOL, 1, h_jobs_get, PG },
+	{ "POST", "/api/v1/reports", ROUTE_POOL, 1, h_reports_create, PG },
+	{ "GET",  "/api/v1/reports/{id}/pdf", ROUTE_POOL, 1, h_reports_pdf,
+	    PG | S3 },
+	{ "GET",  "/api/v1/notifications", ROUTE_POOL, 1, h_notifications,
+	    PG },
+	{ "POST", "/api/v1/files", ROUTE_STREAM, 1, h_files_upload, PG | S3 },
+	{ "GET",  "/api/v1/files", ROUTE_POOL,  1, h_files_list, PG },
+	{ "GET",  "/api/v1/files/{id}", ROUTE_POOL, 1, h_files_get, PG },
+	{ "DELETE", "/api/v1/files/{id}", ROUTE_POOL, 1, h_files_delete,
+	    PG | S3 },
+	{ "GET",  "/api/v1/files/{id}/content", ROUTE_POOL, 1, h_files_content,
+	    PG | S3 },
 	{ "GET",  "/api/v1/files/{id}/thumbnail", ROUTE_POOL, 1,
-	    h_files_thumbnail },
-	{ "PUT",  "/api/v1/me/photo", ROUTE_STREAM, 1, h_me_photo },
+	    h_files_thumbnail, PG | S3 },
+	{ "PUT",  "/api/v1/me/photo", ROUTE_STREAM, 1, h_me_photo, PG | S3 },
 };
 #define ROUTER_N (sizeof router_table / sizeof router_table[0])
 
@@ -95,6 +110,20 @@ router_match(const char *method, size_t method_len, const char *path,
 	}
 	*status = path_seen ? 405 : 404;
 	return NULL;
+}
+
+int
+router_gate(struct workerd *w, unsigned needs, struct response *resp)
+{
+	char why[256];
+	int dep;
+
+	if ((dep = probe_down(w->probe, needs, why, sizeof why)) == -1)
+		return 0;
+	response_error(resp, 503, "%s unavailable: %s", probe_name(dep), why);
+	response_header(resp, "Retry-After: %lld",
+	    (long long)w->conf.worker.retry_after);
+	return 1;
 }
 
 int

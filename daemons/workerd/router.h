@@ -56,6 +56,13 @@ struct route {
 	enum route_where where;
 	int		 auth;		/* needs a valid Bearer token */
 	route_fn	 fn;
+	/*
+	 * The dependencies it cannot answer without (PROBE_BIT()s): while
+	 * one of them failed its last probe, router_gate answers 503 at
+	 * once instead of letting the handler wait on it.  Routes that need
+	 * nothing (compute tasks, the probes) keep working whatever is down.
+	 */
+	unsigned	 needs;
 };
 
 /*
@@ -66,6 +73,14 @@ struct route {
 const struct route *router_match(const char *method, size_t method_len,
 	    const char *path, int64_t *ids, int *nids, int *status,
 	    const char **allow);
+/*
+ * Answers 503 {"error":"<dep> unavailable: …"} with Retry-After into
+ * `resp` and returns 1 when a dependency of `needs` (PROBE_BIT()s) failed
+ * its last probe; 0 when the request may go on.  For the conn layer
+ * (route->needs, before the handler) and handlers whose needs depend on
+ * the request (an async task needs PostgreSQL, a sync one nothing).
+ */
+int	router_gate(struct workerd *w, unsigned needs, struct response *resp);
 /* Registers every route's metric label; returns the "other" label's index. */
 int	router_register_metrics(struct workerd *w);
 /* The metric index of a route (or of "other" when NULL). */

@@ -25,6 +25,7 @@ struct s3 {
 	char		*access_key;
 	char		*secret_key;
 	long		 timeout_ms;
+	long		 connect_ms;	/* s3.connect_timeout */
 	int64_t		 part_size;
 	int		 retries;	/* more tries after a 5xx */
 	int64_t		 connects;
@@ -52,6 +53,7 @@ struct s3_req {
 	int			 nparams;
 	const char		*content_type;	/* NULL: none */
 	const char		*payload_hash;	/* x-amz-content-sha256 */
+	const char		*header;	/* one more "Name: value", or NULL */
 
 	/* PUT body: read_cb, or memory (data, len) when read_cb is NULL. */
 	s3_read_cb		 read_cb;

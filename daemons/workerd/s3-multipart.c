@@ -7,6 +7,8 @@
  *   PUT    key?partNumber=N&uploadId=ID        → ETag header
  *   POST   key?uploadId=ID  (the part list)    → 200, or 200 with <Error>
  *   DELETE key?uploadId=ID                     → 204
+ * and, where DELETE is refused (s3rver: 405), s3_mpu_discard frees the
+ * parts by completing the upload and deleting what it made.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,18 +236,49 @@ s3_mpu_abort(struct s3 *s3, const char *key, const char *upload_id,
 	r.params = p;
 	r.nparams = 1;
 	rv = s3_perform(s3, &r, cause);
-	if (rv != 0) {
-		switch (r.status) {
-		case 404:	/* NoSuchUpload: completed or aborted already */
-		case 405:	/* MethodNotAllowed, NotImplemented: a server */
-		case 501:	/* without abort (emulators): nothing to free */
-			log_debug("%s: taken as nothing to abort", *cause);
-			free(*cause);
-			*cause = NULL;
-			rv = 0;
-			break;
-		}
-	}
+	if (rv != 0 && r.status == 404) {
+		/* NoSuchUpload: completed or aborted already. */
+		log_debug("%s: nothing to abort", *cause);
+		free(*cause);
+		*cause = NULL;
+		rv = 0;
+	} else if (rv != 0 && (r.status == 405 || r.status == 501))
+		rv = S3_REFUSED;	/* the parts stay: the caller must know */
 	s3_req_clear(&r);
 	return rv;
+}
+
+int
+s3_mpu_discard(struct s3 *s3, const char *key, const char *upload_id,
+    const char **how, char **cause)
+{
+	char	*etag = NULL;
+	int	 rv;
+
+	*how = "abort";
+	if ((rv = s3_mpu_abort(s3, key, upload_id, cause)) != S3_REFUSED)
+		return rv;
+	/*
+	 * No abort here (s3rver answers 405).  Completing an upload frees
+	 * every part, listed or not, so an empty part 1 and a completion
+	 * turn the leftovers into one empty object, which is then deleted.
+	 * A completion refused as NoSuchUpload means it is gone already.
+	 */
+	log_debug("%s: freeing the parts by completing the upload", *cause);
+	free(*cause);
+	*cause = NULL;
+	*how = "complete+delete";
+	rv = s3_mpu_part(s3, key, upload_id, 1, "", 0, &etag, cause);
+	if (rv == 0)
+		rv = s3_mpu_complete(s3, key, upload_id, &etag, 1, cause);
+	free(etag);
+	if (rv != 0 && *cause != NULL && strstr(*cause, "NoSuchUpload") != NULL) {
+		free(*cause);
+		*cause = NULL;
+		*how = "gone";
+		return 0;
+	}
+	if (rv != 0)
+		return -1;
+	return s3_delete(s3, key, cause);
 }

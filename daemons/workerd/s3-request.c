@@ -185,10 +185,13 @@ s3_setup(struct s3 *s3, struct s3_req *r, const char *url)
 	curl_easy_setopt(c, CURLOPT_USERNAME, s3->access_key);
 	curl_easy_setopt(c, CURLOPT_PASSWORD, s3->secret_key);
 
-	/* s3.timeout bounds connecting and any stall, not the whole transfer:
-	 * a large object may take long, but never sits idle that long. */
+	/*
+	 * s3.connect_timeout bounds connecting; s3.timeout bounds any stall
+	 * (a server that accepted and went silent), not the whole transfer:
+	 * a large object may take long, but never sits idle that long.
+	 */
 	low_time = (s3->timeout_ms + 999) / 1000;
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s3->timeout_ms);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s3->connect_ms);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, low_time);
 
@@ -224,6 +227,8 @@ s3_setup(struct s3 *s3, struct s3_req *r, const char *url)
 		h = curl_slist_append(h, line);
 		free(line);
 	}
+	if (r->header != NULL)
+		h = curl_slist_append(h, r->header);
 	if (h == NULL)
 		fatalx("curl_slist_append: out of memory");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);

@@ -81,6 +81,8 @@ s3_new(const struct conf_s3 *c, char **cause)
 	s3->bucket = xstrdup(c->bucket);
 	s3->sigv4 = xasprintf("aws:amz:%s:s3", c->region);
 	s3->timeout_ms = c->timeout > 0 ? (long)c->timeout : 30000;
+	s3->connect_ms = c->connect_timeout > 0 ? (long)c->connect_timeout :
+	    3000;
 	s3->part_size = c->part_size;
 	s3->retries = (int)c->retries;
 	if (s3->part_size < S3_PART_MIN)
@@ -243,6 +245,28 @@ s3_head_bucket(struct s3 *s3, double *latency_ms, char **cause)
 
 	r.method = "HEAD";
 	rv = s3_perform(s3, &r, cause);
+	if (latency_ms != NULL)
+		*latency_ms = r.seconds * 1000.0;
+	s3_req_clear(&r);
+	return rv;
+}
+
+int
+s3_ping(struct s3 *s3, double *latency_ms, char **cause)
+{
+	struct s3_req	 r = { 0 };
+	char		*why = NULL;
+	int		 rv;
+
+	r.method = "HEAD";
+	r.key = S3_PING_KEY;
+	rv = s3_perform(s3, &r, &why);
+	if (rv != 0 && r.status == 404) {
+		/* Answered, signature checked: all a probe asks. */
+		free(why);
+		rv = 0;
+	} else if (rv != 0)
+		*cause = why;
 	if (latency_ms != NULL)
 		*latency_ms = r.seconds * 1000.0;
 	s3_req_clear(&r);

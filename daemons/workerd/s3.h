@@ -25,6 +25,7 @@
 #include "conf.h"
 
 #define S3_NOTFOUND	-2	/* s3_get: the object does not exist (404) */
+#define S3_REFUSED	-3	/* the server does not do this (405, 501) */
 
 #define S3_PART_MIN	(5 * 1024 * 1024)	/* every part but the last */
 #define S3_PART_MAX	10000			/* highest part number */
@@ -85,6 +86,15 @@ int	s3_delete(struct s3 *s3, const char *key, char **cause);
  * bucket).  *latency_ms (may be NULL) is the duration of the request.
  */
 int	s3_head_bucket(struct s3 *s3, double *latency_ms, char **cause);
+/*
+ * A probe: HEAD of S3_PING_KEY, a key never written, so that S3 answers
+ * (a 404 counts) and checks the signature without the cost of a bucket
+ * request, which some servers answer by listing the bucket and which a
+ * large upload in progress can then hold for minutes.  0 and
+ * *latency_ms (may be NULL); -1 and *cause.
+ */
+#define S3_PING_KEY	"pfo3-probe"
+int	s3_ping(struct s3 *s3, double *latency_ms, char **cause);
 
 /*
  * Multipart upload.  s3_mpu_begin sets *upload_id (caller frees).  Parts
@@ -108,11 +118,50 @@ int	s3_mpu_part_stream(struct s3 *s3, const char *key,
 int	s3_mpu_complete(struct s3 *s3, const char *key, const char *upload_id,
 	    char *const *etags, int nparts, char **cause);
 /*
- * Abandons an upload.  An upload that is already gone, or a server that
- * cannot abort uploads (some S3 emulators), counts as done: returns 0.
+ * Abandons an upload (AbortMultipartUpload).  An upload that is already
+ * gone (404) counts as done: returns 0.  A server that refuses to abort
+ * (405 or 501: some S3 emulators) keeps the parts: S3_REFUSED with
+ * *cause, and the caller must free them another way (s3_mpu_discard).
  */
 int	s3_mpu_abort(struct s3 *s3, const char *key, const char *upload_id,
 	    char **cause);
+/*
+ * Frees an upload's parts by every means S3 offers: abort first; when
+ * the server refuses, complete it with an empty part 1 (completing frees
+ * every part) and delete the object it made.  Only for a key that holds
+ * no object of value: the completion replaces it.  0 with *how ("abort",
+ * "gone", "complete+delete"), or -1 with *cause.
+ */
+int	s3_mpu_discard(struct s3 *s3, const char *key, const char *upload_id,
+	    const char **how, char **cause);
+
+/*
+ * HEAD of `key`: 0 when the object exists, S3_NOTFOUND when it does not,
+ * -1 with *cause when S3 did not say.
+ */
+int	s3_head(struct s3 *s3, const char *key, char **cause);
+/*
+ * Called for each object (upload_id NULL) or multipart upload listed,
+ * with its time (seconds since the epoch; 0 unknown).  Returns 0, or
+ * non-zero to stop the listing.
+ */
+typedef int	(*s3_list_cb)(const char *key, const char *upload_id,
+	    int64_t when, void *arg);
+/* Every object whose key starts with `prefix` (ListObjectsV2, page by
+ * page).  0, or -1 with *cause. */
+int	s3_list(struct s3 *s3, const char *prefix, s3_list_cb cb, void *arg,
+	    char **cause);
+/* Every multipart upload under way under `prefix` (ListMultipartUploads).
+ * 0; S3_REFUSED with *cause when the server cannot list them; -1. */
+int	s3_list_uploads(struct s3 *s3, const char *prefix, s3_list_cb cb,
+	    void *arg, char **cause);
+/*
+ * Sets the bucket's lifecycle to abort multipart uploads `days` days
+ * after they began, unless the bucket has a lifecycle already (it is
+ * then left alone: a PUT would replace the operator's rules).  0 set or
+ * left; S3_REFUSED when the server has no lifecycle rules; -1.
+ */
+int	s3_lifecycle_abort(struct s3 *s3, int days, char **cause);
 
 /* The configured part size (bytes), for callers that split bodies. */
 int64_t	s3_part_size(const struct s3 *s3);

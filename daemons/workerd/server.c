@@ -26,6 +26,7 @@
 #include "log.h"
 #include "net.h"
 #include "pool.h"
+#include "upload-limit.h"
 #include "workerd.h"
 
 #define SERVER_BACKLOG		1024
@@ -125,7 +126,7 @@ server_stop_check_cb(evutil_socket_t fd, short what, void *arg)
 	 */
 	conn_close_idle(w);
 	if (w->nconns == 0 && w->inflight == 0 && pool_busy(w->pool) == 0 &&
-	    pool_queued(w->pool) == 0) {
+	    pool_queued(w->pool) == 0 && pool_busy(w->upload_pool) == 0) {
 		log_info("drained: exiting");
 		event_base_loopbreak(w->base);
 		return;
@@ -189,7 +190,6 @@ server_timeouts(struct workerd *w)
 {
 	const int64_t ms[TMO_COUNT] = {
 		[TMO_HEAD] = w->conf.worker.head_timeout,
-		[TMO_BODY] = w->conf.worker.body_timeout,
 		[TMO_KEEPALIVE] = w->conf.worker.keepalive_timeout,
 		[TMO_WRITE] = w->conf.worker.write_timeout,
 		[TMO_LINGER] = w->conf.worker.linger_timeout,
@@ -214,6 +214,11 @@ server_start(struct workerd *w, char **cause)
 	int i;
 
 	server_timeouts(w);
+	if ((w->upload_pool = pool_new((int)w->conf.uploads.max_per_worker,
+	    (int)w->conf.uploads.max_per_worker, cause)) == NULL)
+		return -1;
+	w->upload_limit = upload_limit_new((int)w->conf.uploads.max_per_worker,
+	    (int)w->conf.uploads.max_per_user);
 	w->listen_fd = net_listen_tcp(w->conf.worker.listen, SERVER_BACKLOG,
 	    cause);
 	if (w->listen_fd == -1)
@@ -228,8 +233,10 @@ server_start(struct workerd *w, char **cause)
 		w->sig_ev[i] = evsignal_new(w->base, sigs[i], server_signal_cb, w);
 		evsignal_add(w->sig_ev[i], NULL);
 	}
-	log_info("%s listening on %s with %d threads, queue %d", w->conf.worker.id,
-	    w->conf.worker.listen, pool_threads(w->pool), pool_capacity(w->pool));
+	log_info("%s listening on %s with %d threads, queue %d, %d upload "
+	    "threads", w->conf.worker.id, w->conf.worker.listen,
+	    pool_threads(w->pool), pool_capacity(w->pool),
+	    pool_threads(w->upload_pool));
 	return 0;
 }
 
@@ -250,4 +257,9 @@ server_stop(struct workerd *w)
 		event_free(w->stop_ev);
 	if (w->listen_fd != -1)
 		close(w->listen_fd);
+	/* Nothing is in flight here: the upload threads are idle. */
+	pool_free(w->upload_pool);
+	upload_limit_free(w->upload_limit);
+	w->upload_pool = NULL;
+	w->upload_limit = NULL;
 }

@@ -38,12 +38,14 @@ struct event;
 struct event_base;
 struct ctl_server;
 struct pool;
+struct upload_limit;
 
 TAILQ_HEAD(conn_list, conn);
 
-/* The per-connection timeouts (worker.*_timeout). */
+/* The per-connection timeouts (worker.*_timeout); a body's deadlines
+ * are its own (body-clock.h). */
 enum workerd_timeout {
-	TMO_HEAD, TMO_BODY, TMO_KEEPALIVE, TMO_WRITE, TMO_LINGER, TMO_COUNT
+	TMO_HEAD, TMO_KEEPALIVE, TMO_WRITE, TMO_LINGER, TMO_COUNT
 };
 
 struct workerd {
@@ -90,6 +92,16 @@ struct workerd {
 	atomic_llong		 next_task_id;
 	int64_t			 start_mono_ms;
 	time_t			 start_time;
+
+	/*
+	 * Streamed uploads run on threads of their own, never on `pool`: an
+	 * upload waits on its client for as long as the body takes, and
+	 * those waits must not take the threads that serve tasks, logins
+	 * and downloads (uploads.*; conn.c, upload-limit.h).
+	 */
+	struct pool		*upload_pool;
+	struct upload_limit	*upload_limit;	/* per user, upload threads */
+	int			 uploads;	/* in flight (event thread) */
 };
 
 /* server.c: the listener and the lifecycle. */

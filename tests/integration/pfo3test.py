@@ -805,7 +805,9 @@ def run_workerd(st, args, timeout=10.0):
 class Relay:
     """A TCP relay from a local port to `target`.  close() refuses new
     connections and cuts the open ones, like a server going away;
-    open() listens again on the same port."""
+    open() listens again on the same port.  freeze() stops forwarding
+    without closing anything (new connections wait in the listen queue),
+    like a server that hangs (SIGSTOP, a black hole); thaw() resumes."""
 
     def __init__(self, target):
         self.target = target
@@ -813,7 +815,15 @@ class Relay:
         self.lock = threading.Lock()
         self.socks = []
         self.listener = None
+        self.thawed = threading.Event()
+        self.thawed.set()
         self.open()
+
+    def freeze(self):
+        self.thawed.clear()
+
+    def thaw(self):
+        self.thawed.set()
 
     def open(self):
         ls = socket.socket()
@@ -836,6 +846,7 @@ class Relay:
 
     def _accept(self, ls):
         while True:
+            self.thawed.wait()
             try:
                 client, _ = ls.accept()
             except OSError:
@@ -852,16 +863,17 @@ class Relay:
                     return
                 self.socks += [client, server]
             for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(a, b),
+                threading.Thread(target=self._pipe, args=(a, b, self.thawed),
                                  daemon=True).start()
 
     @staticmethod
-    def _pipe(src, dst):
+    def _pipe(src, dst, thawed):
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                thawed.wait()
                 dst.sendall(data)
         except OSError:
             pass
@@ -1007,3 +1019,50 @@ def new_user(addr, tag):
         raise RuntimeError("login %s: %d %r" % (email, r.status, r.body))
     body = r.json()
     return int(body["user"]["id"]), email, body["token"]
+
+
+# ------------------------------------------- the mail sink, TCP servers
+
+def mails_with(needle):
+    """How many messages of the stack's SMTP sink hold `needle`."""
+    new = os.path.join(os.environ.get("PFO3_SMTP_MAILDIR", ""), "new")
+    n = 0
+    for name in os.listdir(new) if os.path.isdir(new) else []:
+        try:
+            with open(os.path.join(new, name), "rb") as f:
+                n += needle.encode() in f.read()
+        except OSError:
+            pass
+    return n
+
+
+class Listener:
+    """A TCP server of a test on a free loopback port (.port): every
+    connection it accepts goes to self.serve(sock) on a thread of its own.
+    close() stops it and closes the connections it holds."""
+
+    def __init__(self):
+        self.ls = socket.socket()
+        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(16)
+        self.port = self.ls.getsockname()[1]
+        self.conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.ls.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+            threading.Thread(target=self.serve, args=(c,),
+                             daemon=True).start()
+
+    def serve(self, sock):
+        """Holds the connection open without a word (override)."""
+
+    def close(self):
+        for s in self.conns + [self.ls]:
+            s.close()

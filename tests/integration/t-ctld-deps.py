@@ -78,7 +78,8 @@ def check_postgres(st):
          "-o", "workers.count=0", "-o", "ctld.haproxy_socket=",
          "-o", "ctld.admin_socket=" + sock, "-o", "ctld.read_socket=",
          "-o", "postgres.conninfo=" + conninfo,
-         "-o", "postgres.connect_timeout=1s"],
+         "-o", "postgres.connect_timeout=1s",
+         "-o", "worker.probe_timeout=1s"],
         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     try:
         ok(poll(lambda: os.path.exists(sock), 10, 0.05),
@@ -97,6 +98,20 @@ def check_postgres(st):
         ok(poll(lambda: pg_ok(sock)["ok"], 2.0, 0.05),
            "PostgreSQL back: deps.postgres.ok true within 2 s (%.2f s)"
            % (time.monotonic() - t0))
+        # A hung server (nothing closed, nothing answered) is down too,
+        # within worker.probe_timeout plus one ctld.interval.
+        relay.freeze()
+        t0 = time.monotonic()
+        ok(poll(lambda: not pg_ok(sock)["ok"], 3.0, 0.05),
+           "PostgreSQL frozen: deps.postgres.ok false within 3 s (%.2f s)"
+           % (time.monotonic() - t0), lambda: repr(pg_ok(sock)))
+        like(pg_ok(sock)["error"] or "",
+             r"(no|did not) answer within 1000 ms|timeout expired",
+             "PostgreSQL frozen: the error says it did not answer")
+        ok(ctl_call(sock, "ping").get("ok"), "pfo3-ctld still answers")
+        relay.thaw()
+        ok(poll(lambda: pg_ok(sock)["ok"], 10, 0.05),
+           "PostgreSQL thawed: deps.postgres.ok true again")
     finally:
         proc.terminate()
         try:

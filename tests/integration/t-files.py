@@ -380,6 +380,13 @@ def no_object_between(uid, lo, hi, what):
     is_(found, [], "%s: no object left in S3" % what)
 
 
+def s3_probed_up(p):
+    """Whether the worker's S3 probe passes again within 10 s: routes that
+    need S3 answer 503 until it does."""
+    return poll(lambda: "s3" not in (get(p.addr, "/readyz").json() or {})
+                .get("degraded", ["s3"]), 10, 0.1)
+
+
 def outages(st, uid, tok):
     s3_port = int(re.search(r":(\d+)/?$",
                             os.environ["PFO3_S3_ENDPOINT"]).group(1))
@@ -401,11 +408,13 @@ def outages(st, uid, tok):
     is_(r.status, 503, "S3 down: upload 503")
     is_(file_rows(uid), rows, "S3 down: no row")
     s3_relay.open()
+    ok(s3_probed_up(p), "S3 back: the worker's probe sees it")
     lo = last_file_id()
     r = split_upload(p.addr, tok, data, s3_relay.close)
     is_(r.status, 503, "S3 gone in the middle of an upload: 503")
     is_(file_rows(uid), rows, "S3 gone in the middle: no row")
     s3_relay.open()
+    ok(s3_probed_up(p), "S3 back again: the worker's probe sees it")
     r = upload(p.addr, tok, data, "application/x-test")
     ok(r.status == 201 and (r.json() or {}).get("sha256") ==
        hashlib.sha256(data).hexdigest(), "S3 back: uploads work again",
@@ -431,9 +440,12 @@ def outages(st, uid, tok):
     r = upload(p.addr, tok, b"signed wrong", "text/plain")
     is_(r.status, 503, "a wrong S3 secret: 503")
     log = p.logtext()
-    ok("SignatureDoesNotMatch" in log and "not-the-secret" not in log,
-       "a wrong S3 secret: the log says SignatureDoesNotMatch, never the "
-       "secret", lambda: log[-1500:])
+    # The probe's HEAD (no body: a bare 403) or the upload's PUT (an
+    # error document) tells it, whichever came first.
+    ok(re.search(r"SignatureDoesNotMatch|\b403\b", log) and
+       "not-the-secret" not in log,
+       "a wrong S3 secret: the log says 403 / SignatureDoesNotMatch, never "
+       "the secret", lambda: log[-1500:])
     is_(get(p.addr, "/healthz").status, 200, "a wrong S3 secret: still serving")
     retire(p)
 

@@ -6,8 +6,9 @@ POST /api/v1/tasks with "async": true answers 202 with the job's id and a
 Location; GET /api/v1/jobs/N shows the job until it is done, with the
 seed's reply as its result (a division by zero is a done job whose result
 says "estado": "error").  The jobs are spread over the consumers of every
-worker of the stack.  Missing and malformed job ids are 404; a job that
-belongs to a user is shown to that user's token alone.
+worker of the stack.  Async tasks and job reads need a token (the tasks
+here are a user's of this test); missing and malformed job ids are 404; a
+job is shown to its owner's token alone.
 
 Delivery is at least once: a duplicate message for a finished job is
 acknowledged and skipped, without running it again; a message that is not
@@ -36,9 +37,9 @@ import urllib.parse
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (PrivateWorker, cmp_ok, diag, get, http, is_,
-                      metric, ok, parse_metrics, poll, psql, retire, run,
-                      stack, wait_settled)
+from pfo3test import (PrivateWorker, bearer, cmp_ok, diag, get, http, is_,
+                      metric, new_user, ok, parse_metrics, poll, psql,
+                      retire, run, stack, wait_settled)
 
 OK_KEYS = ["id", "operacion", "resultado", "estado", "worker"]
 ERR_KEYS = ["id", "operacion", "estado", "error", "worker"]
@@ -62,15 +63,22 @@ TASKS = [
 ]
 
 
+# The Authorization header of this test's user (main sets it).
+AUTH = []
+
+
 # ------------------------------------------------------------ helpers
 
 def submit(addr, operacion, datos):
     return http(addr, "POST", "/api/v1/tasks",
-                {"operacion": operacion, "datos": datos, "async": True})
+                {"operacion": operacion, "datos": datos, "async": True},
+                AUTH)
 
 
 def job_get(addr, jid, headers=None):
-    return http(addr, "GET", "/api/v1/jobs/%d" % jid, headers=headers)
+    """GET of a job, as this test's user unless `headers` says else."""
+    return http(addr, "GET", "/api/v1/jobs/%d" % jid,
+                headers=AUTH if headers is None else headers)
 
 
 def finished(addr, jid):
@@ -278,13 +286,13 @@ def synchronous(st):
 
 
 def not_found(st):
-    r = get(st.http, "/api/v1/jobs/987654321012345")
+    r = job_get(st.http, 987654321012345)
     ok(r.status == 404 and r.json() == {"error": "no such job"},
        "GET of a missing job: 404 {\"error\": \"no such job\"}",
        lambda: repr(r))
     for path in ("/api/v1/jobs/abc", "/api/v1/jobs/0", "/api/v1/jobs/-1",
                  "/api/v1/jobs/007", "/api/v1/jobs/"):
-        r = get(st.http, path)
+        r = http(st.http, "GET", path, headers=AUTH)
         is_(r.status, 404, "GET %s: 404" % path)
 
 
@@ -310,7 +318,7 @@ def owned(st):
                    "\"id\": 7, \"estado\": \"completado\", \"resultado\": "
                    "3, \"operacion\": \"suma\"}', 1, 'w1', now()) "
                    "RETURNING id" % int(ids[0])))
-    r = job_get(st.http, jid)
+    r = job_get(st.http, jid, [])
     is_(r.status, 401, "a user's job without a token: 401")
     r = job_get(st.http, jid, [("Authorization", "Bearer " + tokens[1])])
     ok(r.status == 404 and r.json() == {"error": "no such job"},
@@ -364,9 +372,10 @@ def broker_outage(st):
        "its publish failed: the job is left to the sweeper",
        lambda: p.logtext()[-2000:])
     stats = p.stats().get("jobs", {})
-    ok(stats.get("published", 0) >= 1 and stats.get("confirmed") == 0 and
-       stats.get("consuming") is False,
-       "its stats: a publish tried, none confirmed, not consuming",
+    # Once the broker failed its probe the publish is not even tried
+    # (jobs_publish): "published" may be 0; nothing is confirmed.
+    ok(stats.get("confirmed") == 0 and stats.get("consuming") is False,
+       "its stats: none confirmed, not consuming",
        lambda: repr(stats))
     if isinstance(jid, int):
         job = poll(lambda: finished(st.http, jid), SWEEP_TIMEOUT, 0.2)
@@ -456,6 +465,7 @@ def metrics(st):
 
 def main():
     st = stack()
+    AUTH.extend(bearer(new_user(st.http, "jobs")[2]))
     consumers(st)
     jobs = async_tasks(st)
     synchronous(st)

@@ -3,9 +3,9 @@
  * pfo3-workerd, against the stack's PostgreSQL ($PFO3_PG_CONNINFO), in a
  * database made for this run and dropped at its end.
  *
- * The stack's role may not create databases: then the database is made
- * by the cluster's superuser `postgres` (the private cluster trusts it on
- * loopback) and given to the stack's role, so everything else runs with
+ * The stack's role may create databases (CREATEDB).  A role that may not
+ * gets the database from the cluster's superuser `postgres`, if that one
+ * can connect with the same conninfo, and everything else still runs with
  * the rights a worker has.
  */
 #include <sys/stat.h>
@@ -31,7 +31,7 @@
 
 static struct conf_postgres conf;
 static const char *tables[] = {
-	"users", "sessions", "login_failures", "files", "thumbnails", "jobs",
+	"users", "sessions", "auth_throttle", "files", "thumbnails", "jobs",
 	"notifications", "schema_migrations", NULL
 };
 

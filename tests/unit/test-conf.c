@@ -136,7 +136,7 @@ test_table(void)
 		if (conf_find(opt->name) != opt)
 			ok_rows = 0;
 	}
-	tap_is_int(n, 94, "conf_options has 94 rows");
+	tap_is_int(n, 120, "conf_options has 120 rows");
 	tap_ok(ok_rows, "every row is sane and its default is valid");
 	tap_ok(!dup, "no key appears twice");
 	tap_ok(!overlap, "no two rows share a field");
@@ -175,7 +175,7 @@ test_defaults(void)
 	tap_is_int(c.worker.max_seed_size, 65536,
 	    "default worker.max_seed_size");
 	tap_is_int(c.worker.head_timeout, 10000, "default worker.head_timeout");
-	tap_is_int(c.worker.body_timeout, 30000, "default worker.body_timeout");
+	tap_is_int(c.worker.body_timeout, 600000, "default worker.body_timeout");
 	tap_is_int(c.worker.keepalive_timeout, 15000,
 	    "default worker.keepalive_timeout");
 	tap_is_int(c.worker.write_timeout, 30000,

@@ -159,6 +159,9 @@ test_batch(void)
 	    contains(l, "   4"), "w10: failed, DOWN, 4 restarts: %s", l);
 	tap_ok(contains(line_with(&f, " w3 "), "10.0.0.7:8001"),
 	    "w3: a remote address");
+	tap_ok(contains(line_with(&f, " w3 "), " up -smtp "),
+	    "w3: up, its degraded dependency beside the state: %s",
+	    line_with(&f, " w3 "));
 
 	tap_is_int(f.cv.rows, 2 + 5 + 5 + 4, "batch: 16 lines "
 	    "(deps beside queues at 132 columns)");

@@ -34,6 +34,7 @@ static const char status_json[] =
 "   \"capacity\":64},\"inflight\":3,\"jobs_running\":1,\"req_s\":12.345,"
 "   \"errors_s\":0.0,\"latency_ms\":{\"p50\":0.4242,\"p99\":12.5},"
 "   \"restarts\":0,\"uptime_s\":59,\"last_error\":null,"
+"   \"degraded\":[\"s3\",\"amqp\\u001b[31m\"],"
 "   \"history\":{\"busy\":[0,1,2,3]}},"
 "  {\"id\":\"w2\",\"addr\":\"127.0.0.1:8002\",\"pid\":1235,\"local\":true,"
 "   \"state\":\"draining\",\"lb\":{\"status\":\"DRAIN\"},"
@@ -79,6 +80,7 @@ static const char status_text[] =
 "w1  127.0.0.1:8001  up        UP          3/5       2/64   12.3   0.42   12.5    0.0         0     59s\n"
 "w2  127.0.0.1:8002  draining  DRAIN       1/5       0/64    150   1.00    250    0.2         2   1h00m\n"
 "r1  10.0.0.5:8001   up        -           0/5        -/-      -      -      -      -         -   1d01h\n"
+"  w1: degraded: s3, amqp?[31m (routes that need it answer 503)\n"
 "  w2: last error: exited ?[31mon signal 9\n"
 "\n"
 "Queues\n"
@@ -148,8 +150,8 @@ test_status(void)
 	if (!tap_is_str(out, status_text, "status: workers, queues, deps, "
 	    "totals and the last 5 events as tables"))
 		diff_lines(out, status_text);
-	tap_ok(strchr(out, '\033') == NULL, "status: the escape in w2's "
-	    "last_error is not passed to the terminal");
+	tap_ok(strchr(out, '\033') == NULL, "status: the escapes in w2's "
+	    "last_error and w1's degraded are not passed to the terminal");
 	free(out);
 
 	CAPTURE(out, pfo3ctl_render(f, "watch", st));
@@ -207,6 +209,43 @@ test_reply(void)
 	r = parse("{\"ok\":true,\"v\":1,\"pong\":true}");
 	CAPTURE(out, pfo3ctl_render(f, "ping", r));
 	tap_is_str(out, "pong: true\n", "ping: \"pong: true\"");
+	free(out);
+	json_decref(r);
+}
+
+static void
+test_storage(void)
+{
+	json_t	*r;
+	char	*out;
+
+	r = parse("{\"ok\":true,\"v\":1,\"objects_without_row\":["
+	    "{\"key\":\"files/3/17\",\"kind\":\"file\",\"age_s\":3700,"
+	    "\"reserved\":true,\"deleted\":true},"
+	    "{\"key\":\"files/0/x\\u001b\",\"kind\":\"file\",\"age_s\":"
+	    "-1,\"reserved\":false}],"
+	    "\"rows_without_object\":[{\"key\":\"reports/3/9.pdf\","
+	    "\"kind\":\"report\",\"job_id\":9}],"
+	    "\"stale_multipart\":[{\"key\":\"files/3/18\",\"kind\":"
+	    "\"file\",\"upload_id\":\"u1\",\"age_s\":5,\"recorded\":"
+	    "true,\"freed\":\"complete+delete\"}],\"repaired\":2,"
+	    "\"listing\":\"ListObjectsV2\",\"upload_listing\":"
+	    "\"not supported: 501\",\"errors\":[\"files/1/1: 503\"]}");
+	CAPTURE(out, pfo3ctl_render(f, "storage.repair", r));
+	tap_is_str(out,
+	    "objects without row: 2\n"
+	    "KIND    AGE  STATE     KEY\n"
+	    "file  1h01m  deleted   files/3/17\n"
+	    "file      -  stranger  files/0/x?\n"
+	    "rows without object: 1\n"
+	    "KIND    ID  STATE  KEY\n"
+	    "report   9  ours   reports/3/9.pdf\n"
+	    "stale multipart uploads: 1\n"
+	    "AGE  STATE            KEY         UPLOAD_ID\n"
+	    " 5s  complete+delete  files/3/18  u1\n"
+	    "repaired: 2\nobject listing: ListObjectsV2\n"
+	    "upload listing: not supported: 501\nerror: files/1/1: 503\n",
+	    "storage: a table per finding, what repair did, the totals");
 	free(out);
 	json_decref(r);
 }
@@ -370,6 +409,7 @@ main(void)
 	tzset();
 	test_status();
 	test_reply();
+	test_storage();
 	test_help();
 	test_table();
 	test_fmt();

@@ -1,0 +1,178 @@
+/*
+ * mail-outbox.c — see mail-outbox.h.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "log.h"
+#include "mail.h"
+#include "mail-outbox.h"
+#include "workerd.h"
+#include "xmalloc.h"
+
+#define OUTBOX_FIRST_PAUSE_MS	1000	/* after the first failure */
+#define OUTBOX_BATCH		"20"	/* rows a sweep looks at */
+
+/*
+ * Makes the jobs of the settled rows 'done', or 'failed' when a mail was
+ * given up: every running job with a result (its handler finished) and
+ * rows none of which is pending.  `job` limits it to one job (NULL: all;
+ * the sweeper repairs a job whose end raced with its last send).
+ */
+#define OUTBOX_FINISH_SQL \
+	"UPDATE jobs j SET status = CASE WHEN f.failed IS NULL THEN 'done' " \
+	"ELSE 'failed' END, error = f.failed FROM (SELECT o.job_id, " \
+	"max(CASE WHEN o.state = 'failed' THEN 'mail not delivered: ' || " \
+	"coalesce(o.last_error, '') END) AS failed, bool_or(o.state = " \
+	"'pending') AS pending FROM mail_outbox o WHERE ($1::bigint IS NULL " \
+	"OR o.job_id = $1::bigint) AND o.job_id IN (SELECT id FROM jobs " \
+	"WHERE status = 'running') GROUP BY o.job_id) f WHERE j.id = " \
+	"f.job_id AND NOT f.pending AND j.status = 'running' AND " \
+	"j.result IS NOT NULL"
+
+/* The pause after the `attempts`-th failed try: doubling, bounded. */
+static int64_t
+outbox_pause(struct workerd *w, int attempts)
+{
+	int64_t	 ms = OUTBOX_FIRST_PAUSE_MS;
+	int64_t	 max = w->conf.smtp.retry_max_interval;
+
+	while (--attempts > 0 && ms < max)
+		ms *= 2;
+	return ms < max ? ms : max;
+}
+
+/* Runs OUTBOX_FINISH_SQL for `job` (NULL: all); logs a failure. */
+static void
+outbox_finish(struct workerd *w, const char *job)
+{
+	const char	*params[1] = { job };
+	PGresult	*res;
+	char		*cause = NULL;
+
+	res = db_exec_retry(&w->conf.postgres, OUTBOX_FINISH_SQL, 1, params,
+	    &cause);
+	if (res == NULL) {
+		log_warnx("mail outbox: finishing jobs: %s", cause);
+		free(cause);
+		return;
+	}
+	if (strtol(PQcmdTuples(res), NULL, 10) > 0)
+		log_info("mail outbox: %s job(s) finished with their mail",
+		    PQcmdTuples(res));
+	PQclear(res);
+}
+
+enum mail_outbox_sent
+mail_outbox_send(struct workerd *w, int64_t id, char **cause)
+{
+	const struct conf_postgres	*pg = &w->conf.postgres;
+	const char			*params[3];
+	PGresult			*res;
+	char				 sid[32], lease[32], pause[32], job[32];
+	char				*why = NULL;
+	int				 attempts, sent;
+
+	snprintf(sid, sizeof sid, "%" PRId64, id);
+	snprintf(lease, sizeof lease, "%lld",
+	    (long long)(2 * w->conf.smtp.timeout + 1000));
+	params[0] = sid;
+	params[1] = lease;
+	/* The claim: only one worker's UPDATE finds the row due. */
+	res = db_exec(pg, "UPDATE mail_outbox SET attempts = attempts + 1, "
+	    "next_at = now() + $2::bigint * interval '1 millisecond' WHERE "
+	    "id = $1::bigint AND state = 'pending' AND next_at <= now() "
+	    "RETURNING recipient, subject, body, attempts, job_id", 2, params,
+	    cause);
+	if (res == NULL)
+		return MAIL_OUTBOX_ERROR;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return MAIL_OUTBOX_NOT_DUE;
+	}
+	attempts = atoi(PQgetvalue(res, 0, 3));
+	snprintf(job, sizeof job, "%s", PQgetvalue(res, 0, 4));
+	sent = mail_send(&w->conf.smtp, PQgetvalue(res, 0, 0),
+	    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), &why) == 0;
+	if (!sent)
+		log_warnx("mail %s of job %s to %s, try %d: %s", sid, job,
+		    PQgetvalue(res, 0, 0), attempts, why);
+	PQclear(res);
+
+	if (sent)
+		res = db_exec_retry(pg, "UPDATE mail_outbox SET state = "
+		    "'sent', sent_at = now(), last_error = NULL WHERE id = "
+		    "$1::bigint RETURNING state", 1, params, cause);
+	else {
+		snprintf(pause, sizeof pause, "%lld",
+		    (long long)outbox_pause(w, attempts));
+		params[1] = pause;
+		params[2] = why != NULL ? why : "unknown error";
+		/* Given up on the first failure past give_up_at. */
+		res = db_exec_retry(pg, "UPDATE mail_outbox SET last_error = "
+		    "$3, next_at = now() + $2::bigint * interval "
+		    "'1 millisecond', state = CASE WHEN now() >= give_up_at "
+		    "THEN 'failed' ELSE 'pending' END WHERE id = $1::bigint "
+		    "RETURNING state", 3, params, cause);
+	}
+	free(why);
+	if (res == NULL) {
+		/* Sent but not recorded: the claim ends and it goes again. */
+		return MAIL_OUTBOX_ERROR;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "failed") == 0)
+		log_warnx("mail %s of job %s given up after %d tries over "
+		    "smtp.retry_for", sid, job, attempts);
+	else if (sent)
+		log_info("mail %s of job %s sent (try %d)", sid, job, attempts);
+	if (strcmp(PQgetvalue(res, 0, 0), "pending") != 0)
+		outbox_finish(w, job);
+	PQclear(res);
+	return sent ? MAIL_OUTBOX_SENT : MAIL_OUTBOX_FAILED;
+}
+
+void
+mail_outbox_drain(struct workerd *w)
+{
+	PGresult	*res;
+	char		*cause = NULL;
+	int		 i, n;
+	int64_t		*ids;
+
+	res = db_exec_retry(&w->conf.postgres, "SELECT id FROM mail_outbox "
+	    "WHERE state = 'pending' AND next_at <= now() ORDER BY next_at "
+	    "LIMIT " OUTBOX_BATCH, 0, NULL, &cause);
+	if (res == NULL) {
+		log_warnx("mail outbox: %s", cause);
+		free(cause);
+		return;
+	}
+	n = PQntuples(res);
+	ids = xcalloc((size_t)n + 1, sizeof *ids);
+	for (i = 0; i < n; i++)
+		ids[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+	PQclear(res);
+	for (i = 0; i < n; i++) {
+		switch (mail_outbox_send(w, ids[i], &cause)) {
+		case MAIL_OUTBOX_ERROR:
+			log_warnx("mail outbox: mail %" PRId64 ": %s", ids[i],
+			    cause);
+			free(cause);
+			cause = NULL;
+			i = n;
+			break;
+		case MAIL_OUTBOX_FAILED:
+			i = n;		/* the relay is down: next sweep */
+			break;
+		default:
+			break;
+		}
+	}
+	free(ids);
+	outbox_finish(w, NULL);
+}

@@ -1,0 +1,657 @@
+/*
+ * storage-scan.c — the reconciler: compares s3_objects and the rows that
+ * name objects with the bucket, and repairs what differs (storage.h).
+ *
+ * A reservation younger than storage.stale_after is an upload in flight
+ * and is never touched; the bound must therefore exceed the longest
+ * upload (body deadline and S3 timeouts).  An orphan is deleted inside a
+ * transaction that holds its reservation locked, so a row committing at
+ * that moment waits for the decision.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "log.h"
+#include "s3.h"
+#include "storage.h"
+#include "xmalloc.h"
+
+/* The prefixes of every key pfo3 writes, and their kinds. */
+static const struct {
+	const char	*prefix;
+	const char	*kind;
+} scan_prefixes[] = {
+	{ "files/", STORAGE_FILE },
+	{ "thumbnails/", STORAGE_THUMBNAIL },
+	{ "reports/", STORAGE_REPORT },
+};
+#define SCAN_NPREFIXES	(sizeof scan_prefixes / sizeof scan_prefixes[0])
+
+#define SCAN_BATCH	500	/* keys per membership query */
+#define SCAN_MAX	"1000"	/* stale reservations handled per run */
+
+/* An object or upload the bucket listed. */
+struct scan_item {
+	char		*key;
+	char		*upload_id;	/* uploads only */
+	int64_t		 when;		/* seconds since the epoch, 0 unknown */
+};
+
+struct scan_list {
+	struct scan_item	*v;
+	size_t			 n;
+	size_t			 cap;
+};
+
+struct scan {
+	const struct conf_postgres	*pg;
+	struct s3			*s3;
+	const struct storage_opts	*o;
+	json_t				*reply;
+	json_t				*orphans;	/* objects without row */
+	json_t				*rows;		/* rows without object */
+	json_t				*mpu;		/* stale multipart */
+	json_t				*errors;
+	int64_t				 repaired;
+	int64_t				 dropped;	/* empty reservations */
+	struct scan_list		 objects;	/* sorted once listed */
+	int				 listed;	/* objects is complete */
+	int				 halted;	/* S3 failed: stop here */
+};
+
+/*
+ * Records a failure.  One S3 failure ends the run: a slow or frozen S3
+ * would otherwise hold the thread for s3.timeout per key (the next run
+ * starts over).
+ */
+static void
+scan_s3_error(struct scan *s, const char *what, char *cause)
+{
+	s->halted = 1;
+	log_warnx("storage: %s: %s", what, cause);
+	json_array_append_new(s->errors, json_sprintf("%s: %s (run stopped)",
+	    what, cause));
+	free(cause);
+}
+
+static void
+scan_error(struct scan *s, const char *what, char *cause)
+{
+	log_warnx("storage: %s: %s", what, cause);
+	json_array_append_new(s->errors, json_sprintf("%s: %s", what, cause));
+	free(cause);
+}
+
+/* Runs one statement; NULL after recording the error. */
+static PGresult *
+scan_sql(struct scan *s, const char *sql, int n, const char *const *p)
+{
+	PGresult	*res;
+	char		*cause = NULL;
+
+	if ((res = db_exec(s->pg, sql, n, p, &cause)) == NULL)
+		scan_error(s, "database", cause);
+	return res;
+}
+
+static int
+scan_sql_ok(struct scan *s, const char *sql, int n, const char *const *p)
+{
+	PGresult	*res;
+
+	if ((res = scan_sql(s, sql, n, p)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+static const char *
+scan_kind(const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < SCAN_NPREFIXES; i++)
+		if (strncmp(key, scan_prefixes[i].prefix,
+		    strlen(scan_prefixes[i].prefix)) == 0)
+			return scan_prefixes[i].kind;
+	return "unknown";
+}
+
+/*
+ * Opens a transaction holding `key`'s reservation locked if it is still
+ * stale and unlinked: a row committing meanwhile waits for the decision
+ * (and finds no reservation if the object went).  1 held, 0 not (the
+ * transaction is then over), -1 on error.
+ */
+static int
+scan_lock(struct scan *s, const char *key, const char *bound, json_t *entry)
+{
+	const char	*params[2] = { key, bound };
+	PGresult	*res;
+	int		 held;
+
+	if (scan_sql_ok(s, "BEGIN", 0, NULL) != 0)
+		return -1;
+	res = scan_sql(s, "SELECT 1 FROM s3_objects WHERE key = $1 AND "
+	    "state = 'reserved' AND reserved_at < now() - $2::bigint * "
+	    "interval '1 millisecond' FOR UPDATE", 2, params);
+	if (res == NULL) {
+		db_release();
+		return -1;
+	}
+	held = PQntuples(res) == 1;
+	PQclear(res);
+	if (!held) {
+		/* Its row committed since: not an orphan any more. */
+		json_object_set_new(entry, "linked_meanwhile", json_true());
+		db_release();
+	}
+	return held;
+}
+
+/* Ends scan_lock's transaction: COMMIT when `ok`, else a rollback. */
+static int
+scan_unlock(struct scan *s, int ok)
+{
+	int	rv = -1;
+
+	if (ok)
+		rv = scan_sql_ok(s, "COMMIT", 0, NULL);
+	db_release();	/* rolls back whatever is left open */
+	return rv;
+}
+
+/*
+ * Frees a recorded upload and forgets its id.  When the key holds an
+ * object, the upload was completed after all (our side gave up waiting):
+ * an abort can only answer that it is gone, and a completion would write
+ * to a finished upload, so a refused abort counts as done.  Otherwise:
+ * abort, or complete and delete where abort is refused (only on a key
+ * still reserved, whose object is worthless).  `entry` says how.
+ */
+static void
+scan_free_upload(struct scan *s, const char *key, const char *upload_id,
+    const char *bound, int has_object, json_t *entry)
+{
+	const char	*params[2] = { key, upload_id }, *how = "completed";
+	char		*cause = NULL;
+	int		 ok, rv;
+
+	if (scan_lock(s, key, bound, entry) != 1)
+		return;
+	if (has_object) {
+		if ((rv = s3_mpu_abort(s->s3, key, upload_id, &cause)) == 0)
+			how = "abort";
+		else if (rv == S3_REFUSED) {
+			free(cause);
+			cause = NULL;
+			rv = 0;
+		}
+	} else
+		rv = s3_mpu_discard(s->s3, key, upload_id, &how, &cause);
+	/* Not a reason to stop the run: an upload S3 cannot free (its
+	 * own fault) must not keep every later one waiting; a dead S3
+	 * stops the run at the next HEAD. */
+	if (rv != 0) {
+		scan_error(s, key, cause);
+		scan_unlock(s, 0);
+		return;
+	}
+	json_object_set_new(entry, "freed", json_string(how));
+	ok = scan_sql_ok(s, "UPDATE s3_objects SET upload_id = NULL WHERE "
+	    "key = $1 AND upload_id = $2", 2, params) == 0;
+	if (scan_unlock(s, ok) == 0)
+		s->repaired++;
+}
+
+/* Deletes the orphan `key` under scan_lock. */
+static void
+scan_delete_orphan(struct scan *s, const char *key, const char *bound,
+    json_t *entry)
+{
+	const char	*params[1] = { key };
+	char		*cause = NULL;
+	int		 ok;
+
+	if (scan_lock(s, key, bound, entry) != 1)
+		return;
+	if (s3_delete(s->s3, key, &cause) != 0) {
+		scan_s3_error(s, key, cause);
+		scan_unlock(s, 0);
+		return;
+	}
+	ok = scan_sql_ok(s, "DELETE FROM s3_objects WHERE key = $1", 1,
+	    params) == 0;
+	if (scan_unlock(s, ok) == 0) {
+		json_object_set_new(entry, "deleted", json_true());
+		s->repaired++;
+	}
+}
+
+/* Reservations older than the bound whose row never committed. */
+static int
+scan_reserved(struct scan *s)
+{
+	char		 bound[32];
+	const char	*params[2] = { bound, NULL }, *key, *uid;
+	PGresult	*res;
+	json_t		*e;
+	char		*cause = NULL;
+	int		 i, rv;
+
+	snprintf(bound, sizeof bound, "%" PRId64, s->o->stale_after_ms);
+	res = scan_sql(s, "SELECT key, kind, upload_id, extract(epoch FROM "
+	    "now() - reserved_at)::bigint FROM s3_objects WHERE state = "
+	    "'reserved' AND reserved_at < now() - $1::bigint * "
+	    "interval '1 millisecond' ORDER BY reserved_at LIMIT "
+	    SCAN_MAX, 1, params);
+	if (res == NULL)
+		return -1;
+	for (i = 0; i < PQntuples(res) && !s->halted; i++) {
+		key = PQgetvalue(res, i, 0);
+		uid = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2);
+		if ((rv = s3_head(s->s3, key, &cause)) == -1) {
+			scan_s3_error(s, key, cause);
+			cause = NULL;
+			continue;
+		}
+		free(cause);
+		cause = NULL;
+		if (uid != NULL) {
+			e = json_pack("{s:s,s:s,s:s,s:I,s:b}", "key", key,
+			    "kind", PQgetvalue(res, i, 1), "upload_id", uid,
+			    "age_s", (json_int_t)strtoll(PQgetvalue(res, i, 3),
+			    NULL, 10), "recorded", 1);
+			json_array_append_new(s->mpu, e);
+			if (s->o->repair)
+				scan_free_upload(s, key, uid, bound, rv == 0, e);
+		}
+		if (rv == 0) {
+			e = json_pack("{s:s,s:s,s:I,s:b}", "key", key, "kind",
+			    PQgetvalue(res, i, 1), "age_s",
+			    (json_int_t)strtoll(PQgetvalue(res, i, 3), NULL,
+			    10), "reserved", 1);
+			json_array_append_new(s->orphans, e);
+			if (s->o->repair)
+				scan_delete_orphan(s, key, bound, e);
+			continue;
+		}
+		/* No object: the reservation alone is left, nothing leaked.
+		 * An upload not freed keeps it for the next run. */
+		params[1] = key;
+		params[0] = bound;
+		if (s->o->repair && scan_sql_ok(s, "DELETE FROM s3_objects "
+		    "WHERE key = $2 AND state = 'reserved' AND upload_id IS "
+		    "NULL AND reserved_at < now() - $1::bigint * "
+		    "interval '1 millisecond'", 2, params) == 0)
+			s->dropped++;
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* s3_list_cb: keeps every object or upload listed. */
+static int
+scan_keep(const char *key, const char *upload_id, int64_t when, void *arg)
+{
+	struct scan_list	*l = arg;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 256 : l->cap * 2;
+		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
+	}
+	l->v[l->n].key = xstrdup(key);
+	l->v[l->n].upload_id = upload_id != NULL ? xstrdup(upload_id) : NULL;
+	l->v[l->n].when = when;
+	l->n++;
+	return 0;
+}
+
+static void
+scan_list_free(struct scan_list *l)
+{
+	size_t	i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].upload_id);
+	}
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static int
+scan_item_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct scan_item *)a)->key,
+	    ((const struct scan_item *)b)->key);
+}
+
+/* `keys[from..from+n)` as a PostgreSQL array literal. */
+static char *
+scan_pg_array(const struct scan_list *l, size_t from, size_t n)
+{
+	size_t		 i, len = 3;
+	const char	*k;
+	char		*out, *p;
+
+	for (i = from; i < from + n; i++)
+		len += 2 * strlen(l->v[i].key) + 3;
+	p = out = xmalloc(len);
+	*p++ = '{';
+	for (i = from; i < from + n; i++) {
+		if (i > from)
+			*p++ = ',';
+		*p++ = '"';
+		for (k = l->v[i].key; *k != '\0'; k++) {
+			if (*k == '"' || *k == '\\')
+				*p++ = '\\';
+			*p++ = *k;
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return out;
+}
+
+/* The age of a listed item in seconds, -1 unknown. */
+static int64_t
+scan_age(const struct scan_item *it)
+{
+	return it->when > 0 ? (int64_t)time(NULL) - it->when : -1;
+}
+
+/* Objects listed under our prefixes that were never reserved. */
+static void
+scan_strangers(struct scan *s)
+{
+	const char	*params[1], *key;
+	PGresult	*res;
+	json_t		*e;
+	struct scan_item probe, *it;
+	char		*arr, *cause = NULL;
+	size_t		 from, n;
+	int		 i;
+	int64_t		 age;
+
+	for (from = 0; from < s->objects.n && !s->halted; from += n) {
+		n = s->objects.n - from < SCAN_BATCH ? s->objects.n - from :
+		    SCAN_BATCH;
+		arr = scan_pg_array(&s->objects, from, n);
+		params[0] = arr;
+		res = scan_sql(s, "SELECT k FROM unnest($1::text[]) AS k WHERE "
+		    "NOT EXISTS (SELECT 1 FROM s3_objects o WHERE o.key = k)",
+		    1, params);
+		free(arr);
+		if (res == NULL)
+			return;
+		for (i = 0; i < PQntuples(res) && !s->halted; i++) {
+			key = PQgetvalue(res, i, 0);
+			probe.key = (char *)key;
+			it = bsearch(&probe, s->objects.v, s->objects.n,
+			    sizeof *s->objects.v, scan_item_cmp);
+			age = it != NULL ? scan_age(it) : -1;
+			/* A key is reserved before its PUT, so none of these
+			 * is an upload of ours in flight; the bound still
+			 * spares an object that has only just appeared. */
+			if (age >= 0 && age * 1000 < s->o->stale_after_ms)
+				continue;
+			e = json_pack("{s:s,s:s,s:I,s:b}", "key", key, "kind",
+			    scan_kind(key), "age_s", (json_int_t)age,
+			    "reserved", 0);
+			json_array_append_new(s->orphans, e);
+			if (!s->o->repair || !s->o->strangers)
+				continue;
+			if (s3_delete(s->s3, key, &cause) != 0) {
+				scan_s3_error(s, key, cause);
+				cause = NULL;
+				continue;
+			}
+			json_object_set_new(e, "deleted", json_true());
+			s->repaired++;
+		}
+		PQclear(res);
+	}
+}
+
+/* Lists every object under our prefixes into s->objects, sorted. */
+static void
+scan_list_objects(struct scan *s)
+{
+	char	*cause = NULL;
+	size_t	 i;
+
+	s->listed = 1;
+	for (i = 0; i < SCAN_NPREFIXES; i++) {
+		if (s3_list(s->s3, scan_prefixes[i].prefix, scan_keep,
+		    &s->objects, &cause) != 0) {
+			scan_s3_error(s, "listing the bucket", cause);
+			cause = NULL;
+			s->listed = 0;
+			break;
+		}
+	}
+	json_object_set_new(s->reply, "listing", json_string(s->listed ?
+	    "ListObjectsV2" : "failed (see errors)"));
+	qsort(s->objects.v, s->objects.n, sizeof *s->objects.v,
+	    scan_item_cmp);
+}
+
+/* 1 when `key` exists, 0 not, -1 unknown (recorded). */
+static int
+scan_exists(struct scan *s, const char *key)
+{
+	struct scan_item	 probe;
+	char			*cause = NULL;
+	int			 rv;
+
+	probe.key = (char *)key;
+	if (s->listed && bsearch(&probe, s->objects.v, s->objects.n,
+	    sizeof *s->objects.v, scan_item_cmp) != NULL)
+		return 1;
+	/* Not listed (or no listing): HEAD says for sure, and spares an
+	 * object written since the listing. */
+	if ((rv = s3_head(s->s3, key, &cause)) == 0)
+		return 1;
+	if (rv == S3_NOTFOUND) {
+		free(cause);
+		return 0;
+	}
+	scan_s3_error(s, key, cause);
+	return -1;
+}
+
+/* Repairs a row whose object is gone (storage.h says how). */
+static void
+scan_repair_row(struct scan *s, const char *kind, const char *id,
+    const char *key, json_t *entry)
+{
+	const char	*params[2] = { id, key };
+	PGresult	*res;
+	char		*cause = NULL;
+	int		 i, ok = 0;
+
+	if (strcmp(kind, STORAGE_FILE) == 0) {
+		/* Its thumbnails' objects first, then the row (and theirs). */
+		res = scan_sql(s, "SELECT s3_key FROM thumbnails WHERE "
+		    "file_id = $1::bigint", 1, params);
+		if (res == NULL)
+			return;
+		for (i = 0; i < PQntuples(res); i++) {
+			if (s3_delete(s->s3, PQgetvalue(res, i, 0),
+			    &cause) != 0) {
+				scan_s3_error(s, PQgetvalue(res, i, 0), cause);
+				PQclear(res);
+				return;
+			}
+		}
+		PQclear(res);
+		ok = scan_sql_ok(s, "DELETE FROM files WHERE id = $1::bigint "
+		    "AND s3_key = $2", 2, params) == 0;
+		json_object_set_new(entry, "repair", json_string("row "
+		    "deleted"));
+	} else if (strcmp(kind, STORAGE_THUMBNAIL) == 0) {
+		ok = scan_sql_ok(s, "WITH d AS (DELETE FROM thumbnails WHERE "
+		    "s3_key = $2 RETURNING file_id) INSERT INTO jobs (type, "
+		    "user_id, payload) SELECT DISTINCT 'thumbnail', f.owner_id, "
+		    "jsonb_build_object('file_id', f.id) FROM files f JOIN d ON "
+		    "f.id = d.file_id WHERE f.id = $1::bigint AND NOT EXISTS "
+		    "(SELECT 1 FROM jobs j WHERE j.type = 'thumbnail' AND "
+		    "j.status IN ('queued', 'running') AND j.payload->>'file_id'"
+		    " = f.id::text)", 2, params) == 0;
+		json_object_set_new(entry, "repair", json_string("row "
+		    "deleted, thumbnail job queued"));
+	} else {
+		ok = scan_sql_ok(s, "UPDATE jobs SET result = (result - "
+		    "'s3_key') || '{\"pdf_lost\": true}' WHERE id = $1::bigint "
+		    "AND result->>'s3_key' = $2", 2, params) == 0;
+		json_object_set_new(entry, "repair", json_string("link "
+		    "removed from the job"));
+	}
+	if (ok)
+		s->repaired++;
+}
+
+/* Rows that name an object the bucket does not have. */
+static void
+scan_rows(struct scan *s)
+{
+	PGresult	*res;
+	json_t		*e;
+	const char	*kind, *id, *key;
+	int		 i;
+
+	res = scan_sql(s, "SELECT 'file', id, s3_key FROM files UNION ALL "
+	    "SELECT 'thumbnail', file_id, s3_key FROM thumbnails UNION ALL "
+	    "SELECT 'report', id, result->>'s3_key' FROM jobs WHERE type = "
+	    "'report' AND result->>'s3_key' IS NOT NULL", 0, NULL);
+	if (res == NULL)
+		return;
+	for (i = 0; i < PQntuples(res) && !s->halted; i++) {
+		kind = PQgetvalue(res, i, 0);
+		id = PQgetvalue(res, i, 1);
+		key = PQgetvalue(res, i, 2);
+		if (scan_exists(s, key) != 0)
+			continue;
+		e = json_pack("{s:s,s:s,s:I}", "key", key, "kind", kind,
+		    strcmp(kind, "report") == 0 ? "job_id" : "file_id",
+		    (json_int_t)strtoll(id, NULL, 10));
+		json_array_append_new(s->rows, e);
+		if (s->o->repair)
+			scan_repair_row(s, kind, id, key, e);
+	}
+	PQclear(res);
+}
+
+/* Uploads S3 lists under our prefixes that no reservation records. */
+static void
+scan_uploads(struct scan *s)
+{
+	struct scan_list	 l = { 0 };
+	const char		*params[2];
+	PGresult		*res;
+	json_t			*e;
+	char			*cause = NULL;
+	size_t			 i;
+	int64_t			 age;
+	int			 rv = 0;
+
+	for (i = 0; i < SCAN_NPREFIXES && rv == 0; i++)
+		rv = s3_list_uploads(s->s3, scan_prefixes[i].prefix, scan_keep,
+		    &l, &cause);
+	if (rv != 0) {
+		json_object_set_new(s->reply, "upload_listing", json_sprintf(
+		    "%s: %s", rv == S3_REFUSED ? "not supported" : "failed",
+		    cause));
+		free(cause);
+		scan_list_free(&l);
+		return;
+	}
+	json_object_set_new(s->reply, "upload_listing",
+	    json_string("ListMultipartUploads"));
+	for (i = 0; i < l.n && !s->halted; i++) {
+		age = scan_age(&l.v[i]);
+		if (age >= 0 && age * 1000 < s->o->stale_after_ms)
+			continue;
+		params[0] = l.v[i].key;
+		params[1] = l.v[i].upload_id;
+		if ((res = scan_sql(s, "SELECT 1 FROM s3_objects WHERE key = $1 "
+		    "AND upload_id = $2", 2, params)) == NULL)
+			continue;
+		rv = PQntuples(res);
+		PQclear(res);
+		if (rv > 0)
+			continue;	/* recorded: scan_reserved's */
+		e = json_pack("{s:s,s:s,s:s,s:I,s:b}", "key", l.v[i].key,
+		    "kind", scan_kind(l.v[i].key), "upload_id",
+		    l.v[i].upload_id, "age_s", (json_int_t)age, "recorded", 0);
+		json_array_append_new(s->mpu, e);
+		/* Abort only: completing could replace a live object. */
+		if (s->o->repair) {
+			if (s3_mpu_abort(s->s3, l.v[i].key, l.v[i].upload_id,
+			    &cause) != 0) {
+				scan_s3_error(s, l.v[i].key, cause);
+				cause = NULL;
+				continue;
+			}
+			json_object_set_new(e, "freed", json_string("abort"));
+			s->repaired++;
+		}
+	}
+	scan_list_free(&l);
+}
+
+json_t *
+storage_scan(const struct conf_postgres *pg, struct s3 *s3,
+    const struct storage_opts *o, char **cause)
+{
+	struct scan	 s;
+
+	memset(&s, 0, sizeof s);
+	s.pg = pg;
+	s.s3 = s3;
+	s.o = o;
+	s.orphans = json_array();
+	s.rows = json_array();
+	s.mpu = json_array();
+	s.errors = json_array();
+	s.reply = json_object();
+	if (scan_reserved(&s) != 0) {
+		*cause = xstrdup(json_string_value(json_array_get(s.errors,
+		    json_array_size(s.errors) - 1)));
+		json_decref(s.orphans);
+		json_decref(s.rows);
+		json_decref(s.mpu);
+		json_decref(s.errors);
+		json_decref(s.reply);
+		return NULL;
+	}
+	if (o->deep && !s.halted) {
+		scan_list_objects(&s);
+		if (s.listed)
+			scan_strangers(&s);
+		if (!s.halted)
+			scan_rows(&s);
+		if (!s.halted)
+			scan_uploads(&s);
+	}
+	scan_list_free(&s.objects);
+	json_object_set_new(s.reply, "objects_without_row", s.orphans);
+	json_object_set_new(s.reply, "rows_without_object", s.rows);
+	json_object_set_new(s.reply, "stale_multipart", s.mpu);
+	json_object_set_new(s.reply, "repaired", json_integer(s.repaired));
+	json_object_set_new(s.reply, "reservations_dropped",
+	    json_integer(s.dropped));
+	json_object_set_new(s.reply, "stale_after_ms",
+	    json_integer(o->stale_after_ms));
+	json_object_set_new(s.reply, "repair", json_boolean(o->repair));
+	json_object_set_new(s.reply, "errors", s.errors);
+	return s.reply;
+}
