@@ -26,7 +26,9 @@ def env_seconds(name, default):
     return float(os.environ.get(name, default))
 
 
-FREEZE = env_seconds("PFO3_FAULT_FREEZE", 12)        # a SIGSTOP lasts
+# A SIGSTOP lasts longer than any dependency deadline (the longest,
+# postgres.query_timeout, is 12 s), so a call without one shows.
+FREEZE = env_seconds("PFO3_FAULT_FREEZE", 20)
 OUTAGE = env_seconds("PFO3_FAULT_OUTAGE", 8)         # a service is down
 SMTP_DOWN = env_seconds("PFO3_FAULT_SMTP_DOWN", 60)  # the promise: a minute
 SLOW_CONNS = int(env_seconds("PFO3_FAULT_SLOW_CONNS", 30))
