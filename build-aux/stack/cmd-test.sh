@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# cmd-test.sh: `./stack test [--sanitize=asan|tsan] [--keep]`: a -Werror build,
-# a private stack on free ports in a temporary state folder, `make check`
-# against it, and a verdict that also fails on skipped integration tests.
+# cmd-test.sh: `./stack test [--sanitize=asan|tsan] [--keep] [--only=LIST]
+# [--fault-doc]`: a -Werror build, a private stack on free ports in a
+# temporary state folder, `make check` against it, then the fault suite on
+# the same stack, and a verdict that also fails on skipped integration tests.
 
 TEST_KEEP=0
 TEST_FAILED=0
@@ -123,6 +124,30 @@ test_service_logs()
 	done
 }
 
+# test_faults SELECTION DOC: the fault suite (tests/fault/run.py) on the
+# running test stack, after make check; SELECTION is "all" or fault names,
+# DOC 1 to write doc/RELIABILITY.md. Its TAP goes to BUILDDIR/tests/fault.log.
+# Bounded: the suite keeps to PFO3_FAULT_BUDGET seconds (default 600) and
+# is killed 120 s past it. Adds its counts to FAULT_COUNTS; false on a failure.
+test_faults()
+{
+	local sel=$1 doc=$2 log=$PFO3_BUILDDIR/tests/fault.log rc args=()
+	[[ $sel == all ]] || args+=("--only=${sel// /,}")
+	((doc)) && args+=(--write-doc)
+	say "fault suite (${sel}; budget ${PFO3_FAULT_BUDGET:-600} s)"
+	mkdir -p "${log%/*}"
+	if timeout --kill-after=10 $((${PFO3_FAULT_BUDGET:-600} + 120)) \
+		/usr/bin/python3 "$SRCDIR/tests/fault/run.py" "${args[@]}" >"$log" 2>&1; then
+		rc=0
+	else
+		rc=$?
+	fi
+	FAULT_COUNTS=$(awk '/^ok /{p++} /^not ok /{f++} END {printf "%d %d", p, f}' "$log")
+	grep -E '^(not ok|# )' "$log" | sed 's/^/    /' >&2 || true
+	say "fault suite: $(grep -c '^ok ' "$log") passed, $(grep -c '^not ok ' "$log") failed (log: $log)"
+	((rc == 0)) && ! grep -q '^not ok ' "$log" && grep -q '^1\.\.[0-9]' "$log"
+}
+
 # test_teardown: always runs (EXIT trap): stops the stack, removes the
 # temporary state folder unless kept for a failure or --keep.
 test_teardown()
@@ -146,13 +171,27 @@ test_teardown()
 cmd_test()
 {
 	local sanitize='' builddir=build-test arg rc counts skipped=0
-	local flags=(--enable-werror) only=''
+	local flags=(--enable-werror) only='' faults=all fault_doc=0 t
+	FAULT_COUNTS='0 0'
 	for arg in "$@"; do
 		case $arg in
 		--sanitize=asan) sanitize=asan builddir=build-asan flags+=(--enable-asan) ;;
 		--sanitize=tsan) sanitize=tsan builddir=build-tsan flags+=(--enable-tsan) ;;
 		--keep) TEST_KEEP=1 ;;
-		--only=*) only=${arg#--only=} ;;
+		--only=*)
+			# tests/fault (all faults) or tests/fault/NAME select the
+			# fault suite; the rest are make check's TESTS.
+			only='' faults=''
+			for t in ${arg#--only=}; do
+				case $t in
+				tests/fault | tests/fault/) faults=all ;;
+				tests/fault/*) [[ $faults == all ]] || faults+="${faults:+ }${t#tests/fault/}" ;;
+				*) only+="${only:+ }$t" ;;
+				esac
+			done
+			[[ -n $only ]] || only=' '
+			;;
+		--fault-doc) fault_doc=1 ;;
 		*) die "test: unknown option $arg (see ./stack help)" ;;
 		esac
 	done
@@ -186,6 +225,10 @@ cmd_test()
 	# --only=LIST narrows the run to some tests while working on them; a
 	# full run (no --only) is what CI and a release need.
 	if make -C "$PFO3_BUILDDIR" -j1 check ${only:+TESTS="$only"}; then rc=0; else rc=$?; fi
+	if [[ -n $faults ]] && ! test_faults "$faults" "$fault_doc"; then
+		say "FAIL: the fault suite"
+		TEST_FAILED=1
+	fi
 
 	if ! test_workers_alive; then
 		say "FAIL: a worker of the stack died during the tests"
@@ -211,6 +254,8 @@ cmd_test()
 	printf '\nstack test%s: %s\n' "${sanitize:+ ($sanitize)}" \
 		"$( ((TEST_FAILED)) && echo FAILED || echo OK)"
 	printf 'test: %d passed, %d failed, %d skipped\n' "${counts[@]}"
+	read -r -a counts <<<"$FAULT_COUNTS"
+	[[ -n $faults ]] && printf 'fault suite: %d passed, %d failed\n' "${counts[@]}"
 	if ((TEST_FAILED)); then
 		((skipped)) && ((rc == 0)) && say "every test passed, but skipped ones count as failures"
 		exit 1

@@ -74,7 +74,11 @@ status_line()
 	local name=$1 port=$2 note=${3:-} pid state
 	if pid=$(pid_get "$name"); then
 		state=up
-		tcp_open "$port" || state="up (port closed)"
+		if pid_frozen "$pid"; then
+			state="frozen (SIGSTOP)"
+		elif ! tcp_open "$port"; then
+			state="up (port closed)"
+		fi
 	else
 		pid=- state=down
 	fi

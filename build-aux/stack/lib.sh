@@ -71,20 +71,83 @@ read_pid()
 	head -n 1 "$1" 2>/dev/null || true
 }
 
+# pid_comm NAME: the process name (/proc/PID/comm) component NAME runs
+# under, or nothing for a component of any name.
+pid_comm()
+{
+	case $1 in
+	postgres) printf postgres ;;
+	rabbitmq) printf beam.smp ;;
+	rabbitmq-script) printf rabbitmq-server ;;
+	s3) printf node ;;
+	smtp) printf python3 ;;
+	haproxy) printf haproxy ;;
+	ctld) printf pfo3-ctld ;;
+	w[0-9]*) printf pfo3-workerd ;;
+	esac
+}
+
+# pid_is NAME PID: true when PID is ours (pid_is_ours) and runs the program
+# of component NAME, so a pid recycled by another process of the same stack
+# (a test's psql, say) is not taken for the service.
+pid_is()
+{
+	local want comm
+	pid_is_ours "$2" || return 1
+	want=$(pid_comm "$1")
+	[[ -z $want ]] && return 0
+	comm=$(cat "/proc/$2/comm" 2>/dev/null) || return 1
+	[[ $comm == "$want" ]]
+}
+
+# pid_own_file NAME: the pid file a service writes itself and keeps up to
+# date across its own restarts (PostgreSQL's postmaster.pid, the Erlang
+# VM's beam.pid), or nothing.
+pid_own_file()
+{
+	case $1 in
+	postgres) printf '%s/pg/data/postmaster.pid' "$RUN_DIR" ;;
+	rabbitmq) printf '%s/rabbitmq/beam.pid' "$RUN_DIR" ;;
+	esac
+}
+
 # pid_get NAME: prints the pid of component NAME if it runs, else prints
-# nothing and returns 1. A stale pid file is removed.
+# nothing and returns 1. A stale pid file is removed. When our file is
+# stale but the service's own pid file names a live process of it (it was
+# restarted by other means than ./stack), that pid is taken and saved.
 pid_get()
 {
-	local f pid
+	local f own pid keep=0
 	f=$(pid_file "$1")
-	[[ -f $f ]] || return 1
 	pid=$(read_pid "$f")
-	if pid_is_ours "$pid"; then
+	if [[ -n $pid ]] && pid_is "$1" "$pid"; then
 		printf '%s' "$pid"
 		return 0
 	fi
-	rm -f "$f"
+	# Ours but another program: a recycled pid, or a child of ours
+	# between fork and exec; the file is left for the next look.
+	[[ -n $pid ]] && pid_is_ours "$pid" && keep=1
+	own=$(pid_own_file "$1")
+	if [[ -n $own ]]; then
+		pid=$(read_pid "$own")
+		if [[ -n $pid ]] && pid_is "$1" "$pid"; then
+			pid_save "$1" "$pid"
+			printf '%s' "$pid"
+			return 0
+		fi
+	fi
+	((keep)) || rm -f "$f"
 	return 1
+}
+
+# pid_frozen PID: true when PID is stopped by a signal (SIGSTOP), which
+# keeps its port open but answers nothing.
+pid_frozen()
+{
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[[ ${stat%% *} == T ]]
 }
 
 # pid_stop NAME SIGNAL TIMEOUT [quiet]: sends SIGNAL to component NAME and
@@ -96,6 +159,8 @@ pid_stop()
 	pid=$(pid_get "$name") || return 0
 	[[ ${4:-} == quiet ]] || say "stopping $name (pid $pid)"
 	kill "-$sig" "$pid" 2>/dev/null || true
+	# A frozen (SIGSTOP) process acts on the signal only once continued.
+	pid_frozen "$pid" && kill -CONT "$pid" 2>/dev/null
 	for ((i = 0; i < timeout * 10; i++)); do
 		pid_is_ours "$pid" || break
 		sleep 0.1

@@ -148,7 +148,7 @@ pg_adopt_or_clear()
 	local f=$RUN_DIR/pg/data/postmaster.pid pid
 	[[ -f $f ]] || return 1
 	pid=$(read_pid "$f")
-	if pid_is_ours "$pid"; then
+	if pid_is postgres "$pid"; then
 		pid_save postgres "$pid"
 		say "postgres already running (pid $pid, found from postmaster.pid)"
 		return 0

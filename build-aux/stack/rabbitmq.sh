@@ -102,7 +102,7 @@ rmq_beam_pid()
 {
 	local pid
 	pid=$(read_pid "$RUN_DIR/rabbitmq/beam.pid")
-	pid_is_ours "$pid" || return 1
+	pid_is rabbitmq "$pid" || return 1
 	printf '%s' "$pid"
 }
 
@@ -114,6 +114,9 @@ rmq_start()
 		say "rabbitmq already running (pid $pid, port $PFO3_AMQP_PORT)"
 		return 0
 	fi
+	# A VM that died (kill -9) leaves its server script and epmd behind.
+	pid_stop rabbitmq-script TERM 10
+	rmq_epmd_kill
 	ports_check_free rabbitmq "$PFO3_AMQP_PORT" "$PFO3_AMQP_DIST_PORT" "$PFO3_EPMD_PORT" "$PFO3_AMQP_MGMT_PORT"
 	rmq_config
 	rm -f "$RUN_DIR/rabbitmq/beam.pid"
@@ -133,15 +136,42 @@ rmq_start()
 	say "rabbitmq ready (pid $beam, port $PFO3_AMQP_PORT)"
 }
 
+# rmq_epmd_pid: the pid of the epmd listening on this stack's epmd port,
+# if it is ours (started by our VM, so its environment names RUN_DIR).
+rmq_epmd_pid()
+{
+	local pid
+	[[ -n ${PFO3_EPMD_PORT:-} ]] || return 1
+	pid=$(ss -Hltnp "sport = :$PFO3_EPMD_PORT" 2>/dev/null |
+		grep -o 'pid=[0-9]*' | head -n 1)
+	pid=${pid#pid=}
+	[[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == epmd ]] || return 1
+	pid_is_ours "$pid" || return 1
+	printf '%s' "$pid"
+}
+
+# rmq_epmd_kill: ends the private epmd of this stack. It outlives the VM
+# and would hold its port against the next start; `epmd -kill` refuses
+# while a node is still registered, so it is killed by pid.
+rmq_epmd_kill()
+{
+	local pid i
+	pid=$(rmq_epmd_pid) || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 30; i++)); do
+		[[ -d /proc/$pid ]] || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
 # rmq_stop: kills the VM at once (a clean shutdown takes ~8 s and the state
 # is durable anyway), then the private epmd it left behind.
 rmq_stop()
 {
 	pid_stop rabbitmq KILL 10
 	pid_stop rabbitmq-script TERM 10
-	if [[ -n ${PFO3_EPMD_PORT:-} ]] && tcp_open "$PFO3_EPMD_PORT"; then
-		ERL_EPMD_PORT=$PFO3_EPMD_PORT epmd -kill >/dev/null 2>&1 || true
-	fi
+	rmq_epmd_kill
 }
 
 # rmq_status: one status line.
