@@ -192,7 +192,7 @@ const struct conf_option conf_options[] = {
 	  "S3 access key; empty: $PFO3_S3_ACCESS_KEY", NULL },
 	{ "s3.secret_key", CONF_STR, S(secret_key), 0, 128, "",
 	  "S3 secret key; empty: $PFO3_S3_SECRET_KEY; never logged", NULL },
-	{ "s3.timeout", CONF_DURATION, S(timeout), 1 * SEC, HOUR, "30s",
+	{ "s3.timeout", CONF_DURATION, S(timeout), 1 * SEC, HOUR, "10s",
 	  "time for one S3 request without progress (duration)", NULL },
 	{ "s3.part_size", CONF_SIZE, S(part_size), 5 * MiB, 5 * GiB, "8M",
 	  "part size of multipart uploads (size)", NULL },
@@ -201,6 +201,9 @@ const struct conf_option conf_options[] = {
 	{ "s3.connect_timeout", CONF_DURATION, S(connect_timeout), 100,
 	  60 * SEC, "3s", "time to open the TCP connection to S3 (duration)",
 	  NULL },
+	{ "s3.complete_timeout", CONF_DURATION, S(complete_timeout), 1 * SEC,
+	  HOUR, "5m", "time S3 may take to join a multipart upload's parts "
+	  "without sending anything (duration)", NULL },
 
 	/* smtp: outgoing mail */
 	{ "smtp.url", CONF_STR, M(url), 1, 1023, "smtp://127.0.0.1:25",

@@ -97,6 +97,7 @@ struct conf_amqp {
 	int64_t	 max_retries;		/* attempts before dead-lettering */
 	int64_t	 retry_delay;		/* ms before the first retry */
 	int64_t	 connect_timeout;	/* ms to open the TCP connection */
+	int64_t	 complete_timeout;	/* ms S3 may join parts in silence */
 };
 
 struct conf_s3 {

@@ -82,6 +82,9 @@ worker_conf_write()
 	smtp = {
 		url = "smtp://127.0.0.1:$PFO3_SMTP_PORT";
 	};
+	storage = {
+	$(worker_conf_storage)
+	};
 	auth = {
 		# Every test and benchmark client registers from 127.0.0.1;
 		# t-security.py checks the limit on a private worker.
@@ -91,6 +94,16 @@ worker_conf_write()
 	EOF
 	)
 	mv "$f.tmp" "$f"
+}
+
+# worker_conf_storage: the reconciler's bounds.  The test stack frees what
+# a fault left behind within tests/fault's bound (stale_after + interval);
+# a stack of `up` keeps the defaults of pfo3.conf(5).
+worker_conf_storage()
+{
+	if ((${STACK_EPHEMERAL:-0})); then
+		printf '\tstale_after = "90s";\n\treconcile_interval = "10s";\n'
+	fi
 }
 
 # worker_conf_auth_extra: more lines for the auth group of the workers'

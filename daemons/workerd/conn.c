@@ -523,13 +523,14 @@ conn_send_head(struct conn *c)
 
 	c->keep_alive = !c->seed && !c->resp.close && c->req.keep_alive &&
 	    !atomic_load(&w->draining) && !w->stopping;
-	if (c->seed)
+	if (c->seed) {
 		evbuffer_add(c->out, c->resp.body, c->resp.body_len);
-	else
-		response_write(&c->resp, c->out, !c->keep_alive ?
-		    RESPONSE_CLOSE : c->req.version_minor == 0 ?
-		    RESPONSE_KEEP_10 : RESPONSE_KEEP, c->head_only,
-		    w->conf.worker.id);
+		return;
+	}
+	response_retry_default(&c->resp, w->conf.worker.retry_after);
+	response_write(&c->resp, c->out, !c->keep_alive ?
+	    RESPONSE_CLOSE : c->req.version_minor == 0 ?
+	    RESPONSE_KEEP_10 : RESPONSE_KEEP, c->head_only, w->conf.worker.id);
 }
 
 /* The response is all queued: count it and forget the request. */

@@ -117,6 +117,15 @@ response_header(struct response *r, const char *fmt, ...)
 	r->headers = all;
 }
 
+void
+response_retry_default(struct response *r, int64_t seconds)
+{
+	if (r->status != 503 || (r->headers != NULL &&
+	    strcasestr(r->headers, "Retry-After:") != NULL))
+		return;
+	response_header(r, "Retry-After: %lld", (long long)seconds);
+}
+
 /*
  * The head is formatted in one go into a stack buffer: this runs for every
  * response, and one formatted write is much cheaper than one per header.

@@ -80,6 +80,13 @@ enum response_conn {
 };
 
 /*
+ * Adds "Retry-After: seconds" to a 503 that has none: every 503 promises
+ * the client a later try will do, whichever path (a dependency's deadline,
+ * a full queue, a refused upload) made it.
+ */
+void	response_retry_default(struct response *r, int64_t seconds);
+
+/*
  * Writes the status line, headers and (unless `head_only`) body to `out`.
  * `worker` is the id sent in X-Pfo3-Worker so operators can see who
  * answered.

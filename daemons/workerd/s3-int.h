@@ -26,6 +26,7 @@ struct s3 {
 	char		*secret_key;
 	long		 timeout_ms;
 	long		 connect_ms;	/* s3.connect_timeout */
+	long		 complete_ms;	/* s3.complete_timeout */
 	int64_t		 part_size;
 	int		 retries;	/* more tries after a 5xx */
 	int64_t		 connects;
@@ -70,6 +71,8 @@ struct s3_req {
 	void			*write_arg;
 	int			 write_failed;
 	int			 read_failed;
+	/* Longest silence allowed, ms; 0: s3.timeout. */
+	long			 stall_ms;
 
 	long			 status;
 	char			*reason;	/* reason phrase of the status */

@@ -194,6 +194,8 @@ s3_mpu_complete(struct s3 *s3, const char *key, const char *upload_id,
 	r.payload_hash = hex;
 	r.data = xml.data;
 	r.len = xml.len;
+	/* Joining many parts may take minutes before the first byte. */
+	r.stall_ms = s3->complete_ms;
 	if (s3_perform(s3, &r, cause) != 0)
 		goto out;
 	/*

@@ -188,9 +188,11 @@ s3_setup(struct s3 *s3, struct s3_req *r, const char *url)
 	/*
 	 * s3.connect_timeout bounds connecting; s3.timeout bounds any stall
 	 * (a server that accepted and went silent), not the whole transfer:
-	 * a large object may take long, but never sits idle that long.
+	 * a large object may take long, but never sits idle that long.  A
+	 * request known to be silent for long (joining parts) says so.
 	 */
-	low_time = (s3->timeout_ms + 999) / 1000;
+	low_time = ((r->stall_ms > 0 ? r->stall_ms : s3->timeout_ms) + 999) /
+	    1000;
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s3->connect_ms);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, low_time);

@@ -80,7 +80,9 @@ s3_new(const struct conf_s3 *c, char **cause)
 		goto fail;
 	s3->bucket = xstrdup(c->bucket);
 	s3->sigv4 = xasprintf("aws:amz:%s:s3", c->region);
-	s3->timeout_ms = c->timeout > 0 ? (long)c->timeout : 30000;
+	s3->timeout_ms = c->timeout > 0 ? (long)c->timeout : 10000;
+	s3->complete_ms = c->complete_timeout > 0 ?
+	    (long)c->complete_timeout : 300000;
 	s3->connect_ms = c->connect_timeout > 0 ? (long)c->connect_timeout :
 	    3000;
 	s3->part_size = c->part_size;
