@@ -97,7 +97,6 @@ struct conf_amqp {
 	int64_t	 max_retries;		/* attempts before dead-lettering */
 	int64_t	 retry_delay;		/* ms before the first retry */
 	int64_t	 connect_timeout;	/* ms to open the TCP connection */
-	int64_t	 complete_timeout;	/* ms S3 may join parts in silence */
 };
 
 struct conf_s3 {
@@ -111,6 +110,7 @@ struct conf_s3 {
 	int64_t	 part_size;		/* bytes per multipart part */
 	int64_t	 retries;		/* more tries after a 5xx */
 	int64_t	 connect_timeout;	/* ms to open the TCP connection */
+	int64_t	 complete_timeout;	/* ms S3 may join parts in silence */
 };
 
 struct conf_smtp {
