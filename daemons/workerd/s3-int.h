@@ -73,6 +73,12 @@ struct s3_req {
 	int			 read_failed;
 	/* Longest silence allowed, ms; 0: s3.timeout. */
 	long			 stall_ms;
+	/* The stall watch (s3_progress): bytes moved so far, and when. */
+	long			 stall_limit_ms;
+	int64_t			 moved_ms;
+	curl_off_t		 moved_down;
+	curl_off_t		 moved_up;
+	int			 stalled;
 
 	long			 status;
 	char			*reason;	/* reason phrase of the status */

@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "s3-int.h"
 #include "xmalloc.h"
@@ -163,6 +164,34 @@ s3_header(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+/*
+ * libcurl calls this at least once a second, moving or not.  A request
+ * whose bytes have not moved either way for its stall bound is given up:
+ * the bound is exact, where CURLOPT_LOW_SPEED_TIME, which averages the
+ * speed over a few seconds, lets a small request that sent its body and
+ * then met a hung server wait seconds past it.
+ */
+static int
+s3_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct s3_req	*r = arg;
+	int64_t		 now = clock_mono_ms();
+
+	(void)dltotal;
+	(void)ultotal;
+	if (dlnow != r->moved_down || ulnow != r->moved_up) {
+		r->moved_down = dlnow;
+		r->moved_up = ulnow;
+		r->moved_ms = now;
+		return 0;
+	}
+	if (now - r->moved_ms < r->stall_limit_ms)
+		return 0;
+	r->stalled = 1;
+	return 1;
+}
+
 /* Sets every option of one request on a freshly reset handle. */
 static struct curl_slist *
 s3_setup(struct s3 *s3, struct s3_req *r, const char *url)
@@ -170,7 +199,6 @@ s3_setup(struct s3 *s3, struct s3_req *r, const char *url)
 	CURL			*c = s3->curl;
 	struct curl_slist	*h = NULL;
 	char			*line;
-	long			 low_time;
 
 	curl_easy_reset(c);
 	s3->errbuf[0] = '\0';
@@ -191,11 +219,14 @@ s3_setup(struct s3 *s3, struct s3_req *r, const char *url)
 	 * a large object may take long, but never sits idle that long.  A
 	 * request known to be silent for long (joining parts) says so.
 	 */
-	low_time = ((r->stall_ms > 0 ? r->stall_ms : s3->timeout_ms) + 999) /
-	    1000;
+	r->stall_limit_ms = r->stall_ms > 0 ? r->stall_ms : s3->timeout_ms;
+	r->moved_ms = clock_mono_ms();
+	r->moved_down = r->moved_up = 0;
+	r->stalled = 0;
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s3->connect_ms);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, low_time);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, s3_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
 
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s3_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
@@ -305,6 +336,10 @@ s3_perform_once(struct s3 *s3, struct s3_req *r, char **cause)
 		if (r->write_failed)
 			s3_fail(s3, r, cause, "the receiver stopped the "
 			    "download");
+		else if (r->stalled)
+			s3_fail(s3, r, cause, "nothing moved for %ld ms "
+			    "(%s)", r->stall_limit_ms, r->stall_ms > 0 ?
+			    "s3.complete_timeout" : "s3.timeout");
 		else if (r->read_failed)
 			s3_fail(s3, r, cause, "the body source failed after "
 			    "%lld of %lld bytes", (long long)r->sent,

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "broker.h"
+#include "clock.h"
 #include "s3.h"
 #include "tres.h"
 #include "workerd.h"
@@ -57,6 +58,10 @@ tres_s3(struct workerd *w, char **cause)
 	return t->s3;
 }
 
+/* A failed publish is tried once more on a new connection only if it
+ * failed this fast: a closed idle connection, not a hung broker. */
+#define TRES_RETRY_WITHIN_MS	1000
+
 /* The thread's broker connection, replaced when found dead. */
 static struct broker *
 tres_broker(struct workerd *w, char **cause)
@@ -78,6 +83,7 @@ tres_publish(struct workerd *w, const char *exchange, const char *routing_key,
     const void *body, size_t len, char **cause)
 {
 	struct broker *b;
+	int64_t start = clock_mono_ms();
 	int attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -92,6 +98,14 @@ tres_publish(struct workerd *w, const char *exchange, const char *routing_key,
 			return 0;
 		if (broker_alive(b))
 			return -1;	/* refused by the broker: do not repeat */
+		/*
+		 * A connection the broker closed while it was idle fails at
+		 * once, and a new one is worth a try.  One that took long
+		 * (no confirm: a hung broker) would only make the caller wait
+		 * a handshake more; the outbox publishes it later.
+		 */
+		if (clock_mono_ms() - start >= TRES_RETRY_WITHIN_MS)
+			return -1;
 	}
 	return -1;
 }
