@@ -91,6 +91,10 @@ def once_each(uid, jid, what):
 
 def redelivered(st, month):
     addr = st.http
+    # A test before may have drained the stack's workers: their consumers
+    # come back some time after the resume, and the redelivery needs one.
+    ok(poll(lambda: all(consuming(w) for w in st.workers), 30, 0.2),
+       "the stack's workers consume jobs")
     uid, _, token = new_user(addr, "once-redeliver")
     r, jid = submit(addr, token, month)
     is_(r.status, 202, "a report: 202")
