@@ -60,6 +60,8 @@ pid_is_ours()
 	[[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
 	s=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/cmdline") || true
 	[[ $s == *"$RUN_DIR"* ]] && return 0
+	# A cluster kept outside RUN_DIR (postgres.sh, pg_dir) names its own.
+	[[ -L $RUN_DIR/pg && $s == *"$(readlink -f "$RUN_DIR/pg")"* ]] && return 0
 	s=$(tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ") || true
 	[[ $s == *"$RUN_DIR"* ]]
 }
@@ -106,7 +108,7 @@ pid_is()
 pid_own_file()
 {
 	case $1 in
-	postgres) printf '%s/pg/data/postmaster.pid' "$RUN_DIR" ;;
+	postgres) printf '%s/data/postmaster.pid' "$(pg_dir)" ;;
 	rabbitmq) printf '%s/rabbitmq/beam.pid' "$RUN_DIR" ;;
 	esac
 }

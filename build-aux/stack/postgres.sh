@@ -27,6 +27,34 @@ pg_owner()
 	return 0
 }
 
+# pg_dir: the cluster's folder, RUN_DIR/pg.  The postgres user must reach
+# it; under a parent it cannot search (a clone in root's 0700 home) the
+# cluster lives in /var/lib/pfo3-stack/<hash of RUN_DIR>/pg instead, and
+# RUN_DIR/pg is a link to it, so every path through RUN_DIR still works
+# for root and people.
+pg_dir()
+{
+	local link=$RUN_DIR/pg alt
+	if [[ -L $link ]]; then
+		readlink -f "$link"
+		return 0
+	fi
+	mkdir -p "$RUN_DIR"
+	if ((EUID != 0)) || setpriv --reuid=postgres --regid=postgres \
+		--init-groups test -x "$RUN_DIR" 2>/dev/null; then
+		printf '%s' "$link"
+		return 0
+	fi
+	[[ -e $link/data/PG_VERSION ]] &&
+		die "user postgres cannot enter $link: a parent folder is not searchable (chmod o+x it, or set PFO3_RUN_DIR)"
+	rm -rf "$link"
+	alt=/var/lib/pfo3-stack/$(printf '%s' "$RUN_DIR" | sha256sum | cut -c1-16)
+	mkdir -p "$alt/pg"
+	chmod 755 /var/lib/pfo3-stack "$alt"
+	ln -s "$alt/pg" "$link"
+	printf '%s' "$alt/pg"
+}
+
 # pg_conninfo: the libpq connection string of the application database.
 pg_conninfo()
 {
@@ -50,7 +78,7 @@ pg_conninfo_quote()
 # pg_passfile: the password file of role pfo3 (libpq's .pgpass format).
 pg_passfile()
 {
-	printf '%s/pg/pgpass' "$RUN_DIR"
+	printf '%s/pgpass' "$(pg_dir)"
 }
 
 # pg_password: prints pfo3's password, generating it (and the password
@@ -74,7 +102,8 @@ pg_password()
 # made by an older stack (trust for everyone) gets it too.
 pg_hba_write()
 {
-	local f=$RUN_DIR/pg/data/pg_hba.conf
+	local f
+	f=$(pg_dir)/data/pg_hba.conf
 	cat >"$f.tmp" <<-'EOF'
 	# Written by ./stack (build-aux/stack/postgres.sh) at every start.
 	# The socket's directory is 0700: only the cluster's owner (and root)
@@ -92,7 +121,8 @@ pg_hba_write()
 # pg_init: creates the cluster once.
 pg_init()
 {
-	local dir=$RUN_DIR/pg bin
+	local dir bin
+	dir=$(pg_dir)
 	bin=$(pg_bindir)
 	mkdir -p "$dir/data" "$dir/sock"
 	[[ -f $dir/data/PG_VERSION ]] && return 0
@@ -113,7 +143,8 @@ pg_init()
 # pg_start: starts the server and makes sure the role and database exist.
 pg_start()
 {
-	local pid bin dir=$RUN_DIR/pg
+	local pid bin dir
+	dir=$(pg_dir)
 	if pid=$(pid_get postgres); then
 		say "postgres already running (pid $pid, port $PFO3_PG_PORT)"
 		return 0
@@ -145,7 +176,8 @@ pg_start()
 # one (remove the file: its pid may have been reused and block the start).
 pg_adopt_or_clear()
 {
-	local f=$RUN_DIR/pg/data/postmaster.pid pid
+	local f pid
+	f=$(pg_dir)/data/postmaster.pid
 	[[ -f $f ]] || return 1
 	pid=$(read_pid "$f")
 	if pid_is postgres "$pid"; then
@@ -164,7 +196,7 @@ pg_psql()
 {
 	local sql=(-c "$1")
 	[[ $1 == - ]] && sql=(-f -)
-	psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$RUN_DIR/pg/sock" -p "$PFO3_PG_PORT" \
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -h "$(pg_dir)/sock" -p "$PFO3_PG_PORT" \
 		-U postgres -d postgres "${sql[@]}"
 }
 
