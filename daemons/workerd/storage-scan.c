@@ -240,7 +240,7 @@ scan_reserved(struct scan *s)
 {
 	char		 bound[32];
 	const char	*params[2] = { bound, NULL }, *key, *uid;
-	PGresult	*res;
+	PGresult	*res, *del;
 	json_t		*e;
 	char		*cause = NULL;
 	int		 i, rv;
@@ -286,11 +286,15 @@ scan_reserved(struct scan *s)
 		 * An upload not freed keeps it for the next run. */
 		params[1] = key;
 		params[0] = bound;
-		if (s->o->repair && scan_sql_ok(s, "DELETE FROM s3_objects "
+		if (!s->o->repair || (del = scan_sql(s, "DELETE FROM s3_objects "
 		    "WHERE key = $2 AND state = 'reserved' AND upload_id IS "
 		    "NULL AND reserved_at < now() - $1::bigint * "
-		    "interval '1 millisecond'", 2, params) == 0)
-			s->dropped++;
+		    "interval '1 millisecond'", 2, params)) == NULL)
+			continue;
+		/* A reservation whose upload is still recorded stays: only
+		 * what the DELETE removed counts as dropped. */
+		s->dropped += strtol(PQcmdTuples(del), NULL, 10);
+		PQclear(del);
 	}
 	PQclear(res);
 	return 0;
