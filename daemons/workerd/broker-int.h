@@ -30,6 +30,7 @@ struct broker {
 	int				 consumers;	/* on this channel */
 	char				*chan_error;	/* why it was closed */
 	int				 last_code;	/* of the last failed RPC */
+	int64_t				 deadline;	/* mono ms; 0: none */
 
 	/* Publisher confirms: tags are numbered from 1 per channel. */
 	uint64_t			 next_tag;
@@ -53,6 +54,8 @@ int	 broker_status(struct broker *b, int status, const char *what,
 void	 broker_lost(struct broker *b, const char *why);
 int	 broker_frame(struct broker *b, amqp_frame_t *frame, char **cause);
 struct timeval *broker_timeval(struct timeval *tv, int64_t ms);
+int64_t	 broker_bound(const struct broker *b, int64_t ms);
+void	 broker_rpc_bound(struct broker *b);
 
 /* broker-publish.c */
 int	 broker_publish_props(struct broker *b, const char *exchange,

@@ -90,7 +90,7 @@ broker_confirm_wait(struct broker *b, uint64_t tag, char **cause)
 	int64_t		 deadline, left;
 	int		 status;
 
-	deadline = clock_mono_ms() + b->conf->confirm_timeout;
+	deadline = clock_mono_ms() + broker_bound(b, b->conf->confirm_timeout);
 	while (broker_pending_has(b, tag)) {
 		left = deadline - clock_mono_ms();
 		if (left <= 0) {
@@ -131,6 +131,7 @@ broker_publish_props(struct broker *b, const char *exchange,
 	if (broker_ready(b, cause) != 0)
 		return -1;
 	if (!b->confirming) {
+		broker_rpc_bound(b);
 		amqp_confirm_select(b->conn, BROKER_CHANNEL);
 		if (broker_reply(b, amqp_get_rpc_reply(b->conn),
 		    "confirm.select", cause) != 0)

@@ -28,7 +28,7 @@
 const char *const broker_job_types[] = { "report", "thumbnail", "task", NULL };
 
 static struct broker *broker_open(const struct conf_amqp *, const char *,
-	    int, char **);
+	    int, int64_t, char **);
 
 /* Fills `tv` with `ms` milliseconds and returns it. */
 struct timeval *
@@ -39,6 +39,41 @@ broker_timeval(struct timeval *tv, int64_t ms)
 	tv->tv_sec = (time_t)(ms / 1000);
 	tv->tv_usec = (suseconds_t)((ms % 1000) * 1000);
 	return tv;
+}
+
+/* `ms`, or less when b's deadline comes first (at least 1 ms, so that a
+ * passed deadline still fails by timeout rather than blocking). */
+int64_t
+broker_bound(const struct broker *b, int64_t ms)
+{
+	int64_t	left;
+
+	if (b->deadline == 0)
+		return ms;
+	left = b->deadline - clock_mono_ms();
+	if (left < 1)
+		left = 1;
+	return left < ms ? left : ms;
+}
+
+/* Sets the RPC (and handshake) timeout to amqp.rpc_timeout, bounded by
+ * the deadline; called before each blocking RPC. */
+void
+broker_rpc_bound(struct broker *b)
+{
+	struct timeval	tv;
+
+	broker_timeval(&tv, broker_bound(b, b->conf->rpc_timeout));
+	amqp_set_handshake_timeout(b->conn, &tv);
+	amqp_set_rpc_timeout(b->conn, &tv);
+}
+
+void
+broker_set_deadline(struct broker *b, int64_t deadline)
+{
+	b->deadline = deadline;
+	if (b->conn != NULL)
+		broker_rpc_bound(b);
 }
 
 /* Accepts any URL-ish text; masks what lies between the first ':' after
@@ -210,6 +245,7 @@ broker_ready(struct broker *b, char **cause)
 	}
 	if (b->chan_open)
 		return 0;
+	broker_rpc_bound(b);
 	amqp_channel_open(b->conn, BROKER_CHANNEL);
 	if (broker_reply(b, amqp_get_rpc_reply(b->conn), "channel.open",
 	    cause) != 0)
@@ -339,7 +375,7 @@ broker_login(struct broker *b, const struct amqp_connection_info *info,
 /* Does broker_connect; `quiet` keeps the log silent (probes). */
 static struct broker *
 broker_open(const struct conf_amqp *conf, const char *client_name, int quiet,
-    char **cause)
+    int64_t deadline, char **cause)
 {
 	struct amqp_connection_info	 info;
 	struct broker			*b;
@@ -354,6 +390,7 @@ broker_open(const struct conf_amqp *conf, const char *client_name, int quiet,
 		url = conf->url;
 	b = xcalloc(1, sizeof *b);
 	b->conf = conf;
+	b->deadline = deadline;
 	b->url = broker_url_mask(url);
 	b->prefix = xstrdup("");
 	TAILQ_INIT(&b->stash);
@@ -382,12 +419,10 @@ broker_open(const struct conf_amqp *conf, const char *client_name, int quiet,
 	 * hold the thread forever).  Publisher confirms wait
 	 * amqp.confirm_timeout (broker-publish.c).
 	 */
-	broker_timeval(&tv, conf->connect_timeout > 0 ? conf->connect_timeout :
-	    conf->rpc_timeout);
+	broker_timeval(&tv, broker_bound(b, conf->connect_timeout > 0 ?
+	    conf->connect_timeout : conf->rpc_timeout));
 	status = amqp_socket_open_noblock(sock, info.host, info.port, &tv);
-	broker_timeval(&tv, conf->rpc_timeout);
-	amqp_set_handshake_timeout(b->conn, &tv);
-	amqp_set_rpc_timeout(b->conn, &tv);
+	broker_rpc_bound(b);
 	if (status != AMQP_STATUS_OK) {
 		b->dead = 1;
 		*cause = xasprintf("%s: cannot connect: %s", b->url,
@@ -397,6 +432,7 @@ broker_open(const struct conf_amqp *conf, const char *client_name, int quiet,
 	if ((fd = amqp_socket_get_sockfd(sock)) != -1)
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
 	b->dead = 1;	/* until logged in: nothing to close politely */
+	broker_rpc_bound(b);
 	if (broker_login(b, &info, client_name, &why) != 0) {
 		*cause = xasprintf("%s: %s%s", b->url, why,
 		    b->last_code == 403 ? " (wrong user or password)" : "");
@@ -410,6 +446,8 @@ broker_open(const struct conf_amqp *conf, const char *client_name, int quiet,
 		goto fail;
 	}
 	free(copy);
+	/* The deadline was this attempt's; later calls set their own. */
+	broker_set_deadline(b, 0);
 	if (!quiet)
 		log_info("connected to %s as %s", b->url, client_name);
 	return b;
@@ -424,7 +462,14 @@ struct broker *
 broker_connect(const struct conf_amqp *conf, const char *client_name,
     char **cause)
 {
-	return broker_open(conf, client_name, 0, cause);
+	return broker_open(conf, client_name, 0, 0, cause);
+}
+
+struct broker *
+broker_connect_until(const struct conf_amqp *conf, const char *client_name,
+    int64_t deadline, char **cause)
+{
+	return broker_open(conf, client_name, 0, deadline, cause);
 }
 
 void
@@ -461,7 +506,7 @@ broker_ping(const struct conf_amqp *conf, double *latency_ms, char **cause)
 	int64_t		 t0;
 
 	t0 = clock_mono_us();
-	if ((b = broker_open(conf, "pfo3-probe", 1, cause)) == NULL)
+	if ((b = broker_open(conf, "pfo3-probe", 1, 0, cause)) == NULL)
 		return -1;
 	broker_free(b);
 	*latency_ms = (double)(clock_mono_us() - t0) / 1000.0;

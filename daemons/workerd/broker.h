@@ -68,6 +68,18 @@ struct broker_delivery {
  */
 struct broker	*broker_connect(const struct conf_amqp *conf,
 		    const char *client_name, char **cause);
+/*
+ * broker_connect that gives up at `deadline` (clock_mono_ms; 0: only the
+ * configured timeouts), whatever phase it is in.  A caller who answers a
+ * client bounds the whole attempt this way: a broker that accepts TCP but
+ * is frozen would otherwise take connect + handshake + login + channel
+ * timeouts one after another.
+ */
+struct broker	*broker_connect_until(const struct conf_amqp *conf,
+		    const char *client_name, int64_t deadline, char **cause);
+/* Every later blocking call on `b` (RPCs, confirms) ends by `deadline`
+ * (clock_mono_ms) at the latest; 0 restores the configured timeouts. */
+void		 broker_set_deadline(struct broker *b, int64_t deadline);
 /* Closes the connection (politely when it is still alive) and frees `b`,
  * along with deliveries received but not yet returned by broker_next. */
 void		 broker_free(struct broker *b);

@@ -64,7 +64,7 @@ tres_s3(struct workerd *w, char **cause)
 
 /* The thread's broker connection, replaced when found dead. */
 static struct broker *
-tres_broker(struct workerd *w, char **cause)
+tres_broker(struct workerd *w, int64_t deadline, char **cause)
 {
 	struct tres *t = tres_get();
 
@@ -73,8 +73,8 @@ tres_broker(struct workerd *w, char **cause)
 		t->broker = NULL;
 	}
 	if (t->broker == NULL)
-		t->broker = broker_connect(&w->conf.amqp, w->conf.worker.id,
-		    cause);
+		t->broker = broker_connect_until(&w->conf.amqp,
+		    w->conf.worker.id, deadline, cause);
 	return t->broker;
 }
 
@@ -83,18 +83,29 @@ tres_publish(struct workerd *w, const char *exchange, const char *routing_key,
     const void *body, size_t len, char **cause)
 {
 	struct broker *b;
-	int64_t start = clock_mono_ms();
-	int attempt;
+	int64_t start = clock_mono_ms(), deadline;
+	int attempt, rc;
 
+	/*
+	 * A publish made for a client's request waits amqp.confirm_timeout
+	 * in all, a new connection included: a broker that accepts TCP but
+	 * is frozen would otherwise hold the request for the connect,
+	 * handshake, login and channel timeouts in turn.  The row is the
+	 * outbox; what is not confirmed in time the sweeper publishes.
+	 */
+	deadline = start + w->conf.amqp.confirm_timeout;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (attempt > 0) {
 			free(*cause);
 			*cause = NULL;
 		}
-		if ((b = tres_broker(w, cause)) == NULL)
+		if ((b = tres_broker(w, deadline, cause)) == NULL)
 			continue;
-		if (broker_publish(b, exchange, routing_key, body, len,
-		    "application/json", 1, cause) == 0)
+		broker_set_deadline(b, deadline);
+		rc = broker_publish(b, exchange, routing_key, body, len,
+		    "application/json", 1, cause);
+		broker_set_deadline(b, 0);
+		if (rc == 0)
 			return 0;
 		if (broker_alive(b))
 			return -1;	/* refused by the broker: do not repeat */

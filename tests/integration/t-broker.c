@@ -8,6 +8,8 @@
  */
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -571,6 +573,80 @@ t_refused(struct conf_amqp *conf, const char *url)
 	free(pass);
 }
 
+/*
+ * A broker that accepts TCP and then says nothing (a frozen one): the
+ * kernel completes the connection from the listen backlog.  Each phase
+ * alone has a 10 s timeout; broker_connect_until ends them all at its
+ * deadline, and a deadline set on a live connection bounds its confirm.
+ */
+static void
+t_deadline(const struct conf_amqp *conf)
+{
+	struct conf_amqp	 slow = *conf;
+	struct sockaddr_in	 sin;
+	socklen_t		 slen = sizeof sin;
+	struct broker		*b;
+	char			*cause = NULL, *url;
+	int64_t			 t0, took;
+	int			 fd, rc, sp[2];
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+	    listen(fd, 8) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &slen) != 0) {
+		tap_ok(0, "deadline: a listening socket");
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	url = xasprintf("amqp://u:p@127.0.0.1:%d/v", ntohs(sin.sin_port));
+	slow.url = url;
+	slow.connect_timeout = 10000;
+	slow.rpc_timeout = 10000;
+	t0 = clock_mono_ms();
+	b = broker_connect_until(&slow, "t-broker", t0 + 400, &cause);
+	took = clock_mono_ms() - t0;
+	tap_ok(b == NULL && cause != NULL, "deadline: a silent broker fails");
+	tap_diag("%s (after %lld ms)", cause ? cause : "(no cause)",
+	    (long long)took);
+	tap_ok(took >= 390 && took < 2000, "deadline: at the deadline, not "
+	    "after the 10 s handshake timeout");
+	free(cause);
+	cause = NULL;
+	broker_free(b);
+	close(fd);
+	free(url);
+
+	/* A deadline on a live connection: its confirm waits until then,
+	 * not the 10 s of amqp.confirm_timeout. */
+	slow = *conf;
+	slow.confirm_timeout = 10000;
+	if ((b = t_connect(&slow, "deadline")) == NULL)
+		return;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sp) != 0 ||
+	    dup2(sp[0], broker_fd(b)) == -1) {
+		tap_ok(0, "deadline: socketpair/dup2");
+		broker_free(b);
+		return;
+	}
+	close(sp[0]);
+	t0 = clock_mono_ms();
+	broker_set_deadline(b, t0 + 300);
+	rc = broker_publish(b, BROKER_EVENTS, "worker.t.stats", "{}", 2, NULL,
+	    0, &cause);
+	took = clock_mono_ms() - t0;
+	tap_ok(rc == -1 && took >= 290 && took < 3000,
+	    "deadline: a publish gives up at the connection's deadline");
+	tap_diag("%s (after %lld ms)", cause ? cause : "(no cause)",
+	    (long long)took);
+	free(cause);
+	broker_free(b);
+	close(sp[1]);
+}
+
 static void
 t_ping(const struct conf_amqp *conf)
 {
@@ -612,6 +688,7 @@ main(void)
 	t_mismatch(&c.amqp);
 	t_refused(&c.amqp, url);
 	t_ping(&c.amqp);
+	t_deadline(&c.amqp);
 
 	conf_free(&c);
 	free(url);
