@@ -39,7 +39,9 @@ cleanup()
 	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
 	# tmux leaves its socket file behind when killed.
 	[[ -z $TMUX_PATH ]] || rm -f "$TMUX_PATH"
-	bench_cleanup
+	# No stack here: the feed and the reference are all there is to stop.
+	bench_stop_section
+	bench_tmp_remove
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -9,7 +9,12 @@
 #   thumbs  thumbnails/s through the stack against vipsthumbnail.
 # Each section writes its block of doc/BENCHMARKS.md.  See bench/README.md.
 #
-# usage: bench/run.sh [SECTION...]
+# usage: bench/run.sh [--smoke] [SECTION...]
+#
+# --smoke runs every section (and bench/ctld.sh, bench/console.sh) for a
+# few seconds with tiny sizes into a scratch report, checks that each
+# wrote figures, and fails if any did not; doc/BENCHMARKS.md is left as it
+# is.  CI runs it (lib/smoke.sh).
 #
 # Environment: BENCH_SECONDS (10, per wrk run), PFO3_WORKERD (the worker
 # binary), BENCH_OUT (the report), BENCH_HAPROXY_THREADS (1),
@@ -29,6 +34,7 @@ SRCDIR=$(dirname "$BENCH_DIR")
 . "$BENCH_DIR/lib/flow-report.sh"
 . "$BENCH_DIR/lib/flow-upload.sh"
 . "$BENCH_DIR/lib/flow-thumbs.sh"
+. "$BENCH_DIR/lib/smoke.sh"
 
 PATH=$PATH:/usr/sbin:/sbin
 BENCH_SECONDS=${BENCH_SECONDS:-10}
@@ -57,15 +63,16 @@ declare -A RSS_START RSS_END
 BENCH_RSS_NAMES=()
 BENCH_SERVER_CMDS=()
 
-# Prints the worker binary: PFO3_WORKERD, else the build of ./stack
-# (build/), else an in-tree build.
+# Prints the worker binary's absolute path (the stack's configuration
+# names it, for pfo3-ctld to start): PFO3_WORKERD, else the build of
+# ./stack (build/), else an in-tree build.
 bench_workerd()
 {
 	local f
 
 	for f in "${PFO3_WORKERD:-}" "$SRCDIR/build/pfo3-workerd" \
 	    "$SRCDIR/pfo3-workerd"; do
-		[[ -n $f && -x $f ]] && { echo "$f"; return 0; }
+		[[ -n $f && -x $f ]] && { realpath "$f"; return 0; }
 	done
 	bench_die "no pfo3-workerd: build it (./stack up builds build/)" \
 	    "or set PFO3_WORKERD"
@@ -262,22 +269,25 @@ bench_section_http()
 
 bench_usage()
 {
-	echo "usage: bench/run.sh [SECTION...]   sections: ${BENCH_SECTIONS[*]}"
+	echo "usage: bench/run.sh [--smoke] [SECTION...]   sections: ${BENCH_SECTIONS[*]}"
+	echo "       (--smoke: a few seconds each, into a scratch report; also ${BENCH_OWN_BLOCKS[*]})"
 }
 
 main()
 {
-	local s sections=()
+	local s sections=() smoke='' known=("${BENCH_SECTIONS[@]}")
 
+	[[ ${1:-} == --smoke ]] && { smoke=1; known=("${BENCH_SMOKE_STEPS[@]}"); shift; }
 	for s in "$@"; do
-		case " ${BENCH_SECTIONS[*]} " in
+		case " ${known[*]} " in
 		*" $s "*)	sections+=("$s") ;;
 		*)		bench_usage >&2
 				[[ $s == -h || $s == --help ]] && exit 0
 				exit 2 ;;
 		esac
 	done
-	((${#sections[@]})) || sections=("${BENCH_SECTIONS[@]}")
+	((${#sections[@]})) || sections=("${known[@]}")
+	[[ -n $smoke ]] && bench_smoke_sizes
 	((BENCH_SECONDS >= 3)) || bench_die "BENCH_SECONDS must be 3 or more"
 	bench_need wrk:wrk nginx:nginx haproxy:haproxy python3:python3 \
 	    curl:curl psql:postgresql-client cc:gcc pkg-config:pkgconf \
@@ -291,6 +301,10 @@ main()
 	chmod 755 "$BENCH_TMP"
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
+	if [[ -n $smoke ]]; then
+		bench_smoke "${sections[@]}"
+		return
+	fi
 	for s in "${sections[@]}"; do
 		bench_say "section $s"
 		"bench_section_$s"

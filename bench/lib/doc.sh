@@ -45,6 +45,8 @@ bench_doc_put()
 	runs them all, \`bench/run.sh SECTION...\` some of them (\`${BENCH_SECTIONS[*]}\`),
 	and a run replaces only the blocks of the sections it ran. The other
 	blocks and the notes between the \`notes\` markers are kept.
+	\`bench/run.sh --smoke\` (run by CI) runs every benchmark for a few
+	seconds into a scratch report and leaves this file alone.
 
 	EOF
 	for s in "${BENCH_SECTIONS[@]}"; do

@@ -132,15 +132,27 @@ bench_stop_spawned()
 	BENCH_PIDS=()
 }
 
-# Stops what the run started (a wrk or a pause that Ctrl-C interrupted,
-# the spawned servers, the stack); removes the temporary folder unless
-# BENCH_KEEP is set.
-bench_cleanup()
+# Stops what a section started and left running (a wrk or a pause that
+# Ctrl-C or a failure interrupted, the spawned servers).
+bench_stop_section()
 {
 	[[ -n ${BENCH_WRK_PID:-} ]] && kill -TERM "$BENCH_WRK_PID" 2>/dev/null
 	[[ -n ${BENCH_SLEEP_PID:-} ]] && kill -TERM "$BENCH_SLEEP_PID" 2>/dev/null
 	bench_stop_spawned
+}
+
+# Stops what the run started (bench_stop_section, then the stack);
+# removes the temporary folder.
+bench_cleanup()
+{
+	bench_stop_section
 	bench_stack_stop
+	bench_tmp_remove
+}
+
+# Removes the temporary folder unless BENCH_KEEP is set.
+bench_tmp_remove()
+{
 	if [[ -n ${BENCH_TMP:-} && -d $BENCH_TMP ]]; then
 		if [[ -n ${BENCH_KEEP:-} ]]; then
 			bench_say "kept $BENCH_TMP"

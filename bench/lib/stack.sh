@@ -19,18 +19,33 @@ bench_stack_conf_auth()
 	EOF
 }
 
+# Loads every module of ./stack (build-aux/stack/*.sh) but its commands
+# (cmd-*.sh) and the scripts it runs as programs (those with a #! line):
+# a list written here fell behind when the stack gained a module (ctld.sh,
+# with the control plane) and every flow section stopped at
+# "ctld_path: command not found".  lib.sh first: the others use it.
+bench_stack_modules()
+{
+	local m
+
+	# shellcheck disable=SC1091
+	. "$SRCDIR/build-aux/stack/lib.sh"
+	for m in "$SRCDIR"/build-aux/stack/*.sh; do
+		case ${m##*/} in
+		lib.sh|cmd-*.sh) continue ;;
+		esac
+		[[ $(head -c 2 "$m") == '#!' ]] && continue
+		# shellcheck disable=SC1090
+		. "$m"
+	done
+}
+
 # Starts the stack once (later calls do nothing); exports its PFO3_*
 # variables.  Its PostgreSQL runs as `./stack up` runs it, with fsync.
 bench_stack_start()
 {
-	local m
-
 	[[ -n ${BENCH_STACK_UP:-} ]] && return 0
-	for m in lib deps ports components postgres rabbitmq s3 smtp \
-	    haproxy workers env; do
-		# shellcheck disable=SC1090
-		. "$SRCDIR/build-aux/stack/$m.sh"
-	done
+	bench_stack_modules
 	deps_ensure
 	node_ensure
 	[[ $(basename "$WORKERD") == pfo3-workerd ]] ||
