@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/fuzz/run.sh [SECONDS] [TARGET...]: builds the libFuzzer targets in
 # build-fuzz/ (./configure --enable-fuzz CC=clang) and runs each for SECONDS
-# (default 20), one after the other on one core.  The corpus in the tree
+# (default 20), one after the other on one core; every tests/fuzz/fuzz-*.c
+# by default, after checking that Makefile.am builds each.  The corpus in the tree
 # (tests/fuzz/corpus/TARGET) is read, never written: new inputs go to
 # build-fuzz/fuzz/corpus/TARGET.  Fails on the first target that crashes,
 # leaks, hangs or breaks one of its checks, and prints where the input that
@@ -16,7 +17,20 @@ SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../../build-aux/stack/build.sh
 . "$SRCDIR/build-aux/stack/build.sh"
 
-TARGETS=(http chunked form seed ctl conf s3xml hastat)
+# The targets: one per tests/fuzz/fuzz-NAME.c, all run by default.  Each
+# must be in Makefile.am's FUZZ_TARGETS too, or it is never built: a
+# parser's fuzzer shipped in the tree but run by nothing fails here.
+TARGETS=()
+for f in "$SRCDIR"/tests/fuzz/fuzz-*.c; do
+	t=${f##*/fuzz-}
+	TARGETS+=("${t%.c}")
+done
+fuzz_listed=$(awk '/^FUZZ_TARGETS[ \t]*=/ { on = 1 }
+	on { print; if (!/\\$/) exit }' "$SRCDIR/Makefile.am")
+for t in "${TARGETS[@]}"; do
+	[[ $fuzz_listed =~ (^|[[:space:]])tests/fuzz/fuzz-$t([[:space:]]|$) ]] ||
+		die "tests/fuzz/fuzz-$t.c is not built: add tests/fuzz/fuzz-$t to FUZZ_TARGETS in Makefile.am (with its _SOURCES)"
+done
 
 seconds=${1:-20}
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || die "usage: tests/fuzz/run.sh [SECONDS] [TARGET...]"
