@@ -17,7 +17,43 @@
 
 #include "ctl.h"
 
-struct ctl_peer;
+#include <sys/queue.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+/* A client that lets this much output pile up is not reading: drop it. */
+#define CTL_SERVER_OUT_MAX	(4 * 1024 * 1024)
+
+struct ctl_peer {
+	struct ctl_server	*srv;
+	struct bufferevent	*bev;
+	struct event		*resume;	/* deferred processing/closing */
+	uid_t			 uid;
+	pid_t			 pid;
+	struct ctl_call		*call;		/* the call in progress */
+	int			 processing;	/* inside peer_process */
+	int			 discarding;	/* skipping an oversized line */
+	int			 eof;		/* client shut its side down */
+	int			 closing;	/* close once output is sent */
+	int			 drop;		/* close now */
+	TAILQ_ENTRY(ctl_peer)	 entry;
+};
+
+struct ctl_server {
+	struct event_base	*base;
+	struct evconnlistener	*listener;
+	struct event		*accept_retry;
+	char			*path;
+	enum ctl_access		 level;
+	struct ctl_command	*table;		/* caller's rows + built-ins */
+	void			*ctx;
+	size_t			 max_line;
+	size_t			 out_max;
+	int			 max_clients;
+	int			 nclients;
+	TAILQ_HEAD(, ctl_peer)	 peers;
+};
 
 /* ---- ctl-server.c ---------------------------------------------------- */
 
@@ -31,6 +67,13 @@ int	 ctl_server_send(struct ctl_peer *peer, json_t *rep);
 void	 ctl_server_unhook(struct ctl_peer *peer);
 /* Lets the peer go on with its next buffered request. */
 void	 ctl_server_resume(struct ctl_peer *peer);
+
+/* ---- ctl-peer.c ------------------------------------------------------ */
+
+/* A peer for the client accepted on `fd` (closed on failure). */
+void	 ctl_peer_new(struct ctl_server *srv, evutil_socket_t fd);
+/* Frees the peer now; its call, if any, is orphaned (on_close). */
+void	 ctl_peer_free(struct ctl_peer *peer);
 
 /* ---- ctl-call.c ------------------------------------------------------ */
 

@@ -20,17 +20,20 @@
 
 #include <amqp.h>
 
+#include "backoff.h"
 #include "beats.h"
 #include "broker-int.h"
 #include "clock.h"
 #include "conf.h"
 #include "log.h"
+#include "thread.h"
 #include "xmalloc.h"
 
 #define BEATS_KEY		"worker.*.stats"
 #define BEATS_QUEUE_MAX		10000	/* x-max-length of our queue */
 #define BEATS_KEEP_MAX		4096	/* distinct workers remembered */
 #define BEATS_WAIT_MS		200	/* checks for stop this often */
+#define BEATS_BACKOFF_MIN	500
 #define BEATS_BACKOFF_MAX	10000
 
 struct beat {
@@ -202,9 +205,12 @@ beats_main(void *arg)
 {
 	struct beats	*bt = arg;
 	struct broker	*b = NULL;
-	int64_t		 backoff = 500, retry_at = 0;
+	struct backoff	 backoff;
+	int64_t		 retry_at = 0;
 	char		*cause = NULL;
 	int		 failing = 0;
+
+	backoff_init(&backoff, BEATS_BACKOFF_MIN, BEATS_BACKOFF_MAX);
 
 	while (!atomic_load(&bt->stopping)) {
 		if (b == NULL) {
@@ -218,15 +224,14 @@ beats_main(void *arg)
 				free(cause);
 				cause = NULL;
 				failing = 1;
-				retry_at = clock_mono_ms() + backoff;
-				backoff = backoff * 2 > BEATS_BACKOFF_MAX ?
-				    BEATS_BACKOFF_MAX : backoff * 2;
+				retry_at = clock_mono_ms() +
+				    backoff_next(&backoff);
 				continue;
 			}
 			if (failing)
 				log_info("heartbeats: subscribed again");
 			failing = 0;
-			backoff = 500;
+			backoff_reset(&backoff);
 			atomic_store(&bt->connected, 1);
 		}
 		if (beats_next(bt, b, &cause) == -1) {
@@ -237,7 +242,7 @@ beats_main(void *arg)
 			broker_free(b);
 			b = NULL;
 			failing = 1;
-			retry_at = clock_mono_ms() + backoff;
+			retry_at = clock_mono_ms() + backoff_next(&backoff);
 		}
 	}
 	if (b != NULL)
@@ -249,19 +254,13 @@ struct beats *
 beats_start(const struct pfo3_conf *conf, char **cause)
 {
 	struct beats	*bt;
-	sigset_t	 all, old;
-	int		 error;
 
 	bt = xcalloc(1, sizeof *bt);
 	bt->conf = conf;
 	TAILQ_INIT(&bt->list);
 	pthread_mutex_init(&bt->lock, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	error = pthread_create(&bt->thread, NULL, beats_main, bt);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (error != 0) {
-		*cause = xasprintf("pthread_create: %s", strerror(error));
+	if (thread_start(&bt->thread, "beats", 0, beats_main, bt,
+	    cause) != 0) {
 		pthread_mutex_destroy(&bt->lock);
 		free(bt);
 		return NULL;

@@ -29,6 +29,7 @@
 #include "deps.h"
 #include "log.h"
 #include "s3.h"
+#include "thread.h"
 #include "xmalloc.h"
 
 enum { DEP_POSTGRES, DEP_S3, DEP_AMQP, DEP_COUNT };
@@ -270,9 +271,8 @@ struct deps *
 deps_start(const struct pfo3_conf *conf, char **cause)
 {
 	struct deps	*d;
-	sigset_t	 all, old;
 	int64_t		 limit = conf->worker.probe_timeout;
-	int		 error = 0, i;
+	int		 i;
 
 	d = xcalloc(1, sizeof *d);
 	d->conf = conf;
@@ -295,21 +295,16 @@ deps_start(const struct pfo3_conf *conf, char **cause)
 		}
 	}
 	pthread_mutex_init(&d->lock, NULL);
-	pthread_cond_init(&d->wake, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < DEP_COUNT && error == 0; i++) {
+	clock_cond_init(&d->wake);
+	for (i = 0; i < DEP_COUNT; i++) {
 		d->t[i].d = d;
 		d->t[i].dep = i;
-		error = pthread_create(&d->t[i].thread, NULL, deps_main,
-		    &d->t[i]);
-		d->t[i].started = error == 0;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (error != 0) {
-		*cause = xasprintf("pthread_create: %s", strerror(error));
-		deps_stop(d);
-		return NULL;
+		if (thread_start(&d->t[i].thread, "deps", 0, deps_main,
+		    &d->t[i], cause) != 0) {
+			deps_stop(d);
+			return NULL;
+		}
+		d->t[i].started = 1;
 	}
 	return d;
 }

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "s3.h"
 #include "storage.h"
+#include "thread.h"
 #include "xmalloc.h"
 
 #define STORAGE_POLL_MS	50
@@ -140,8 +141,7 @@ storage_start(struct ctl_call *call, int repair)
 	struct ctld		*c = ctl_call_ctx(call);
 	struct storage_run	*r;
 	struct timeval		 tv = { 0, STORAGE_POLL_MS * 1000 };
-	sigset_t		 all, old;
-	int			 error;
+	char			*why;
 
 	if (storage_current != NULL) {
 		ctl_call_fail(call, "%s: a storage run is under way",
@@ -159,14 +159,10 @@ storage_start(struct ctl_call *call, int repair)
 		return;
 	}
 	pthread_mutex_init(&r->lock, NULL);
-	/* Signals are the event loop's business. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	error = pthread_create(&r->thread, NULL, storage_main, r);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (error != 0) {
-		ctl_call_fail(call, "storage: pthread_create: %s",
-		    strerror(error));
+	if (thread_start(&r->thread, "storage", 0, storage_main, r,
+	    &why) != 0) {
+		ctl_call_fail(call, "%s", why);
+		free(why);
 		pthread_mutex_destroy(&r->lock);
 		free(r);
 		return;

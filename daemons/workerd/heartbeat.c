@@ -16,11 +16,13 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "backoff.h"
 #include "broker.h"
 #include "clock.h"
 #include "heartbeat.h"
 #include "log.h"
 #include "workerd.h"
+#include "thread.h"
 #include "xmalloc.h"
 
 /* Reconnection delays after a failure, ms. */
@@ -86,9 +88,12 @@ heartbeat_main(void *arg)
 {
 	struct heartbeat	*hb = arg;
 	struct broker		*b = NULL;
-	int64_t			 backoff = HEARTBEAT_BACKOFF_MIN, retry_at = 0;
+	struct backoff		 backoff;
+	int64_t			 retry_at = 0;
 	char			*body, *cause;
 	int			 failing = 0;
+
+	backoff_init(&backoff, HEARTBEAT_BACKOFF_MIN, HEARTBEAT_BACKOFF_MAX);
 
 	pthread_mutex_lock(&hb->lock);
 	for (;;) {
@@ -107,7 +112,7 @@ heartbeat_main(void *arg)
 			if (failing)
 				log_info("heartbeats published again");
 			failing = 0;
-			backoff = HEARTBEAT_BACKOFF_MIN;
+			backoff_reset(&backoff);
 		} else {
 			if (!failing)
 				log_warnx("heartbeat: %s", cause);
@@ -116,9 +121,7 @@ heartbeat_main(void *arg)
 				broker_free(b);
 				b = NULL;
 			}
-			retry_at = clock_mono_ms() + backoff;
-			backoff = backoff * 2 > HEARTBEAT_BACKOFF_MAX ?
-			    HEARTBEAT_BACKOFF_MAX : backoff * 2;
+			retry_at = clock_mono_ms() + backoff_next(&backoff);
 		}
 		free(cause);
 		free(body);
@@ -135,8 +138,6 @@ heartbeat_start(struct workerd *w, char **cause)
 {
 	struct heartbeat	*hb;
 	struct timeval		 tv;
-	sigset_t		 all, old;
-	int			 error;
 
 	if (w->conf.worker.heartbeat == 0)
 		return NULL;
@@ -144,23 +145,17 @@ heartbeat_start(struct workerd *w, char **cause)
 	hb->w = w;
 	hb->key = xasprintf("worker.%s.stats", w->conf.worker.id);
 	pthread_mutex_init(&hb->lock, NULL);
-	pthread_cond_init(&hb->wake, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	error = pthread_create(&hb->thread, NULL, heartbeat_main, hb);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (error != 0) {
-		*cause = xasprintf("pthread_create: %s", strerror(error));
+	clock_cond_init(&hb->wake);
+	if (thread_start(&hb->thread, "heartbeat", 0, heartbeat_main, hb,
+	    cause) != 0) {
 		pthread_cond_destroy(&hb->wake);
 		pthread_mutex_destroy(&hb->lock);
 		free(hb->key);
 		free(hb);
 		return NULL;
 	}
-	tv.tv_sec = w->conf.worker.heartbeat / 1000;
-	tv.tv_usec = (w->conf.worker.heartbeat % 1000) * 1000;
 	hb->tick = event_new(w->base, -1, EV_PERSIST, heartbeat_tick_cb, hb);
-	event_add(hb->tick, &tv);
+	event_add(hb->tick, clock_timeval(&tv, w->conf.worker.heartbeat));
 	return hb;
 }
 

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "backoff.h"
 #include "broker.h"
 #include "clock.h"
 #include "jobs-int.h"
@@ -58,7 +59,7 @@ struct jobs_consumer {
 	struct jobs_list	 delayed;	/* REQUEUE, waiting for due_ms */
 	int			 inhand;	/* on the pool or delayed */
 	int64_t			 retry_at_ms;	/* next connection attempt */
-	int64_t			 backoff_ms;
+	struct backoff		 backoff;
 };
 
 static void
@@ -263,7 +264,7 @@ static int
 jobs_ensure(struct jobs_consumer *c)
 {
 	char	*cause = NULL;
-	int64_t	 now;
+	int64_t	 now, delay;
 
 	if (c->b != NULL && broker_alive(c->b))
 		return 0;
@@ -273,17 +274,15 @@ jobs_ensure(struct jobs_consumer *c)
 	if (now < c->retry_at_ms)
 		return -1;
 	if (jobs_connect(c, &cause) != 0) {
+		delay = backoff_next(&c->backoff);
 		log_warnx("job consumer: %s (next attempt in %lld ms)", cause,
-		    (long long)c->backoff_ms);
+		    (long long)delay);
 		free(cause);
-		c->retry_at_ms = now + c->backoff_ms;
-		c->backoff_ms *= 2;
-		if (c->backoff_ms > JOBS_BACKOFF_MAX_MS)
-			c->backoff_ms = JOBS_BACKOFF_MAX_MS;
+		c->retry_at_ms = now + delay;
 		return -1;
 	}
 	log_info("consuming jobs");
-	c->backoff_ms = JOBS_BACKOFF_MIN_MS;
+	backoff_reset(&c->backoff);
 	return 0;
 }
 
@@ -313,7 +312,7 @@ jobs_receive(struct jobs_consumer *c)
 		log_warnx("job consumer: %s", cause);
 		free(cause);
 		jobs_disconnect(c);
-		c->retry_at_ms = clock_mono_ms() + c->backoff_ms;
+		c->retry_at_ms = clock_mono_ms() + backoff_next(&c->backoff);
 	}
 }
 
@@ -327,7 +326,7 @@ jobs_consume_main(void *arg)
 	memset(&c, 0, sizeof c);
 	c.j = j;
 	c.w = j->w;
-	c.backoff_ms = JOBS_BACKOFF_MIN_MS;
+	backoff_init(&c.backoff, JOBS_BACKOFF_MIN_MS, JOBS_BACKOFF_MAX_MS);
 	TAILQ_INIT(&c.pending);
 	TAILQ_INIT(&c.delayed);
 

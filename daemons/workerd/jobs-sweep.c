@@ -40,6 +40,7 @@
 #include "log.h"
 #include "mail-outbox.h"
 #include "storage.h"
+#include "storage-tick.h"
 #include "workerd.h"
 #include "xmalloc.h"
 

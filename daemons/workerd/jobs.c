@@ -25,6 +25,7 @@
 #include "probe.h"
 #include "tres.h"
 #include "workerd.h"
+#include "thread.h"
 #include "xmalloc.h"
 
 /* Every type of broker_job_types (and of the jobs table's CHECK). */
@@ -112,42 +113,31 @@ int
 jobs_start(struct workerd *w, char **cause)
 {
 	struct jobs	*j;
-	sigset_t	 all, old;
-	int		 i, handlers = 0, error;
+	int		 i, handlers = 0;
 
 	j = xcalloc(1, sizeof *j);
 	j->w = w;
 	pthread_mutex_init(&j->lock, NULL);
-	pthread_cond_init(&j->wake, NULL);
+	clock_cond_init(&j->wake);
 	TAILQ_INIT(&j->done);
 	w->jobs = j;
 	for (i = 0; i < JOBS_NTYPES; i++)
 		handlers += jobs_types[i].run != NULL;
 
-	/* Signals are the event loop's business. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (w->conf.worker.job_threads > 0 && handlers > 0) {
-		error = pthread_create(&j->consumer, NULL, jobs_consume_main, j);
-		if (error != 0) {
-			*cause = xasprintf("jobs: pthread_create: %s",
-			    strerror(error));
+		if (thread_start(&j->consumer, "jobs-consume", 0,
+		    jobs_consume_main, j, cause) != 0)
 			goto fail;
-		}
 		j->has_consumer = 1;
 	} else
 		log_info("worker.job_threads is 0: not consuming jobs");
-	error = pthread_create(&j->sweeper, NULL, jobs_sweep_main, j);
-	if (error != 0) {
-		*cause = xasprintf("jobs: pthread_create: %s", strerror(error));
+	if (thread_start(&j->sweeper, "jobs-sweep", 0, jobs_sweep_main, j,
+	    cause) != 0)
 		goto fail;
-	}
 	j->has_sweeper = 1;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
 
 fail:
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	jobs_stop(w);
 	return -1;
 }

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "notify.h"
 #include "workerd.h"
+#include "thread.h"
 #include "xmalloc.h"
 
 /*
@@ -157,7 +158,6 @@ int
 notify_start(struct workerd *w, char **cause)
 {
 	struct notify	*n;
-	int		 rc;
 
 	n = xcalloc(1, sizeof *n);
 	n->w = w;
@@ -170,10 +170,9 @@ notify_start(struct workerd *w, char **cause)
 		*cause = xstrdup("notify: cannot make an event");
 		goto fail;
 	}
-	if ((rc = pthread_create(&n->thread, NULL, notify_main, n)) != 0) {
-		*cause = xasprintf("notify: pthread_create: %s", strerror(rc));
+	if (thread_start(&n->thread, "notify", 0, notify_main, n,
+	    cause) != 0)
 		goto fail;
-	}
 	w->notify = n;
 	return 0;
 fail:

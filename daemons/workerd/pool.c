@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "pool.h"
+#include "thread.h"
 #include "xmalloc.h"
 
 struct pool_item {
@@ -71,8 +72,7 @@ struct pool *
 pool_new(int threads, int capacity, char **cause)
 {
 	struct pool *p;
-	sigset_t all, old;
-	int i, error;
+	int i;
 
 	if (threads < 1 || capacity < 1) {
 		*cause = xasprintf("pool needs at least one thread and one slot");
@@ -85,20 +85,15 @@ pool_new(int threads, int capacity, char **cause)
 	p->ring = xcalloc(capacity, sizeof *p->ring);
 	p->threads = xcalloc(threads, sizeof *p->threads);
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (i = 0; i < threads; i++) {
-		error = pthread_create(&p->threads[i], NULL, pool_main, p);
-		if (error != 0) {
-			*cause = xasprintf("pthread_create: %s", strerror(error));
-			pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (thread_start(&p->threads[i], "pool", 0, pool_main, p,
+		    cause) != 0) {
 			p->nthreads = i;
 			pool_free(p);
 			return NULL;
 		}
 		p->nthreads = i + 1;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return p;
 }
 

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "probe.h"
 #include "s3.h"
+#include "thread.h"
 #include "xmalloc.h"
 
 struct probe;
@@ -203,27 +204,21 @@ struct probe *
 probe_start(const struct pfo3_conf *conf, char **cause)
 {
 	struct probe *p;
-	sigset_t all, old;
-	int error = 0, i;
+	int i;
 
 	p = xcalloc(1, sizeof *p);
 	p->conf = conf;
 	pthread_mutex_init(&p->lock, NULL);
-	pthread_cond_init(&p->wake, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < PROBE_COUNT && error == 0; i++) {
+	clock_cond_init(&p->wake);
+	for (i = 0; i < PROBE_COUNT; i++) {
 		p->slot[i].p = p;
 		p->slot[i].dep = i;
-		error = pthread_create(&p->slot[i].thread, NULL, probe_main,
-		    &p->slot[i]);
-		p->slot[i].started = error == 0;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (error != 0) {
-		*cause = xasprintf("pthread_create: %s", strerror(error));
-		probe_stop(p);
-		return NULL;
+		if (thread_start(&p->slot[i].thread, "probe", 0, probe_main,
+		    &p->slot[i], cause) != 0) {
+			probe_stop(p);
+			return NULL;
+		}
+		p->slot[i].started = 1;
 	}
 	return p;
 }

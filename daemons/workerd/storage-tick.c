@@ -18,6 +18,7 @@
 #include "log.h"
 #include "s3.h"
 #include "storage.h"
+#include "storage-tick.h"
 #include "tres.h"
 #include "workerd.h"
 

@@ -209,21 +209,6 @@ rss_kib(void)
 	return kib;
 }
 
-/*
- * Thread-checker builds.  libvips, glib, libjpeg and libpng are not
- * instrumented: their worker threads synchronise with futexes and atomics
- * the checker cannot see, so every memcpy() or free() they make looks
- * like a race.  Those library calls are left out; every access made by
- * code built here (thumb.c, this test) is still checked.
- */
-const char	*__tsan_default_options(void);
-
-const char *
-__tsan_default_options(void)
-{
-	return "ignore_noninstrumented_modules=1";
-}
-
 /* ---------------------------------------------------------------- threads */
 
 struct worker {

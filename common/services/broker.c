@@ -30,17 +30,6 @@ const char *const broker_job_types[] = { "report", "thumbnail", "task", NULL };
 static struct broker *broker_open(const struct conf_amqp *, const char *,
 	    int, int64_t, char **);
 
-/* Fills `tv` with `ms` milliseconds and returns it. */
-struct timeval *
-broker_timeval(struct timeval *tv, int64_t ms)
-{
-	if (ms < 0)
-		ms = 0;
-	tv->tv_sec = (time_t)(ms / 1000);
-	tv->tv_usec = (suseconds_t)((ms % 1000) * 1000);
-	return tv;
-}
-
 /* `ms`, or less when b's deadline comes first (at least 1 ms, so that a
  * passed deadline still fails by timeout rather than blocking). */
 int64_t
@@ -63,7 +52,7 @@ broker_rpc_bound(struct broker *b)
 {
 	struct timeval	tv;
 
-	broker_timeval(&tv, broker_bound(b, b->conf->rpc_timeout));
+	clock_timeval(&tv, broker_bound(b, b->conf->rpc_timeout));
 	amqp_set_handshake_timeout(b->conn, &tv);
 	amqp_set_rpc_timeout(b->conn, &tv);
 }
@@ -419,7 +408,7 @@ broker_open(const struct conf_amqp *conf, const char *client_name, int quiet,
 	 * hold the thread forever).  Publisher confirms wait
 	 * amqp.confirm_timeout (broker-publish.c).
 	 */
-	broker_timeval(&tv, broker_bound(b, conf->connect_timeout > 0 ?
+	clock_timeval(&tv, broker_bound(b, conf->connect_timeout > 0 ?
 	    conf->connect_timeout : conf->rpc_timeout));
 	status = amqp_socket_open_noblock(sock, info.host, info.port, &tv);
 	broker_rpc_bound(b);

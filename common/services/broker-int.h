@@ -53,7 +53,6 @@ int	 broker_status(struct broker *b, int status, const char *what,
 	    char **cause);
 void	 broker_lost(struct broker *b, const char *why);
 int	 broker_frame(struct broker *b, amqp_frame_t *frame, char **cause);
-struct timeval *broker_timeval(struct timeval *tv, int64_t ms);
 int64_t	 broker_bound(const struct broker *b, int64_t ms);
 void	 broker_rpc_bound(struct broker *b);
 

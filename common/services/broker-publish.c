@@ -101,7 +101,7 @@ broker_confirm_wait(struct broker *b, uint64_t tag, char **cause)
 			return -1;
 		}
 		status = amqp_simple_wait_frame_noblock(b->conn, &frame,
-		    broker_timeval(&tv, left));
+		    clock_timeval(&tv, left));
 		if (status == AMQP_STATUS_TIMEOUT)
 			continue;
 		if (broker_status(b, status, "waiting for a confirm",

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "thread.h"
 #include "xmalloc.h"
 
 /* One connection and the settings it was made with. */
@@ -315,11 +316,9 @@ db_cancel_main(void *arg)
 static void
 db_cancel_later(PGconn *conn)
 {
-	pthread_attr_t attr;
 	pthread_t thread;
-	sigset_t all, old;
 	PGcancel *cn;
-	int error;
+	char *why;
 
 	if (atomic_fetch_add(&db_cancels, 1) >= DB_CANCELS) {
 		atomic_fetch_sub(&db_cancels, 1);
@@ -331,16 +330,10 @@ db_cancel_later(PGconn *conn)
 		atomic_fetch_sub(&db_cancels, 1);
 		return;
 	}
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	error = pthread_create(&thread, &attr, db_cancel_main, cn);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (error != 0) {
-		log_warnx("PostgreSQL cancel: pthread_create: %s",
-		    strerror(error));
+	if (thread_start(&thread, "pg-cancel", 1, db_cancel_main, cn,
+	    &why) != 0) {
+		log_warnx("PostgreSQL cancel: %s", why);
+		free(why);
 		PQfreeCancel(cn);
 		atomic_fetch_sub(&db_cancels, 1);
 	}

@@ -231,7 +231,7 @@ broker_next(struct broker *b, int timeout_ms, struct broker_delivery *out,
 		tvp = NULL;
 		if (timeout_ms >= 0) {
 			left = deadline - clock_mono_ms();
-			tvp = broker_timeval(&tv, left < 0 ? 0 : left);
+			tvp = clock_timeval(&tv, left < 0 ? 0 : left);
 		}
 		amqp_maybe_release_buffers_on_channel(b->conn, BROKER_CHANNEL);
 		r = amqp_consume_message(b->conn, &env, tvp, 0);

@@ -31,7 +31,6 @@
 #include "conf.h"
 
 struct s3;
-struct workerd;
 
 /* The kinds of object, as s3_objects.kind spells them. */
 #define STORAGE_FILE		"file"
@@ -71,13 +70,5 @@ struct storage_opts {
  */
 json_t	*storage_scan(const struct conf_postgres *pg, struct s3 *s3,
 	    const struct storage_opts *o, char **cause);
-
-/*
- * The workers' periodic reconciler, called from a thread of its own
- * between other work: every storage.reconcile_interval, the one worker
- * holding the advisory lock repairs stale reservations and uploads (not
- * deep: the bucket is listed only by `pfo3ctl storage`).
- */
-void	storage_tick(struct workerd *w);
 
 #endif
