@@ -1,7 +1,7 @@
 /*
  * report-render.c — half of the reference of the report benchmark: how
- * long the worker's own PDF code (daemons/workerd/report-pdf.c, linked in)
- * takes to render one monthly report, with no database, broker or S3.
+ * long the worker's own PDF code (daemons/workerd/report-pdf.c, from the
+ * worker's library libworkerd.a) takes to render one monthly report, with no database, broker or S3.
  *
  * usage: report-render [-n count] MONTH EMAIL OUT.pdf
  *

@@ -58,10 +58,12 @@ bench_section_report()
 
 	REPORT_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 	bench_stack_start
+	# The worker's library, as built: the report's files, however many
+	# there are, without naming them here.
 	RENDER_BIN=$(bench_cc report-render "$BENCH_DIR/report-render.c" \
-	    "$SRCDIR/daemons/workerd/report-pdf.c" cairo pangocairo -- \
-	    -I"$SRCDIR/common" -I"$SRCDIR/daemons/workerd" \
-	    -I"$PFO3_BUILDDIR" "$PFO3_BUILDDIR/common/libpfo3common.a")
+	    cairo pangocairo -- -I"$SRCDIR/common" -I"$SRCDIR/daemons/workerd" \
+	    -I"$PFO3_BUILDDIR" "$PFO3_BUILDDIR/daemons/workerd/libworkerd.a" \
+	    "$PFO3_BUILDDIR/common/libpfo3common.a")
 	declare -gA REF_RENDER REF_PUT REP_RESULT REP_CPU
 	# Last month: always complete, so every report has a whole month.
 	REPORT_MONTH=$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m)
