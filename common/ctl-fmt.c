@@ -107,10 +107,13 @@ ctl_fmt_ms(char *buf, size_t size, double ms)
 char *
 ctl_fmt_latency(char *buf, size_t size, double ms)
 {
-	ctl_fmt_ms(buf, size, ms);
-	/* Append the unit unless there is one ("12.0s") or no value. */
-	if (strcmp(buf, "-") != 0 && buf[strlen(buf) - 1] != 's')
-		strncat(buf, "ms", size - strlen(buf) - 1);
+	size_t	 len = strlen(ctl_fmt_ms(buf, size, ms));
+
+	/* Append the unit unless there is one ("12.0s") or no value; half a
+	 * unit would mislead, so none when it does not fit. */
+	if (len > 0 && strcmp(buf, "-") != 0 && buf[len - 1] != 's' &&
+	    len + 3 <= size)
+		memcpy(buf + len, "ms", 3);
 	return buf;
 }
 

@@ -86,6 +86,10 @@ test_ms(void)
 	tap_is_str(ctl_fmt_latency(b, sizeof b, NAN), "-", "latency NaN");
 	tap_is_str(ctl_fmt_latency(b, 5, 1234), "1234",
 	    "a buffer too short for the unit keeps the number");
+	tap_is_str(ctl_fmt_latency(b, 6, 1234), "1234",
+	    "... and no half unit (\"1234m\")");
+	tap_is_str(ctl_fmt_latency(b, 7, 1234), "1234ms",
+	    "a buffer just large enough");
 }
 
 static void
