@@ -2,10 +2,10 @@
  * ctl-table.c — finding and checking commands in a command table.
  *
  * The table is plain data terminated by a row with a NULL name.  Names are
- * dotted words ("worker.drain"); a caller may shorten each word as long as
- * the result names a single command, so "w.d" works while it is unique and
- * stops working (with a list of what it could mean) the day a second
- * command matches.
+ * dotted words ("worker.drain"); a caller may shorten each word by the
+ * rule of ctl-match.h, so "w.d" works while it is unique and stops
+ * working (with a list of what it could mean) the day a second command
+ * matches.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,127 +13,92 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "ctl-match.h"
 #include "xmalloc.h"
 
-/* How a name given by a caller relates to a command's name. */
-enum ctl_table_match {
-	CTL_MATCH_NONE,
-	CTL_MATCH_LOOSE,	/* a prefix of the first words only */
-	CTL_MATCH_WORDS,	/* each word a prefix of the same word */
-};
-
-/*
- * Compares `given` with the command name `name` word by word: every word
- * of `given` must be a prefix of the word at the same place in `name`.
- */
-static enum ctl_table_match
-ctl_table_match(const char *given, const char *name)
-{
-	const char	*g = given, *n = name;
-
-	for (;;) {
-		/* Walk one word of `given` along the same word of `name`. */
-		while (*g != '\0' && *g != '.') {
-			if (*n != *g)
-				return CTL_MATCH_NONE;
-			g++;
-			n++;
-		}
-		/* Skip what is left of the command's word. */
-		while (*n != '\0' && *n != '.')
-			n++;
-		if (*g == '\0')
-			return *n == '\0' ? CTL_MATCH_WORDS : CTL_MATCH_LOOSE;
-		if (*n == '\0')
-			return CTL_MATCH_NONE;	/* `given` has more words */
-		g++;
-		n++;
-	}
-}
-
-/* Appends ", name" (or "name" first) to a growing list. */
+/* Accepts a table; returns "a, b, c" of the rows marked in `sel` (all
+ * when NULL), "(none)" when none (caller frees). */
 static char *
-ctl_table_list_add(char *list, const char *name)
+ctl_table_names(const struct ctl_command *table, const unsigned char *sel)
 {
-	char	*s;
+	char	*list = NULL, *s;
+	int	 k;
 
-	if (list == NULL)
-		return xstrdup(name);
-	s = xasprintf("%s, %s", list, name);
-	free(list);
-	return s;
-}
-
-/* Accepts a NULL-name-terminated table; returns "a, b, c" (caller frees). */
-static char *
-ctl_table_names(const struct ctl_command *table, const char *given,
-    enum ctl_table_match want)
-{
-	const struct ctl_command	*cmd;
-	char				*list = NULL;
-
-	for (cmd = table; cmd->name != NULL; cmd++) {
-		if (given == NULL || ctl_table_match(given, cmd->name) == want)
-			list = ctl_table_list_add(list, cmd->name);
+	for (k = 0; table[k].name != NULL; k++) {
+		if (sel != NULL && !sel[k])
+			continue;
+		s = list == NULL ? xstrdup(table[k].name) :
+		    xasprintf("%s, %s", list, table[k].name);
+		free(list);
+		list = s;
 	}
 	return list != NULL ? list : xstrdup("(none)");
 }
 
+/* Marks in `sel` the commands with more words than `words` that they
+ * begin ("worker" begins worker.drain); returns how many. */
+static int
+ctl_table_begun(const char *const *names, int n, char *const *words,
+    int nwords, unsigned char *sel)
+{
+	int	k, found = 0;
+
+	for (k = 0; k < n; k++) {
+		sel[k] = ctl_match_nwords(names[k]) > nwords &&
+		    ctl_match_prefixes(names[k], words, nwords);
+		found += sel[k];
+	}
+	return found;
+}
+
 /*
- * Accepts a table and a name as typed.  An exact name wins; otherwise the
- * name must abbreviate exactly one command with the same number of words.
+ * Accepts a table and a name as typed: the name's words must name one
+ * command's words, all of them (a name carries no arguments).
  */
 const struct ctl_command *
 ctl_table_lookup(const struct ctl_command *table, const char *name,
     char **cause)
 {
-	const struct ctl_command	*cmd, *found = NULL;
-	int				 nfound = 0, nloose = 0;
-	char				*list;
+	const char	**names;
+	unsigned char	 *sel;
+	char		**words, *list;
+	int		  n, k, nwords;
 
+	for (n = 0; table[n].name != NULL; n++)
+		;
 	if (name == NULL || *name == '\0') {
-		list = ctl_table_names(table, NULL, CTL_MATCH_NONE);
+		list = ctl_table_names(table, NULL);
 		*cause = xasprintf("no command given; commands: %s", list);
 		free(list);
 		return NULL;
 	}
-	for (cmd = table; cmd->name != NULL; cmd++) {
-		if (strcmp(cmd->name, name) == 0)
-			return cmd;
-	}
-
-	for (cmd = table; cmd->name != NULL; cmd++) {
-		switch (ctl_table_match(name, cmd->name)) {
-		case CTL_MATCH_WORDS:
-			found = cmd;
-			nfound++;
-			break;
-		case CTL_MATCH_LOOSE:
-			nloose++;
-			break;
-		case CTL_MATCH_NONE:
-			break;
-		}
-	}
-	if (nfound == 1)
-		return found;
-
-	if (nfound > 1) {
-		list = ctl_table_names(table, name, CTL_MATCH_WORDS);
+	names = xcalloc((size_t)n + 1, sizeof *names);
+	for (k = 0; k < n; k++)
+		names[k] = table[k].name;
+	sel = xcalloc((size_t)n + 1, 1);
+	words = ctl_match_split(name, &nwords);
+	k = ctl_match_find(names, n, words, nwords, CTL_MATCH_ALL, sel);
+	if (k == CTL_MATCH_AMBIGUOUS) {
+		list = ctl_table_names(table, sel);
 		*cause = xasprintf("ambiguous command '%s': could be %s", name,
 		    list);
-	} else if (nloose > 0) {
+	} else if (k == CTL_MATCH_NONE &&
+	    ctl_table_begun(names, n, words, nwords, sel) > 0) {
 		/* "worker" alone: show the commands it begins. */
-		list = ctl_table_names(table, name, CTL_MATCH_LOOSE);
+		list = ctl_table_names(table, sel);
 		*cause = xasprintf("unknown command '%s'; did you mean: %s",
 		    name, list);
-	} else {
-		list = ctl_table_names(table, NULL, CTL_MATCH_NONE);
+	} else if (k == CTL_MATCH_NONE) {
+		list = ctl_table_names(table, NULL);
 		*cause = xasprintf("unknown command '%s'; commands: %s", name,
 		    list);
-	}
+	} else
+		list = NULL;
 	free(list);
-	return NULL;
+	ctl_match_free(words, nwords);
+	free(sel);
+	free(names);
+	return k >= 0 ? &table[k] : NULL;
 }
 
 /*

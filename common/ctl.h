@@ -67,8 +67,8 @@ json_t	*ctl_frame_request(const char *cmd, const char *const *argv, int argc);
 /* ---- the command table (ctl-table.c) --------------------------------- */
 
 /*
- * Finds a command by exact name, else by unique prefix (per dotted word:
- * "w d" matches "worker.drain" when spelled "w.d" or "worker.dr").  Returns
+ * Finds a command by its name shortened per dotted word ("w.d" or
+ * "worker.dr" for "worker.drain"), by the rule of ctl-match.h.  Returns
  * NULL with *cause listing the candidates when none or several match.
  */
 const struct ctl_command *ctl_table_lookup(const struct ctl_command *table,

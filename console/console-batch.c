@@ -12,7 +12,7 @@
 #include "clock.h"
 #include "console-canvas.h"
 #include "console-layout.h"
-#include "console-model.h"
+#include "status-model.h"
 #include "console-render.h"
 #include "console-ui.h"
 #include "console-watch.h"

@@ -1,69 +1,11 @@
 /*
- * console-format.c — short strings for the console's columns.
+ * console-format.c — bars and sparklines for the console's columns.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "console-format.h"
-
-char *
-fmt_count(char *buf, size_t size, double v)
-{
-	if (v < 0)
-		snprintf(buf, size, "-");
-	else if (v < 10000)
-		snprintf(buf, size, "%.0f", v);
-	else if (v < 999500)
-		snprintf(buf, size, "%.1fk", v / 1e3);
-	else if (v < 999500000)
-		snprintf(buf, size, "%.1fM", v / 1e6);
-	else
-		snprintf(buf, size, "%.1fG", v / 1e9);
-	return buf;
-}
-
-char *
-fmt_rate(char *buf, size_t size, double v)
-{
-	if (v < 0)
-		snprintf(buf, size, "-");
-	else if (v < 999.95)
-		snprintf(buf, size, "%.1f", v);
-	else
-		fmt_count(buf, size, v);
-	return buf;
-}
-
-char *
-fmt_ms(char *buf, size_t size, double ms)
-{
-	if (ms < 0)
-		snprintf(buf, size, "-");
-	else if (ms < 9.995)
-		snprintf(buf, size, "%.2f", ms);
-	else if (ms < 999.5)
-		snprintf(buf, size, "%.1f", ms);
-	else if (ms < 9999.5)
-		snprintf(buf, size, "%.0f", ms);
-	else
-		snprintf(buf, size, "%.1fs", ms / 1000);
-	return buf;
-}
-
-char *
-fmt_clock(char *buf, size_t size, double unix_time)
-{
-	struct tm	 tm;
-	time_t		 t = (time_t)unix_time;
-
-	if (unix_time <= 0 || localtime_r(&t, &tm) == NULL)
-		snprintf(buf, size, "--:--:--");
-	else
-		strftime(buf, size, "%H:%M:%S", &tm);
-	return buf;
-}
 
 /* Appends `s` to buf (of `size`) at *off when it fits. */
 static void

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "console-layout.h"
-#include "console-model.h"
+#include "status-model.h"
 
 /* Columns before the first one: the selection marker and a space. */
 #define LAYOUT_MARK	2

@@ -40,11 +40,11 @@ render_queues(struct canvas *c, const struct box *b, const struct model *m,
 		    q->name);
 		canvas_printf(c, row, b->col + nw, b->width - nw, ST_NORMAL,
 		    " %7s %7s %5s %7s %7s",
-		    fmt_count(v[0], sizeof v[0], q->messages),
-		    fmt_count(v[1], sizeof v[1], q->unacked),
-		    fmt_count(v[2], sizeof v[2], q->consumers),
-		    fmt_rate(v[3], sizeof v[3], q->in_s),
-		    fmt_rate(v[4], sizeof v[4], q->out_s));
+		    ctl_fmt_count(v[0], sizeof v[0], q->messages),
+		    ctl_fmt_count(v[1], sizeof v[1], q->unacked),
+		    ctl_fmt_count(v[2], sizeof v[2], q->consumers),
+		    ctl_fmt_rate(v[3], sizeof v[3], q->in_s),
+		    ctl_fmt_rate(v[4], sizeof v[4], q->out_s));
 		canvas_style(c, row, b->col + nw + 1, 7, st == ST_OK ?
 		    ST_NORMAL : st);
 		if (st != ST_OK)
@@ -55,32 +55,6 @@ render_queues(struct canvas *c, const struct box *b, const struct model *m,
 		if (q->consumers == 0 && !q->dead_letter)
 			canvas_style(c, row, b->col + nw + 17, 5, ST_WARN);
 	}
-}
-
-/* "0.42ms" or "-". */
-static const char *
-render_latency(char *buf, size_t size, double ms)
-{
-	char	 a[FMT_SHORT];
-
-	if (ms < 0)
-		snprintf(buf, size, "-");
-	else
-		snprintf(buf, size, "%sms", fmt_ms(a, sizeof a, ms));
-	return buf;
-}
-
-/* Line `d` of the full panel, or a field of the compact line. */
-static void
-render_dep_detail(const struct model_dep *d, char *buf, size_t size)
-{
-	if (d->error != NULL && d->error[0] != '\0')
-		snprintf(buf, size, "%s", d->error);
-	else if (d->conn_used >= 0 && d->conn_max > 0)
-		snprintf(buf, size, "connections %.0f/%.0f", d->conn_used,
-		    d->conn_max);
-	else
-		buf[0] = '\0';
 }
 
 static void
@@ -101,10 +75,10 @@ render_deps_compact(struct canvas *c, const struct box *b,
 			    "%s ", rc->sym->sep);
 		if (d->ok == 1)
 			snprintf(buf, sizeof buf, "%s %s %s", d->name,
-			    rc->sym->ok, render_latency(lat, sizeof lat,
+			    rc->sym->ok, ctl_fmt_latency(lat, sizeof lat,
 			    d->latency_ms));
 		else {
-			render_dep_detail(d, detail, sizeof detail);
+			model_dep_detail(d, detail, sizeof detail);
 			snprintf(buf, sizeof buf, "%s %s %s%s%.40s", d->name,
 			    rc->sym->down, d->ok == 0 ? "down" : "unknown",
 			    detail[0] ? ": " : "", detail);
@@ -143,14 +117,14 @@ render_deps(struct canvas *c, const struct box *b, int compact,
 		d = &m->deps[i];
 		row = b->row + 1 + (int)i;
 		st = d->ok == 1 ? ST_OK : ST_CRIT;
-		render_dep_detail(d, detail, sizeof detail);
+		model_dep_detail(d, detail, sizeof detail);
 		canvas_printf(c, row, b->col, b->width, ST_NORMAL, "%-10.10s",
 		    d->name);
 		canvas_printf(c, row, b->col + 11, b->width - 11, st,
 		    "%s %s", d->ok == 1 ? rc->sym->ok : rc->sym->down,
 		    d->ok == 1 ? "up" : d->ok == 0 ? "down" : "unknown");
 		canvas_printf(c, row, b->col + 21, b->width - 21, ST_NORMAL,
-		    "%9s  ", render_latency(lat, sizeof lat, d->latency_ms));
+		    "%9s  ", ctl_fmt_latency(lat, sizeof lat, d->latency_ms));
 		canvas_put(c, row, b->col + 32, b->width - 32,
 		    d->error ? ST_CRIT : ST_DIM, detail);
 	}
@@ -175,7 +149,7 @@ render_events(struct canvas *c, const struct box *b, const struct model *m)
 	first = m->nevents > rows ? m->nevents - rows : 0;
 	for (i = first, row = b->row + 1; i < m->nevents; i++, row++) {
 		canvas_put(c, row, b->col, 9, ST_DIM,
-		    fmt_clock(t, sizeof t, m->events[i].time));
+		    ctl_fmt_time(t, sizeof t, m->events[i].time, 0));
 		canvas_put(c, row, b->col + 9, b->width - 9, ST_NORMAL,
 		    m->events[i].text);
 	}

@@ -54,7 +54,8 @@ static void
 render_worker(struct canvas *c, const struct layout *l, int row,
     const struct model_worker *w, int selected, const struct render_ctx *rc)
 {
-	char		 a[FMT_SHORT], b[FMT_SHORT], buf[MODEL_HISTORY * 4 + 1];
+	char		 a[FMT_SHORT], buf[MODEL_HISTORY * 4 + 1];
+	char		*down;
 	enum style	 st;
 	int		 x;
 
@@ -67,9 +68,10 @@ render_worker(struct canvas *c, const struct layout *l, int row,
 	render_cell(c, l, row, WC_ADDR, 0, selected ? ST_SELECT : ST_DIM,
 	    w->addr);
 	/* "up -s3": up, but what needs S3 answers 503 there. */
-	if (w->degraded != NULL) {
-		snprintf(buf, sizeof buf, "%s -%s", w->state, w->degraded);
+	if ((down = model_degraded(w, ",")) != NULL) {
+		snprintf(buf, sizeof buf, "%s -%s", w->state, down);
 		render_cell(c, l, row, WC_STATE, 0, ST_WARN, buf);
+		free(down);
 	} else
 		render_cell(c, l, row, WC_STATE, 0, theme_state(w->state),
 		    w->state);
@@ -81,27 +83,26 @@ render_worker(struct canvas *c, const struct layout *l, int row,
 		st = theme_busy(w->busy, w->threads);
 		fmt_bar(buf, sizeof buf, rc->sym, w->busy, w->threads, 5);
 		canvas_put(c, row, x, 5, st, buf);
-		snprintf(buf, sizeof buf, "%s/%s", fmt_count(a, sizeof a,
-		    w->busy), fmt_count(b, sizeof b, w->threads));
+		ctl_fmt_ratio(buf, sizeof buf, w->busy, w->threads);
 		canvas_printf(c, row, x + 6, 5, selected ? ST_SELECT :
 		    ST_NORMAL, "%5s", buf);
 		canvas_put(c, row, x + 11, 1, st, theme_mark(rc->sym, st));
 	}
 	st = theme_busy(w->queue, w->queue_cap);
-	snprintf(buf, sizeof buf, "%s%s", fmt_count(a, sizeof a, w->queue),
+	snprintf(buf, sizeof buf, "%s%s", ctl_fmt_count(a, sizeof a, w->queue),
 	    theme_mark(rc->sym, st));
 	render_cell(c, l, row, WC_QUEUE, 1, st == ST_OK ? (selected ?
 	    ST_SELECT : ST_NORMAL) : st, buf);
 
 	st = selected ? ST_SELECT : ST_NORMAL;
-	render_cell(c, l, row, WC_REQ, 1, st, fmt_rate(a, sizeof a, w->req_s));
-	render_cell(c, l, row, WC_P50, 1, st, fmt_ms(a, sizeof a, w->p50));
-	render_cell(c, l, row, WC_P99, 1, st, fmt_ms(a, sizeof a, w->p99));
-	snprintf(buf, sizeof buf, "%s%s", fmt_rate(a, sizeof a, w->errors_s),
+	render_cell(c, l, row, WC_REQ, 1, st, ctl_fmt_rate(a, sizeof a, w->req_s));
+	render_cell(c, l, row, WC_P50, 1, st, ctl_fmt_ms(a, sizeof a, w->p50));
+	render_cell(c, l, row, WC_P99, 1, st, ctl_fmt_ms(a, sizeof a, w->p99));
+	snprintf(buf, sizeof buf, "%s%s", ctl_fmt_rate(a, sizeof a, w->errors_s),
 	    w->errors_s > 0 ? rc->sym->warn : "");
 	render_cell(c, l, row, WC_ERR, 1, w->errors_s > 0 ? ST_WARN : st, buf);
 	render_cell(c, l, row, WC_RST, 1, w->restarts > 0 ? ST_WARN : st,
-	    fmt_count(a, sizeof a, w->restarts));
+	    ctl_fmt_count(a, sizeof a, w->restarts));
 	if (l->col_x[WC_SPARK] >= 0) {
 		fmt_spark(buf, sizeof buf, rc->sym, &w->busy_hist, w->threads,
 		    l->col_w[WC_SPARK]);

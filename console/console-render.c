@@ -70,8 +70,8 @@ render_header(struct canvas *c, const struct layout *l,
 
 	pen_field(&p, ST_HEADER, "pfo3 console");
 	if (m->valid) {
-		snprintf(buf, sizeof buf, "ctld %s pid %ld up %s",
-		    m->ctld_version, m->ctld_pid,
+		snprintf(buf, sizeof buf, "ctld %s pid %s up %s",
+		    m->ctld_version, ctl_fmt_int(b, sizeof b, m->ctld_pid),
 		    ctl_fmt_duration(a, sizeof a, m->ctld_uptime_s));
 		pen_field(&p, ST_HEADER, buf);
 	}
@@ -98,7 +98,7 @@ render_header(struct canvas *c, const struct layout *l,
 		pen_field(&p, ST_WARN, "PAUSED");
 	if (m->valid && p.x + 10 <= l->cols)
 		canvas_put(c, 0, l->cols - 8, 8, ST_HEADER,
-		    fmt_clock(a, sizeof a, m->time));
+		    ctl_fmt_time(a, sizeof a, m->time, 0));
 
 	/* Line 2: cluster totals, then the cluster's busy history. */
 	p.row = 1;
@@ -108,8 +108,8 @@ render_header(struct canvas *c, const struct layout *l,
 		return;
 	}
 	snprintf(buf, sizeof buf, "workers %s/%s up",
-	    fmt_count(a, sizeof a, m->workers_up),
-	    fmt_count(b, sizeof b, m->workers_total));
+	    ctl_fmt_count(a, sizeof a, m->workers_up),
+	    ctl_fmt_count(b, sizeof b, m->workers_total));
 	st = m->workers_up >= 0 && m->workers_up < m->workers_total ?
 	    ST_WARN : ST_NORMAL;
 	if (m->workers_total > 0 && m->workers_up == 0)
@@ -117,17 +117,17 @@ render_header(struct canvas *c, const struct layout *l,
 	pen_field(&p, st, buf);
 	st = theme_busy(m->threads_busy, m->threads_total);
 	snprintf(buf, sizeof buf, "threads %s/%s busy%s",
-	    fmt_count(a, sizeof a, m->threads_busy),
-	    fmt_count(b, sizeof b, m->threads_total), theme_mark(rc->sym, st));
+	    ctl_fmt_count(a, sizeof a, m->threads_busy),
+	    ctl_fmt_count(b, sizeof b, m->threads_total), theme_mark(rc->sym, st));
 	pen_field(&p, st == ST_OK ? ST_NORMAL : st, buf);
-	snprintf(buf, sizeof buf, "req/s %s", fmt_rate(a, sizeof a, m->req_s));
+	snprintf(buf, sizeof buf, "req/s %s", ctl_fmt_rate(a, sizeof a, m->req_s));
 	pen_field(&p, ST_NORMAL, buf);
 	snprintf(buf, sizeof buf, "err/s %s%s",
-	    fmt_rate(a, sizeof a, m->errors_s),
+	    ctl_fmt_rate(a, sizeof a, m->errors_s),
 	    m->errors_s > 0 ? rc->sym->warn : "");
 	pen_field(&p, m->errors_s > 0 ? ST_WARN : ST_NORMAL, buf);
 	snprintf(buf, sizeof buf, "jobs queued %s",
-	    fmt_count(a, sizeof a, m->jobs_queued));
+	    ctl_fmt_count(a, sizeof a, m->jobs_queued));
 	pen_field(&p, ST_NORMAL, buf);
 	if (m->busy_hist.n > 0 && l->cols - p.x >= 8 + LAYOUT_SPARK_MIN) {
 		char spark[MODEL_HISTORY * 4 + 1];

@@ -13,7 +13,7 @@
 
 #include "console-canvas.h"
 #include "console-layout.h"
-#include "console-model.h"
+#include "status-model.h"
 #include "console-theme.h"
 #include "console-ui.h"
 

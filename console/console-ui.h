@@ -16,7 +16,7 @@
 
 #include "console-canvas.h"
 #include "console-keys.h"
-#include "console-model.h"
+#include "status-model.h"
 
 /* The refresh interval asked of ctld, ms. */
 #define UI_INTERVAL_MIN		250

@@ -27,7 +27,7 @@
 #include "conf.h"
 #include "console-canvas.h"
 #include "console-layout.h"
-#include "console-model.h"
+#include "status-model.h"
 #include "console-render.h"
 #include "console-term.h"
 #include "console-ui.h"

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "ctl-match.h"
 #include "pfo3ctl-words.h"
 #include "xmalloc.h"
 
@@ -14,19 +15,12 @@
 static int
 pfo3ctl_cmds_split(struct pfo3ctl_cmd *c)
 {
-	const char	*p, *dot;
-	int		 n = 1;
+	int	i;
 
-	for (p = c->name; *p != '\0'; p++)
-		n += *p == '.';
-	c->parts = xcalloc((size_t)n, sizeof *c->parts);
-	for (p = c->name; c->nparts < n; p = dot + 1) {
-		if ((dot = strchr(p, '.')) == NULL)
-			dot = p + strlen(p);
-		if (dot == p)
+	c->parts = ctl_match_split(c->name, &c->nparts);
+	for (i = 0; i < c->nparts; i++)
+		if (*c->parts[i] == '\0')
 			return -1;	/* "", "a..b", ".a", "a." */
-		c->parts[c->nparts++] = xstrndup(p, (size_t)(dot - p));
-	}
 	return 0;
 }
 
@@ -107,6 +101,9 @@ pfo3ctl_cmds_load(struct pfo3ctl_cmds *t, json_t *commands, char **cause)
 		*cause = xstrdup("the help reply lists no command");
 		return -1;
 	}
+	t->names = xcalloc((size_t)t->ncmds, sizeof *t->names);
+	for (i = 0; i < (size_t)t->ncmds; i++)
+		t->names[i] = t->cmds[i].name;
 	t->src = json_incref(commands);
 	return 0;
 }
@@ -119,6 +116,7 @@ pfo3ctl_cmds_free(struct pfo3ctl_cmds *t)
 	for (i = 0; i < t->ncmds; i++)
 		pfo3ctl_cmd_clear(&t->cmds[i]);
 	free(t->cmds);
+	free(t->names);
 	json_decref(t->src);
 	memset(t, 0, sizeof *t);
 }

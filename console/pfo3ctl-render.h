@@ -14,8 +14,9 @@
 /* How many of the status's recent events are shown (newest last). */
 #define PFO3CTL_STATUS_EVENTS	5
 
-/* A status object (the reply to `status`, each line of `watch`). */
-void	pfo3ctl_render_status(FILE *f, const json_t *status);
+/* A status object (the reply to `status`, each line of `watch`); -1
+ * without printing anything when it is not one (see model_apply). */
+int	pfo3ctl_render_status(FILE *f, const json_t *status);
 /* The command table, as typed words; only rows marked in `sel` (NULL:
  * all).  `access` is the level of the socket asked ("read", "admin"),
  * NULL when the server does not say. */

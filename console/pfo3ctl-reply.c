@@ -103,9 +103,9 @@ void
 pfo3ctl_render(FILE *f, const char *cmd, const json_t *rep)
 {
 	if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "watch") == 0) &&
-	    json_is_array(json_object_get(rep, "workers")))
-		pfo3ctl_render_status(f, rep);
-	else if (strncmp(cmd, "storage.", 8) == 0 &&
+	    pfo3ctl_render_status(f, rep) == 0)
+		return;
+	if (strncmp(cmd, "storage.", 8) == 0 &&
 	    json_is_array(json_object_get(rep, "objects_without_row")))
 		pfo3ctl_render_storage(f, rep);
 	else

@@ -3,40 +3,24 @@
  *
  * Each typed word may shorten the word at its place in a command name,
  * and the words together must point at one command: `w d w2` is
- * worker.drain although `w` alone could be watch or worker.  This is the
- * rule of ctl_table_lookup on the server side, so a shortening that
- * works in pfo3ctl works on the wire too.  Every refusal names what could
- * come next, so a user can find the commands by typing.
+ * worker.drain although `w` alone could be watch or worker.  The rule is
+ * ctl-match.h's, the one ctl_table_lookup applies on the server side, so
+ * a shortening that works in pfo3ctl works on the wire too.  Every refusal
+ * names what could come next, so a user can find the commands by typing.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl-match.h"
 #include "pfo3ctl-words.h"
 #include "xmalloc.h"
 
 /* 1 when each of the first `n` typed words is a non-empty prefix of the
- * word at its place in `c` (which has at least `n` words). */
+ * word at its place in `c`. */
 static int
 pfo3ctl_words_prefixes(const struct pfo3ctl_cmd *c, char *const *words, int n)
 {
-	int	i;
-
-	for (i = 0; i < n; i++)
-		if (*words[i] == '\0' ||
-		    strncmp(c->parts[i], words[i], strlen(words[i])) != 0)
-			return 0;
-	return 1;
-}
-
-/* How many of the first `n` typed words are whole words of `c`. */
-static int
-pfo3ctl_words_exact(const struct pfo3ctl_cmd *c, char *const *words, int n)
-{
-	int	i, e = 0;
-
-	for (i = 0; i < n; i++)
-		e += strcmp(c->parts[i], words[i]) == 0;
-	return e;
+	return ctl_match_prefixes(c->name, words, n);
 }
 
 /*
@@ -187,55 +171,26 @@ pfo3ctl_words_tie(const struct pfo3ctl_cmds *t, unsigned char *sel,
 	free(ctx);
 }
 
-/*
- * A command matches when each of its words begins with the typed word at
- * the same place; the words after it are its arguments.  Of several
- * matches the one naming more words wins (a sub-command over an
- * argument: `w d w2` is worker.drain, not watch with two arguments),
- * then the one with more whole words (`stat` over `status`).
- */
+/* The rule of ctl-match.h; the words after the command are its
+ * arguments. */
 const struct pfo3ctl_cmd *
 pfo3ctl_words_resolve(const struct pfo3ctl_cmds *t, char *const *words,
     int nwords, int *nused, char **cause)
 {
-	const struct pfo3ctl_cmd	*c, *best = NULL;
-	unsigned char			*tie;
-	int				 k, exact, best_exact = -1, ties = 0;
+	unsigned char	*tie;
+	int		 k;
 
-	for (k = 0; k < t->ncmds; k++) {
-		c = &t->cmds[k];
-		if (c->nparts > nwords ||
-		    !pfo3ctl_words_prefixes(c, words, c->nparts))
-			continue;
-		exact = pfo3ctl_words_exact(c, words, c->nparts);
-		if (best == NULL || c->nparts > best->nparts ||
-		    (c->nparts == best->nparts && exact > best_exact)) {
-			best = c;
-			best_exact = exact;
-			ties = 1;
-		} else if (c->nparts == best->nparts && exact == best_exact &&
-		    strcmp(c->name, best->name) != 0)	/* listed twice */
-			ties++;
-	}
-	if (best == NULL) {
+	tie = xcalloc((size_t)t->ncmds + 1, 1);
+	k = ctl_match_find(t->names, t->ncmds, words, nwords, CTL_MATCH_ARGS,
+	    tie);
+	if (k == CTL_MATCH_NONE)
 		pfo3ctl_words_explain(t, words, nwords, cause);
-		return NULL;
-	}
-	if (ties > 1) {
-		tie = xcalloc((size_t)t->ncmds, 1);
-		for (k = 0; k < t->ncmds; k++) {
-			c = &t->cmds[k];
-			tie[k] = c->nparts == best->nparts &&
-			    pfo3ctl_words_prefixes(c, words, c->nparts) &&
-			    pfo3ctl_words_exact(c, words, c->nparts) ==
-			    best_exact;
-		}
+	else if (k == CTL_MATCH_AMBIGUOUS)
 		pfo3ctl_words_tie(t, tie, words, cause);
-		free(tie);
-		return NULL;
-	}
-	*nused = best->nparts;
-	return best;
+	else
+		*nused = t->cmds[k].nparts;
+	free(tie);
+	return k >= 0 ? &t->cmds[k] : NULL;
 }
 
 int
@@ -284,37 +239,25 @@ pfo3ctl_words_check_args(const struct pfo3ctl_cmd *cmd, int nargs,
 char **
 pfo3ctl_words_expand(char *const *words, int nwords, int *nout)
 {
-	char		**out;
-	const char	 *p, *dot;
-	int		  n = 0, i, ndots = 0;
+	char	**first, **out;
+	int	  nfirst = 0, i;
 
-	if (nwords > 0)
-		for (p = words[0]; *p != '\0'; p++)
-			ndots += *p == '.';
-	out = xcalloc((size_t)nwords + (size_t)ndots + 1, sizeof *out);
-	if (nwords > 0) {
-		for (p = words[0];; p = dot + 1) {
-			if ((dot = strchr(p, '.')) == NULL) {
-				out[n++] = xstrdup(p);
-				break;
-			}
-			out[n++] = xstrndup(p, (size_t)(dot - p));
-		}
+	if (nwords == 0) {
+		*nout = 0;
+		return xcalloc(1, sizeof *out);
 	}
+	first = ctl_match_split(words[0], &nfirst);
+	out = xcalloc((size_t)nfirst + (size_t)nwords, sizeof *out);
+	memcpy(out, first, (size_t)nfirst * sizeof *out);
+	free(first);
 	for (i = 1; i < nwords; i++)
-		out[n++] = xstrdup(words[i]);
-	*nout = n;
+		out[nfirst + i - 1] = xstrdup(words[i]);
+	*nout = nfirst + nwords - 1;
 	return out;
 }
 
 void
 pfo3ctl_words_free(char **words, int nwords)
 {
-	int	i;
-
-	if (words == NULL)
-		return;
-	for (i = 0; i < nwords; i++)
-		free(words[i]);
-	free(words);
+	ctl_match_free(words, nwords);
 }

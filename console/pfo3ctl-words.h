@@ -25,6 +25,7 @@ struct pfo3ctl_cmd {
 struct pfo3ctl_cmds {
 	struct pfo3ctl_cmd	*cmds;
 	int			 ncmds;
+	const char		**names;	/* each cmds[k].name, to match */
 	json_t			*src;	/* holds the strings */
 };
 

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "console-model.h"
+#include "status-model.h"
 
 /* tests/unit/data/console-status.json, parsed; exits on failure. */
 json_t	*fixture_status(void);

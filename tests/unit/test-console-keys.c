@@ -14,7 +14,7 @@
 #include "console-canvas.h"
 #include "console-fixture.h"
 #include "console-keys.h"
-#include "console-model.h"
+#include "status-model.h"
 #include "console-ui.h"
 #include "tap.h"
 

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "console-fixture.h"
-#include "console-model.h"
+#include "status-model.h"
 #include "tap.h"
 
 static int
@@ -150,7 +150,7 @@ test_odd(void)
 	tap_is_int((long long)m.nworkers, 3, "3 workers (one is not an "
 	    "object)");
 	tap_is_str(m.workers[0].id, "#1", "no id: a placeholder");
-	tap_is_str(m.workers[0].state, "?", "state not a string: ?");
+	tap_is_str(m.workers[0].state, "-", "state not a string: -");
 	tap_ok(m.workers[0].threads == MODEL_NONE, "threads not an object: "
 	    "none");
 	tap_ok(m.workers[1].busy == MODEL_NONE && m.workers[1].req_s ==

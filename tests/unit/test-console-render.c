@@ -16,7 +16,7 @@
 #include "console-canvas.h"
 #include "console-fixture.h"
 #include "console-layout.h"
-#include "console-model.h"
+#include "status-model.h"
 #include "console-render.h"
 #include "console-theme.h"
 #include "console-ui.h"

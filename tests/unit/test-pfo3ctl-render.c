@@ -15,7 +15,6 @@
 
 #include "ctl-fmt.h"
 #include "ctl-field.h"
-#include "pfo3ctl-fmt.h"
 #include "pfo3ctl-render.h"
 #include "pfo3ctl-table.h"
 #include "pfo3ctl-words.h"
@@ -78,7 +77,7 @@ static const char status_text[] =
 "Workers\n"
 "ID  ADDR            STATE     LB     BUSY/THR  QUEUE/CAP  REQ/S  P50MS  P99MS  ERR/S  RESTARTS  UPTIME\n"
 "w1  127.0.0.1:8001  up        UP          3/5       2/64   12.3   0.42   12.5    0.0         0     59s\n"
-"w2  127.0.0.1:8002  draining  DRAIN       1/5       0/64    150   1.00    250    0.2         2   1h00m\n"
+"w2  127.0.0.1:8002  draining  DRAIN       1/5       0/64  150.0   1.00  250.0    0.2         2   1h00m\n"
 "r1  10.0.0.5:8001   up        -           0/5        -/-      -      -      -      -         -   1d01h\n"
 "  w1: degraded: s3, amqp?[31m (routes that need it answer 503)\n"
 "  w2: last error: exited ?[31mon signal 9\n"
@@ -96,7 +95,7 @@ static const char status_text[] =
 "haproxy     ok           0.20\n"
 "custom      ok              -\n"
 "\n"
-"Totals: workers 2/3 up, threads 4/15 busy, 162 req/s, 0.2 errors/s, 12 jobs queued\n"
+"Totals: workers 2/3 up, threads 4/15 busy, 162.3 req/s, 0.2 errors/s, 12 jobs queued\n"
 "\n"
 "Events\n"
 "  04:59:52  w2 restarted\n"
@@ -339,42 +338,6 @@ test_table(void)
 }
 
 static void
-test_fmt(void)
-{
-	char	b[PFO3CTL_FMT_SIZE];
-
-	tap_is_str(ctl_fmt_duration(b, sizeof b, 0), "0s", "0 s");
-	tap_is_str(ctl_fmt_duration(b, sizeof b, 59.9), "59s", "59.9 s");
-	tap_is_str(ctl_fmt_duration(b, sizeof b, 723), "12m03s", "723 s");
-	tap_is_str(ctl_fmt_duration(b, sizeof b, 11100), "3h05m",
-	    "11100 s");
-	tap_is_str(ctl_fmt_duration(b, sizeof b, 187200), "2d04h",
-	    "187200 s");
-	tap_is_str(ctl_fmt_duration(b, sizeof b, -1), "-", "-1 s: '-'");
-	tap_is_str(ctl_fmt_duration(b, sizeof b, NAN), "-", "NaN: '-'");
-	tap_is_str(ctl_fmt_duration(b, sizeof b, 1e300), "-",
-	    "1e300 s: '-'");
-	tap_is_str(pfo3ctl_fmt_rate(b, sizeof b, 0), "0.0", "rate 0");
-	tap_is_str(pfo3ctl_fmt_rate(b, sizeof b, 99.94), "99.9", "rate 99.94");
-	tap_is_str(pfo3ctl_fmt_rate(b, sizeof b, 99.96), "100", "rate 99.96");
-	tap_is_str(pfo3ctl_fmt_rate(b, sizeof b, INFINITY), "-", "rate inf");
-	tap_is_str(pfo3ctl_fmt_ms(b, sizeof b, 0.042), "0.04", "0.042 ms");
-	tap_is_str(pfo3ctl_fmt_ms(b, sizeof b, 12.34), "12.3", "12.34 ms");
-	tap_is_str(pfo3ctl_fmt_ms(b, sizeof b, 1234.5), "1234", "1234.5 ms");
-	tap_is_str(pfo3ctl_fmt_count(b, sizeof b, 1e14), "100000000000000",
-	    "a count of 1e14");
-	tap_is_str(pfo3ctl_fmt_count(b, sizeof b, 1e16), "-",
-	    "a count of 1e16: '-'");
-	tap_is_str(pfo3ctl_fmt_ratio(b, sizeof b, 7, 15), "7/15", "7/15");
-	tap_is_str(pfo3ctl_fmt_ratio(b, sizeof b, NAN, 15), "-/15",
-	    "a missing numerator");
-	tap_is_str(pfo3ctl_fmt_time(b, sizeof b, 1795928400.9, 0), "05:00:00",
-	    "a time");
-	tap_is_str(pfo3ctl_fmt_time(b, sizeof b, 1795928400, 1),
-	    "2026-11-29 05:00:00", "a time with its date");
-}
-
-static void
 test_field(void)
 {
 	json_t	*st = parse(status_json);
@@ -412,7 +375,6 @@ main(void)
 	test_storage();
 	test_help();
 	test_table();
-	test_fmt();
 	test_field();
 	return tap_done();
 }

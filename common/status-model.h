@@ -1,14 +1,18 @@
 /*
- * console-model.h — what the console shows, built from one status object
- * of pfo3-ctld (the reply to `status`, or one line of `watch`).
+ * status-model.h — a status object of pfo3-ctld (the reply to `status`,
+ * or one line of `watch`) as C data: the one decoder of it, shared by
+ * pfo3ctl and pfo3-console, so both show the same thing for the same
+ * status and neither renderer touches JSON.
  *
- * The model is plain C data so that layout and rendering never touch
- * JSON, and a status from an older or newer ctld (fields missing, of
- * another type, or added) still gives a model: unknown numbers become
- * MODEL_NONE and are drawn as "-".
+ * A status from an older or newer ctld (fields missing, of another type,
+ * or added) still gives a model: unknown numbers become MODEL_NONE and
+ * the formatters of ctl-fmt.h show them as "-"; a missing string is "-"
+ * too, but for a worker's id ("#2", its place, so it can be selected).
+ * Text is kept as the daemon sent it: each client makes it safe for its
+ * output (control characters shown as '?').
  */
-#ifndef PFO3_CONSOLE_MODEL_H
-#define PFO3_CONSOLE_MODEL_H
+#ifndef PFO3_STATUS_MODEL_H
+#define PFO3_STATUS_MODEL_H
 
 #include <stddef.h>
 
@@ -29,10 +33,11 @@ struct model_series {
 struct model_worker {
 	char	*id;
 	char	*addr;
-	char	*state;			/* "up", "draining", ... */
+	char	*state;			/* "up", "draining", ..., "-" */
 	char	*lb_status;		/* HAProxy's status, "" when unknown */
 	char	*last_error;		/* NULL when none */
-	char	*degraded;		/* "s3,amqp": dependencies down; NULL */
+	char	**degraded;		/* dependencies it reports down */
+	size_t	 ndegraded;
 	long	 pid;			/* -1 for a remote worker */
 	int	 local;
 	double	 busy, threads;		/* pool threads */
@@ -80,6 +85,7 @@ struct model {
 	struct model_event	*events;
 	size_t			 nevents;
 
+	int			 has_totals;	/* "totals" was sent */
 	double			 workers_total, workers_up;
 	double			 threads_total, threads_busy;
 	double			 req_s, errors_s, jobs_queued;
@@ -94,6 +100,13 @@ void	model_init(struct model *m);
  */
 int	model_apply(struct model *m, const json_t *status, char **cause);
 void	model_clear(struct model *m);
+
+/* The dependencies worker `w` reports down joined by `sep` ("s3,amqp"),
+ * or NULL when none.  Caller frees. */
+char	*model_degraded(const struct model_worker *w, const char *sep);
+/* What to say of dependency `d` beside its state: its error, else the
+ * connections used of the maximum ("connections 5/100"), else "". */
+char	*model_dep_detail(const struct model_dep *d, char *buf, size_t size);
 
 /* The worker with this id, or NULL. */
 const struct model_worker *model_worker_find(const struct model *m,

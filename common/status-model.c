@@ -1,17 +1,19 @@
 /*
- * console-model.c — a status object of pfo3-ctld into struct model.
+ * status-model.c — a status object of pfo3-ctld into struct model.
  *
- * Every field is read with a default: the console must keep working
- * against a ctld that adds, drops or retypes a field, and one odd worker
- * must not blank the whole screen.
+ * Every field is read with a default: a client must keep working against
+ * a ctld that adds, drops or retypes a field, and one odd worker must not
+ * blank the whole screen.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#include "console-model.h"
 #include "ctl-field.h"
+#include "ctl-fmt.h"
+#include "status-model.h"
 #include "xmalloc.h"
 
 /* The dependencies in the order the console lists them; others follow. */
@@ -36,41 +38,21 @@ model_str(const json_t *obj, const char *path, const char *dflt)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-/*
- * The names in the array at `path` joined by commas ("s3,amqp"), or NULL
- * when it is empty or missing.  A name is a dependency's: anything but
- * lowercase letters, digits and '_' is left out.
- */
-static char *
-model_names(const json_t *obj, const char *path)
+/* The strings of the array at `path` (others are left out). */
+static void
+model_names(const json_t *obj, const char *path, char ***out, size_t *n)
 {
-	json_t		*arr = ctl_field(obj, path), *v;
-	const char	*s;
-	char		*out = NULL, *p;
-	size_t		 i, len = 0;
+	json_t	*arr = ctl_field(obj, path), *v;
+	size_t	 i;
 
+	*out = NULL;
+	*n = 0;
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
-		return NULL;
+		return;
+	*out = xcalloc(json_array_size(arr), sizeof **out);
 	json_array_foreach(arr, i, v)
 		if (json_is_string(v))
-			len += strlen(json_string_value(v)) + 1;
-	p = out = xmalloc(len + 1);
-	json_array_foreach(arr, i, v) {
-		if (!json_is_string(v))
-			continue;
-		if (p != out)
-			*p++ = ',';
-		for (s = json_string_value(v); *s != '\0'; s++)
-			if ((*s >= 'a' && *s <= 'z') || (*s >= '0' &&
-			    *s <= '9') || *s == '_')
-				*p++ = *s;
-	}
-	*p = '\0';
-	if (*out == '\0') {
-		free(out);
-		return NULL;
-	}
-	return out;
+			(*out)[(*n)++] = xstrdup(json_string_value(v));
 }
 
 /* A number that may not be negative; MODEL_NONE when missing or bad. */
@@ -110,10 +92,10 @@ model_worker(struct model_worker *w, const json_t *o, size_t index)
 	if (w->id == NULL)
 		w->id = xasprintf("#%zu", index + 1);
 	w->addr = model_str(o, "addr", "-");
-	w->state = model_str(o, "state", "?");
+	w->state = model_str(o, "state", "-");
 	w->lb_status = model_str(o, "lb.status", "");
 	w->last_error = model_str(o, "last_error", NULL);
-	w->degraded = model_names(o, "degraded");
+	model_names(o, "degraded", &w->degraded, &w->ndegraded);
 	w->pid = json_is_integer(pid) ? (long)json_integer_value(pid) : -1;
 	w->local = ctl_field_bool(o, "local", w->pid > 0);
 	w->busy = model_num(o, "threads.busy");
@@ -238,7 +220,7 @@ model_apply(struct model *m, const json_t *status, char **cause)
 	pid = ctl_field(status, "ctld.pid");
 	n.ctld_pid = json_is_integer(pid) ? (long)json_integer_value(pid) : -1;
 	n.ctld_uptime_s = model_num(status, "ctld.uptime_s");
-	n.ctld_version = model_str(status, "ctld.version", "");
+	n.ctld_version = model_str(status, "ctld.version", "-");
 
 	n.nworkers = json_array_size(arr);
 	n.workers = xcalloc(n.nworkers ? n.nworkers : 1, sizeof *n.workers);
@@ -255,6 +237,7 @@ model_apply(struct model *m, const json_t *status, char **cause)
 	model_deps(&n, json_object_get(status, "deps"));
 	model_events(&n, json_object_get(status, "events"));
 
+	n.has_totals = json_is_object(json_object_get(status, "totals"));
 	n.workers_total = model_num(status, "totals.workers");
 	n.workers_up = model_num(status, "totals.workers_up");
 	n.threads_total = model_num(status, "totals.threads.total");
@@ -273,9 +256,11 @@ model_apply(struct model *m, const json_t *status, char **cause)
 void
 model_clear(struct model *m)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	for (i = 0; i < m->nworkers; i++) {
+		for (j = 0; j < m->workers[i].ndegraded; j++)
+			free(m->workers[i].degraded[j]);
 		free(m->workers[i].id);
 		free(m->workers[i].addr);
 		free(m->workers[i].state);
@@ -297,6 +282,38 @@ model_clear(struct model *m)
 	free(m->events);
 	free(m->ctld_version);
 	model_init(m);
+}
+
+char *
+model_degraded(const struct model_worker *w, const char *sep)
+{
+	char	*out, *s;
+	size_t	 i;
+
+	if (w->ndegraded == 0)
+		return NULL;
+	out = xstrdup(w->degraded[0]);
+	for (i = 1; i < w->ndegraded; i++) {
+		s = xasprintf("%s%s%s", out, sep, w->degraded[i]);
+		free(out);
+		out = s;
+	}
+	return out;
+}
+
+char *
+model_dep_detail(const struct model_dep *d, char *buf, size_t size)
+{
+	char	 r[CTL_FMT_SIZE];
+
+	if (d->error != NULL && d->error[0] != '\0')
+		snprintf(buf, size, "%s", d->error);
+	else if (d->conn_used >= 0)
+		snprintf(buf, size, "connections %s", ctl_fmt_ratio(r,
+		    sizeof r, d->conn_used, d->conn_max));
+	else
+		buf[0] = '\0';
+	return buf;
 }
 
 const struct model_worker *
