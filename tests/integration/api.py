@@ -14,7 +14,6 @@ def task(addr, operacion, datos, timeout=30.0):
                 {"operacion": operacion, "datos": datos}, timeout=timeout)
 
 
-
 TEST_PASSWORD = "correct horse battery"
 
 
@@ -37,4 +36,3 @@ def new_user(addr, tag):
         raise RuntimeError("login %s: %d %r" % (email, r.status, r.body))
     body = r.json()
     return int(body["user"]["id"]), email, body["token"]
-

@@ -59,4 +59,3 @@ def ctl_call(path, cmd, args=None, timeout=5.0):
     """One command on a fresh connection; returns the decoded reply."""
     with CtlConn(path, timeout) as c:
         return c.call(cmd, args)
-

@@ -73,4 +73,3 @@ def wait_settled(st, backends=None, timeout=20.0):
     backends = backends or [st.backend, "seed"]
     return poll(lambda: all(servers_settled(st, b) for b in backends),
                 timeout, 0.1)
-

@@ -239,7 +239,5 @@ def raw_http(addr, data, timeout=10.0):
         return c.final_response()
 
 
-
 def get(addr, path, timeout=10.0):
     return http(addr, "GET", path, timeout=timeout)
-

@@ -26,4 +26,3 @@ def metric(samples, name, **labels):
     found = [v for n, l, v in samples if n == name and
              all(l.get(k) == v2 for k, v2 in labels.items())]
     return found[0] if len(found) == 1 else None
-

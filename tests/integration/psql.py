@@ -18,4 +18,3 @@ def psql(sql):
     if p.returncode != 0:
         raise RuntimeError("psql: %s" % p.stderr.strip())
     return p.stdout.strip()
-

@@ -81,4 +81,3 @@ def s3_put(key, data=None, path=None, content_type=None):
 def s3_delete(key):
     """Deletes object `key`; the status (204 when deleted or missing)."""
     return s3_request("DELETE", key)[0]
-

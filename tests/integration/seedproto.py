@@ -25,4 +25,3 @@ def seed_exchange(addr, payload, pauses=None, timeout=10.0):
             if not chunk:
                 return data
             data += chunk
-

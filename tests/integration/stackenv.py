@@ -47,6 +47,9 @@ class Worker:
 
 
 class Stack:
+    """The stack's addresses: .http (HAProxy's front), .seed, the HAProxy
+    runtime socket and backend, the pfo3-workerd binary, and .workers."""
+
     def __init__(self, env):
         self.http = _addr(env["PFO3_HTTP_URL"].split("://", 1)[-1]
                           .split("/", 1)[0])
@@ -114,4 +117,3 @@ def resume_jobs(workers, timeout=15.0, interval=0.05):
         w.ctl("resume")
     return poll(lambda: all(w.consuming() for w in workers), timeout,
                 interval)
-

@@ -92,7 +92,6 @@ class Relay:
                 pass
 
 
-
 class Listener:
     """A TCP server of a test on a free loopback port (.port): every
     connection it accepts goes to self.serve(sock) on a thread of its own.

@@ -21,7 +21,6 @@ def poll(fn, timeout, interval=0.05):
         time.sleep(interval)
 
 
-
 class Background(threading.Thread):
     """Runs fn(*args) in a thread; .result / .error after join()."""
 
@@ -42,4 +41,3 @@ class Background(threading.Thread):
     @property
     def elapsed(self):
         return None if self.t_end is None else self.t_end - self.t_start
-

@@ -122,7 +122,6 @@ class PrivateWorker(Worker):
         self.log.close()
 
 
-
 def run_workerd(st, args, timeout=10.0):
     """Runs pfo3-workerd with `args` to the end: (status, stdout, stderr)."""
     p = subprocess.run([st.workerd] + list(args), stdin=subprocess.DEVNULL,
@@ -130,4 +129,3 @@ def run_workerd(st, args, timeout=10.0):
                        timeout=timeout)
     return p.returncode, p.stdout.decode("utf-8", "replace"), \
         p.stderr.decode("utf-8", "replace")
-
