@@ -15,6 +15,8 @@ DEPS_PACKAGES=(
 	libcairo2-dev libpango1.0-dev libevent-dev
 	# fuzzing (tests/fuzz/run.sh): clang and its libFuzzer runtime
 	clang libclang-rt-14-dev
+	# CI's lint of every shell script (.ci/run)
+	shellcheck
 )
 
 # deps_missing: prints the packages of DEPS_PACKAGES not installed, one a line.

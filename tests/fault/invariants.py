@@ -18,7 +18,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
-from pfo3test import backend_servers, psql  # noqa: E402
+from haproxy import backend_servers  # noqa: E402
+from psql import psql  # noqa: E402
 from load import NEEDS  # noqa: E402
 
 MAX_LISTED = 8          # violations shown per check; the rest are counted

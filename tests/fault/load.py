@@ -15,7 +15,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
-from pfo3test import HttpError, bearer, http  # noqa: E402
+from api import bearer  # noqa: E402
+from httpc import HttpError, http  # noqa: E402
 import media  # noqa: E402
 
 CLIENT_TIMEOUT = 20.0   # seconds a client waits for any answer

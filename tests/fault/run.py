@@ -22,8 +22,11 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-from pfo3test import (TEST_PASSWORD, bearer, diag, done, http, ok, psql,  # noqa: E402
-                      srcdir, stack)
+from api import TEST_PASSWORD, bearer  # noqa: E402
+from httpc import http  # noqa: E402
+from psql import psql  # noqa: E402
+from stackenv import srcdir, stack  # noqa: E402
+from tap import diag, done, ok  # noqa: E402
 import invariants as inv  # noqa: E402
 from control import Control  # noqa: E402
 from load import Account, Load, image  # noqa: E402

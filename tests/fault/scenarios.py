@@ -18,7 +18,9 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
-from pfo3test import bearer, ctl_call, http, psql  # noqa: E402
+from api import bearer  # noqa: E402
+from ctlproto import ctl_call  # noqa: E402
+from psql import psql  # noqa: E402
 from load import image, send  # noqa: E402
 
 

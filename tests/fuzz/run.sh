@@ -7,14 +7,12 @@
 # build-fuzz/fuzz/corpus/TARGET.  Fails on the first target that crashes,
 # leaks, hangs or breaks one of its checks, and prints where the input that
 # did it was saved and how to replay it.
+# shellcheck source-path=SCRIPTDIR/../..
 set -euo pipefail
 
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
-# shellcheck source=../../build-aux/stack/lib.sh
 . "$SRCDIR/build-aux/stack/lib.sh"
-# shellcheck source=../../build-aux/stack/deps.sh
 . "$SRCDIR/build-aux/stack/deps.sh"
-# shellcheck source=../../build-aux/stack/build.sh
 . "$SRCDIR/build-aux/stack/build.sh"
 
 # The targets: one per tests/fuzz/fuzz-NAME.c, all run by default.  Each

@@ -10,8 +10,11 @@ import socket
 import threading
 import time
 
-from pfo3test import (Conn, CtlConn, HttpError, backend_servers, ctl_call,
-                      diag, poll, skip_all, wait_settled)
+from ctlproto import ctl_call
+from haproxy import backend_servers, wait_settled
+from httpc import Conn, HttpError
+from tap import diag, skip_all
+from wait import poll
 
 
 def sockets():

@@ -27,8 +27,11 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Conn, PrivateWorker, bearer, cmp_ok, diag, http, is_,
-                      like, ok, retire, run, stack)
+from api import bearer
+from httpc import Conn, http
+from stackenv import stack
+from tap import cmp_ok, diag, is_, like, ok, run
+from workers import PrivateWorker, retire
 
 MIN_PASSWORD = 8                # auth.min_password, the default
 TIMING_ACCOUNTS = 3             # accounts whose wrong passwords are timed

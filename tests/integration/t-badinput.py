@@ -18,8 +18,11 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Conn, HttpError, PrivateWorker, http, is_, ok,
-                      retire, run, stack, task)
+from api import task
+from httpc import Conn, HttpError, http
+from stackenv import stack
+from tap import is_, ok, run
+from workers import PrivateWorker, retire
 
 MAX_BODY = 1024 * 1024
 SUMA = {"operacion": "suma", "datos": {"a": 25, "b": 17}}

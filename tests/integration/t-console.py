@@ -30,9 +30,12 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Background, diag, is_, like, ok, poll, run, stack,
-                      task, tmpdir)
-from ctldtest import restore, sockets, status, wait_state, worker_of
+from api import task
+from ctldtest import restore, sockets, status, worker_of
+from scratch import tmpdir
+from stackenv import stack
+from tap import diag, is_, like, ok, run
+from wait import Background, poll
 
 TMUX = shutil.which("tmux") or "/usr/bin/tmux"
 # Screens change once a second (ctld's interval): give each state this long.

@@ -16,8 +16,13 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Background, CtlConn, PrivateWorker, cmp_ok, is_, like,
-                      ok, poll, run, run_workerd, stack, task, tmpdir)
+from api import task
+from ctlproto import CtlConn
+from scratch import tmpdir
+from stackenv import stack
+from tap import cmp_ok, is_, like, ok, run
+from wait import Background, poll
+from workers import PrivateWorker, run_workerd
 
 COMMANDS = {"stats": "read", "drain": "admin", "resume": "admin",
             "shutdown": "admin", "ping": "read", "help": "read"}

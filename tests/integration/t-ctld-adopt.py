@@ -27,10 +27,15 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (SANITIZER_RE, HttpError, backend_servers, cmp_ok,
-                      ctl_call, diag, free_port, get, is_, ok, poll, run,
-                      srcdir, stack, tmpdir)
 from ctldtest import Load, restore, sockets, status, wait_worker, worker_of
+from ctlproto import ctl_call
+from haproxy import backend_servers
+from httpc import HttpError, get
+from scratch import free_port, tmpdir
+from stackenv import srcdir, stack
+from tap import cmp_ok, diag, is_, ok, run
+from wait import poll
+from workers import SANITIZER_RE
 
 # A new pfo3-ctld answers within this: the supervisor waits at most 2 s,
 # then pfo3-ctld starts (its sockets, HAProxy, one stats per worker).

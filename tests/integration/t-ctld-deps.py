@@ -19,8 +19,12 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Relay, ctl_call, diag, is_, like, ok, poll, run, stack,
-                      tmpdir)
+from ctlproto import ctl_call
+from scratch import tmpdir
+from stackenv import stack
+from tap import is_, like, ok, run
+from tcpservers import Relay
+from wait import poll
 
 SANITIZER_RE = re.compile(r"ERROR: (Address|Leak)Sanitizer|"
                           r"WARNING: ThreadSanitizer|runtime error:")

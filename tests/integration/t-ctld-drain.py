@@ -17,9 +17,11 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import cmp_ok, diag, is_, ok, poll, run, stack, task
-from ctldtest import (Load, admin, lb_rows, restore, sockets, status,
-                      wait_state, worker_of)
+from api import task
+from ctldtest import Load, admin, lb_rows, restore, sockets, status, wait_state
+from stackenv import stack
+from tap import cmp_ok, diag, is_, ok, run
+from wait import poll
 
 WID = "w2"
 

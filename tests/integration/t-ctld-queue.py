@@ -15,8 +15,11 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import diag, http, is_, ok, poll, run, stack
 from ctldtest import admin, restore, sockets, status, wait_state
+from httpc import http
+from stackenv import stack
+from tap import diag, is_, ok, run
+from wait import poll
 
 QUEUE = "pfo3.jobs.report"
 JOBS = 6

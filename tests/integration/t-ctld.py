@@ -22,11 +22,15 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (PrivateWorker, backend_servers, cmp_ok, ctl_call,
-                      diag, is_, like, ok, poll, retire, run, srcdir, stack,
-                      task, wait_settled)
+from api import task
 from ctldtest import (Load, admin, lb_rows, raw_lines, restore, sockets,
                       status, wait_state, wait_worker, worker_of)
+from ctlproto import ctl_call
+from haproxy import backend_servers, wait_settled
+from stackenv import srcdir, stack
+from tap import cmp_ok, is_, like, ok, run
+from wait import poll
+from workers import PrivateWorker, retire
 
 
 def check_status(st):

@@ -31,10 +31,17 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (TEST_PASSWORD, Background, PrivateWorker, Relay,
-                      bearer, cmp_ok, ctl_call, diag, get, haproxy_cmd, http,
-                      is_, like, metric, new_user, ok, parse_metrics, poll,
-                      retire, run, seed_exchange, server_stat, stack, task)
+from api import TEST_PASSWORD, bearer, new_user, task
+from ctlproto import ctl_call
+from haproxy import haproxy_cmd, server_stat
+from httpc import get, http
+from metrics import metric, parse_metrics
+from seedproto import seed_exchange
+from stackenv import stack
+from tap import cmp_ok, diag, is_, like, ok, run
+from tcpservers import Relay
+from wait import Background, poll
+from workers import PrivateWorker, retire
 
 DEPS = ("postgres", "amqp", "s3", "smtp")
 PROBE_TIMEOUT = 1.0     # worker.probe_timeout of the private worker

@@ -18,8 +18,12 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Background, Conn, backend_servers, diag, get, is_, ok,
-                      poll, run, server_stat, stack, task, wait_settled)
+from api import task
+from haproxy import backend_servers, server_stat, wait_settled
+from httpc import Conn, get
+from stackenv import stack
+from tap import diag, is_, ok, run
+from wait import Background, poll
 
 WID = "w2"
 

@@ -8,8 +8,11 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Conn, cmp_ok, diag, get, is_, metric, ok,
-                      parse_metrics, run, stack, task)
+from api import task
+from httpc import Conn, get
+from metrics import metric, parse_metrics
+from stackenv import stack
+from tap import cmp_ok, diag, is_, ok, run
 
 # (operacion, datos, resultado) — exact results, as the seed defines them.
 OPS = [

@@ -31,10 +31,17 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from api import bearer, new_user
+from httpc import Conn, get, http
 from media import fitted, gradient, header, png, stripes, vips_copy
-from pfo3test import (Conn, PrivateWorker, Relay, bearer, diag, get, http,
-                      is_, like, new_user, ok, poll, psql, retire, run,
-                      s3_get, stack, tmpdir)
+from psql import psql
+from s3direct import s3_get
+from scratch import tmpdir
+from stackenv import stack
+from tap import diag, is_, like, ok, run
+from tcpservers import Relay
+from wait import poll
+from workers import PrivateWorker, retire
 
 THUMB_TIMEOUT = 30.0        # seconds for both thumbnails to appear
 BIG = 1 << 30               # the large upload

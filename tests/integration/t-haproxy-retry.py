@@ -22,8 +22,12 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Conn, HttpError, Listener, free_port, http, is_, ok,
-                      poll, run, stack, tmpdir)
+from httpc import Conn, HttpError, http
+from scratch import free_port, tmpdir
+from stackenv import stack
+from tap import is_, ok, run
+from tcpservers import Listener
+from wait import poll
 
 
 class Server(Listener):

@@ -22,8 +22,13 @@ import threading
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (bearer, cmp_ok, http, is_, mails_with, new_user, ok,
-                      poll, psql, run, stack)
+from api import bearer, new_user
+from httpc import http
+from mailsink import mails_with
+from psql import psql
+from stackenv import stack
+from tap import cmp_ok, is_, ok, run
+from wait import poll
 
 DONE_TIMEOUT = 30.0     # seconds for a job to be done
 MAIL_TIMEOUT = 15.0     # seconds for its mail to reach the sink

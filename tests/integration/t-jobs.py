@@ -30,16 +30,20 @@ done on a second attempt.  Only the private worker's sessions are touched.
 import os
 import re
 import secrets
-import socket
-import struct
 import sys
-import urllib.parse
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (PrivateWorker, bearer, cmp_ok, diag, get, http, is_,
-                      metric, new_user, ok, parse_metrics, poll, psql,
-                      retire, run, stack, wait_settled)
+from amqppub import amqp_publish
+from api import bearer, new_user
+from haproxy import wait_settled
+from httpc import get, http
+from metrics import metric, parse_metrics
+from psql import psql
+from stackenv import drain_jobs, resume_jobs, stack
+from tap import cmp_ok, diag, is_, ok, run
+from wait import poll
+from workers import PrivateWorker, retire
 
 OK_KEYS = ["id", "operacion", "resultado", "estado", "worker"]
 ERR_KEYS = ["id", "operacion", "estado", "error", "worker"]
@@ -99,102 +103,6 @@ def task_count(st, field):
     """A task-type counter summed over the stack's workers."""
     return sum(j.get("types", {}).get("task", {}).get(field, 0)
                for j in jobs_stats(st).values())
-
-
-# ------------------------------------------------------------ AMQP client
-
-def _shortstr(b):
-    return struct.pack(">B", len(b)) + b
-
-
-def _longstr(b):
-    return struct.pack(">I", len(b)) + b
-
-
-class Amqp:
-    """Just enough AMQP 0-9-1 to publish a persistent message with a
-    publisher confirm."""
-
-    def __init__(self, url):
-        u = urllib.parse.urlsplit(url)
-        self.sock = socket.create_connection((u.hostname, u.port or 5672),
-                                             timeout=10)
-        self.buf = b""
-        vhost = urllib.parse.unquote(u.path[1:]) if len(u.path) > 1 else "/"
-        login = b"\0" + urllib.parse.unquote(u.username).encode() + b"\0" + \
-            urllib.parse.unquote(u.password).encode()
-        self.sock.sendall(b"AMQP\x00\x00\x09\x01")
-        self.expect(0, 10, 10)                          # start
-        self.method(0, 10, 11, struct.pack(">I", 0) + _shortstr(b"PLAIN") +
-                    _longstr(login) + _shortstr(b"en_US"))
-        chmax, fmax, _ = struct.unpack(">HIH", self.expect(0, 10, 30)[:8])
-        self.method(0, 10, 31, struct.pack(">HIH", chmax, fmax, 0))
-        self.method(0, 10, 40, _shortstr(vhost.encode()) + _shortstr(b"") +
-                    b"\0")
-        self.expect(0, 10, 41)                          # open-ok
-        self.method(1, 20, 10, _shortstr(b""))
-        self.expect(1, 20, 11)                          # channel open-ok
-        self.method(1, 85, 10, b"\0")
-        self.expect(1, 85, 11)                          # confirm select-ok
-
-    def _read(self, n):
-        while len(self.buf) < n:
-            data = self.sock.recv(65536)
-            if not data:
-                raise RuntimeError("AMQP: connection closed")
-            self.buf += data
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def frame(self):
-        kind, channel, size = struct.unpack(">BHI", self._read(7))
-        payload = self._read(size)
-        if self._read(1) != b"\xce":
-            raise RuntimeError("AMQP: bad frame end")
-        return kind, channel, payload
-
-    def expect(self, channel, cls, mth):
-        kind, ch, payload = self.frame()
-        got = struct.unpack(">HH", payload[:4]) if kind == 1 else None
-        if kind != 1 or ch != channel or got != (cls, mth):
-            raise RuntimeError("AMQP: expected %d.%d on %d, got frame %d "
-                               "%r: %r" % (cls, mth, channel, kind, got,
-                                           payload[:120]))
-        return payload[4:]
-
-    def send(self, kind, channel, payload):
-        self.sock.sendall(struct.pack(">BHI", kind, channel, len(payload)) +
-                          payload + b"\xce")
-
-    def method(self, channel, cls, mth, args):
-        self.send(1, channel, struct.pack(">HH", cls, mth) + args)
-
-    def publish(self, exchange, key, body):
-        """Publishes mandatory and persistent; returns once confirmed."""
-        self.method(1, 60, 40, struct.pack(">H", 0) +
-                    _shortstr(exchange.encode()) + _shortstr(key.encode()) +
-                    b"\x01")
-        # content-type and delivery-mode (2: persistent)
-        self.send(2, 1, struct.pack(">HHQH", 60, 0, len(body), 0x9000) +
-                  _shortstr(b"application/json") + b"\x02")
-        self.send(3, 1, body)
-        self.expect(1, 60, 80)                          # basic.ack
-
-    def close(self):
-        try:
-            self.method(0, 10, 50, struct.pack(">H", 200) + _shortstr(b"") +
-                        struct.pack(">HH", 0, 0))
-            self.expect(0, 10, 51)
-        finally:
-            self.sock.close()
-
-
-def amqp_publish(body, key="task"):
-    c = Amqp(os.environ["PFO3_AMQP_URL"])
-    try:
-        c.publish("pfo3.jobs", key, body)
-    finally:
-        c.close()
 
 
 # ------------------------------------------------------------ tests
@@ -389,23 +297,16 @@ def broker_outage(st):
     retire(p)
 
 
-def consuming(w):
-    return w.stats().get("jobs", {}).get("consuming")
-
-
 def db_outage(st):
     """A job whose database session dies is requeued, then done."""
     app = "pfo3t-j2-%s" % secrets.token_hex(3)
     p = PrivateWorker(st, "j2", args=(
         "-o", "postgres.conninfo=%s application_name=%s"
         % (os.environ["PFO3_PG_CONNINFO"], app)))
-    ok(poll(lambda: consuming(p) is True, 10),
+    ok(poll(lambda: p.consuming() is True, 10),
        "a private worker consumes jobs")
     try:
-        for w in st.workers:
-            w.ctl("drain")
-        ok(poll(lambda: not any(consuming(w) for w in st.workers), 10),
-           "drained workers stop consuming jobs",
+        ok(drain_jobs(st.workers), "drained workers stop consuming jobs",
            lambda: repr(jobs_stats(st)))
         requeued = p.stats()["jobs"]["types"]["task"]["requeued"]
         r = submit(p.addr, "sleep", {"segundos": 2})
@@ -431,9 +332,7 @@ def db_outage(st):
         cmp_ok(p.stats()["jobs"]["types"]["task"]["requeued"], ">",
                requeued, "the private worker counts the requeue")
     finally:
-        for w in st.workers:
-            w.ctl("resume")
-        ok(poll(lambda: all(consuming(w) for w in st.workers), 15),
+        ok(resume_jobs(st.workers),
            "resumed workers consume jobs again",
            lambda: repr(jobs_stats(st)))
         if not wait_settled(st, timeout=15):

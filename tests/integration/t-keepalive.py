@@ -14,8 +14,11 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Conn, build_request, cmp_ok, diag, is_, ok, poll, run,
-                      stack, task)
+from api import task
+from httpc import Conn, build_request
+from stackenv import stack
+from tap import cmp_ok, diag, is_, ok, run
+from wait import poll
 
 IDLE = 200
 

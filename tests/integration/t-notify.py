@@ -19,8 +19,12 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (bearer, cmp_ok, http, is_, new_user, ok, poll, psql,
-                      run, stack)
+from api import bearer, new_user
+from httpc import http
+from psql import psql
+from stackenv import stack
+from tap import cmp_ok, is_, ok, run
+from wait import poll
 
 WAITERS = 20        # more than the stack's 3 x 5 pool threads
 WAKE_BOUND = 1.5    # seconds from the notification to the answers

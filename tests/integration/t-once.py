@@ -24,7 +24,6 @@ arrives exactly once and the job is done.  A mail whose smtp.retry_for
 has passed (set so in its row) is given up on its next failure, and its
 job fails with the reason.
 """
-import importlib.util
 import os
 import signal
 import socket
@@ -34,25 +33,23 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Listener, PrivateWorker, bearer, cmp_ok, diag, http,
-                      is_, mails_with, new_user, ok, poll, psql, run, stack,
-                      wait_settled)
+from amqppub import amqp_publish
+from api import bearer, new_user
+from haproxy import wait_settled
+from httpc import http
+from mailsink import mails_with
+from psql import psql
+from stackenv import drain_jobs, resume_jobs, stack
+from tap import cmp_ok, diag, is_, ok, run
+from tcpservers import Listener
+from wait import poll
+from workers import PrivateWorker
 
 DONE_TIMEOUT = 30.0     # seconds for a report job to be done
 OUTAGE = 60.0           # seconds the SMTP sink is down
 # After the sink returns: smtp.retry_max_interval (1 min), a sweep
 # interval (5 s), and the time to send.
 BACK_TIMEOUT = 90.0
-
-
-def _tjobs():
-    """t-jobs.py's small AMQP publisher (a file name with a dash)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                        "t-jobs.py")
-    spec = importlib.util.spec_from_file_location("t_jobs", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def job(addr, token, jid):
@@ -93,7 +90,7 @@ def redelivered(st, month):
     addr = st.http
     # A test before may have drained the stack's workers: their consumers
     # come back some time after the resume, and the redelivery needs one.
-    ok(poll(lambda: all(consuming(w) for w in st.workers), 30, 0.2),
+    ok(poll(lambda: all(w.consuming() for w in st.workers), 30, 0.2),
        "the stack's workers consume jobs")
     uid, _, token = new_user(addr, "once-redeliver")
     r, jid = submit(addr, token, month)
@@ -102,7 +99,7 @@ def redelivered(st, month):
     is_(j.get("status"), "done", "its job is done")
     once_each(uid, jid, "first run")
     psql("UPDATE jobs SET status = 'running' WHERE id = %d" % jid)
-    _tjobs().amqp_publish(b'{"job_id":%d}' % jid, "report")
+    amqp_publish(b'{"job_id":%d}' % jid, "report")
     j = poll(lambda: job(addr, token, jid).get("attempts", 0) >= 2 and
              job(addr, token, jid).get("status") == "done" and
              job(addr, token, jid), DONE_TIMEOUT, 0.2) or {}
@@ -115,22 +112,16 @@ class Mute(Listener):
     """An SMTP server that accepts connections and never says a word."""
 
 
-def consuming(w):
-    return w.stats().get("jobs", {}).get("consuming")
-
-
 def killed(st, month):
     addr = st.http
     uid, _, token = new_user(addr, "once-kill")
     mute = Mute()
     p = PrivateWorker(st, "o1", args=(
         "-o", "smtp.url=smtp://127.0.0.1:%d" % mute.port))
-    ok(poll(lambda: consuming(p) is True, 10),
+    ok(poll(lambda: p.consuming() is True, 10),
        "a private worker consumes jobs")
     try:
-        for w in st.workers:
-            w.ctl("drain")
-        ok(poll(lambda: not any(consuming(w) for w in st.workers), 10),
+        ok(drain_jobs(st.workers),
            "the stack's workers are drained: they stop consuming")
         r, jid = submit(p.addr, token, month)
         is_(r.status, 202, "a report on the private worker: 202")
@@ -147,9 +138,7 @@ def killed(st, month):
         is_(psql("SELECT status FROM jobs WHERE id = %d" % jid), "running",
             "the job is left running")
     finally:
-        for w in st.workers:
-            w.ctl("resume")
-        ok(poll(lambda: all(consuming(w) for w in st.workers), 15),
+        ok(resume_jobs(st.workers),
            "the stack's workers consume again")
         if not wait_settled(st, timeout=15):
             diag("warning: HAProxy did not settle")

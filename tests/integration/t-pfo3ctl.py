@@ -31,8 +31,10 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (cmp_ok, diag, is_, like, ok, poll, run, srcdir, stack,
-                      tmpdir)
+from scratch import tmpdir
+from stackenv import srcdir, stack
+from tap import cmp_ok, diag, is_, like, ok, run
+from wait import poll
 
 PFO3CTL = None
 

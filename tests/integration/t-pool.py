@@ -15,9 +15,14 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Background, PrivateWorker, cmp_ok, diag, get, is_,
-                      metric, ok, parse_metrics, poll, retire, run,
-                      servers_settled, stack, task)
+from api import task
+from haproxy import servers_settled
+from httpc import get
+from metrics import metric, parse_metrics
+from stackenv import stack
+from tap import cmp_ok, diag, is_, ok, run
+from wait import Background, poll
+from workers import PrivateWorker, retire
 
 SLEEP = 2
 

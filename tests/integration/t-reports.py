@@ -19,8 +19,11 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (bearer, cmp_ok, diag, http, is_, like, new_user, ok,
-                      poll, run, stack)
+from api import bearer, new_user
+from httpc import http
+from stackenv import stack
+from tap import cmp_ok, diag, is_, like, ok, run
+from wait import poll
 
 DONE_TIMEOUT = 30.0     # seconds for a report to be done
 MAIL_TIMEOUT = 10.0     # seconds for its mail to reach the sink

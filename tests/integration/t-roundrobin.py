@@ -12,8 +12,10 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (diag, is_, ok, run, stack, task, wait_settled,
-                      backend_servers)
+from api import task
+from haproxy import backend_servers, wait_settled
+from stackenv import stack
+from tap import diag, is_, ok, run
 
 N = 15
 

@@ -31,9 +31,14 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (PrivateWorker, TEST_PASSWORD, bearer, http, is_, like,
-                      new_user, ok, poll, psql, retire, run, s3_request,
-                      stack)
+from api import TEST_PASSWORD, bearer, new_user
+from httpc import http
+from psql import psql
+from s3direct import s3_request
+from stackenv import stack
+from tap import is_, like, ok, run
+from wait import poll
+from workers import PrivateWorker, retire
 
 RUN = secrets.token_hex(4)
 DONE_TIMEOUT = 30.0

@@ -20,8 +20,10 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (backend_servers, diag, is_, ok, run, seed_exchange,
-                      srcdir, stack, wait_settled)
+from haproxy import backend_servers, wait_settled
+from seedproto import seed_exchange
+from stackenv import srcdir, stack
+from tap import diag, is_, ok, run
 
 SUMA = json.dumps({"operacion": "suma", "datos": {"a": 25, "b": 17}}).encode()
 OK_KEYS = ["id", "operacion", "resultado", "estado", "worker"]

@@ -29,9 +29,13 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pfo3test import (Conn, HttpError, PrivateWorker, TEST_PASSWORD, bearer,
-                      diag, http, is_, new_user, ok, psql, retire, run,
-                      s3_get, stack, task)
+from api import TEST_PASSWORD, bearer, new_user, task
+from httpc import Conn, HttpError, http
+from psql import psql
+from s3direct import s3_get
+from stackenv import stack
+from tap import diag, is_, ok, run
+from workers import PrivateWorker, retire
 
 # Seconds a task or a login may take meanwhile; sanitizer builds run the
 # password hash many times slower, and a starved pool never answers anyway.

@@ -17,9 +17,10 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 
-from pfo3test import diag, free_port, is_, ok, run, srcdir
+from scratch import free_port, tmpdir
+from stackenv import srcdir
+from tap import diag, is_, ok, run
 
 # The stack's modules, loaded as ./stack loads them, then one step.
 DRIVER = r'''
@@ -54,8 +55,8 @@ def postgres_can_enter(path):
 
 def main():
     root = os.geteuid() == 0
-    # mkdtemp makes the folder 0700, as `mktemp -d` and root's home are.
-    parent = tempfile.mkdtemp(prefix="pfo3t-private-", dir="/tmp")
+    # A scratch folder is 0700, as `mktemp -d` and root's home are.
+    parent = tmpdir()
     run_dir = os.path.join(parent, "pfo3", "run")
     port = free_port()
     where = None
@@ -109,7 +110,6 @@ def main():
            "the stack stops it", lambda: s.stderr[-2000:])
     finally:
         stack_step(run_dir, port, "stop")
-        shutil.rmtree(parent, ignore_errors=True)
         # The cluster kept outside the clone goes with it (only a folder
         # of pg_dir's own shape is ever removed here).
         if where and OUTSIDE_RE.match(where):

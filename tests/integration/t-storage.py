@@ -37,10 +37,15 @@ import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from api import bearer, new_user
+from httpc import http
 from media import gradient, png
-from pfo3test import (PrivateWorker, bearer, diag, http, is_, new_user, ok,
-                      poll, psql, retire, run, s3_delete, s3_get, s3_put,
-                      s3_request, stack)
+from psql import psql
+from s3direct import s3_delete, s3_get, s3_put, s3_request
+from stackenv import stack
+from tap import diag, is_, ok, run
+from wait import poll
+from workers import PrivateWorker, retire
 
 AGE = "2s"              # the bound passed to check and repair
 AGE_WAIT = 2.5          # seconds to wait for a reservation to be that old

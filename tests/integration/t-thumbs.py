@@ -20,7 +20,7 @@ while it runs (a transaction deletes the row and commits once the worker's
 insert of the thumbnails rows waits for it): the thumbnails it had stored
 are deleted again.
 
-S3 is reached with curl's own SigV4 signing (pfo3test.s3_*), PostgreSQL
+S3 is reached with curl's own SigV4 signing (s3direct.py), PostgreSQL
 with psql: neither through the worker.
 """
 import hashlib
@@ -31,10 +31,16 @@ import sys
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from api import bearer, new_user
+from httpc import get, http
 from media import (fitted, gradient, header, png, png_claiming, stripes,
                    vips_copy)
-from pfo3test import (bearer, cmp_ok, diag, get, http, is_, like, new_user,
-                      ok, poll, psql, run, s3_get, s3_put, stack, tmpdir)
+from psql import psql
+from s3direct import s3_get, s3_put
+from scratch import tmpdir
+from stackenv import stack
+from tap import cmp_ok, diag, is_, like, ok, run
+from wait import poll
 
 SWEEP = 5.0             # jobs.sweep_interval, the default (s)
 # The sweeper's grace and interval, then the work itself, with room for
