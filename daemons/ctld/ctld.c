@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,6 +21,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "ctld.h"
+#include "daemon-args.h"
 #include "deps.h"
 #include "log.h"
 #include "s3.h"
@@ -32,29 +32,19 @@
 /* After the workers' own shutdown_timeout, this long more at most. */
 #define CTLD_STOP_GRACE_MS	10000
 
-static const struct option ctld_options[] = {
-	{ "config",	required_argument, NULL, 'c' },
-	{ "set",	required_argument, NULL, 'o' },
-	{ "foreground",	no_argument,	   NULL, 'f' },
-	{ "verbose",	no_argument,	   NULL, 'v' },
-	{ "check",	no_argument,	   NULL, 'n' },
-	{ "help",	no_argument,	   NULL, 'h' },
-	{ "version",	no_argument,	   NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
-};
-
 static void
 ctld_usage(FILE *f)
 {
 	fprintf(f,
-"usage: pfo3-ctld [-fnv] [-c FILE] [-o KEY=VALUE]\n"
+"usage: pfo3-ctld [-fnv] [-c FILE] [-o KEY=VALUE ...]\n"
 "\n"
 "The pfo3 control daemon: starts and supervises the local workers, drives\n"
 "HAProxy, and serves the cluster's status and the admin commands on its\n"
 "control sockets (pfo3ctl, pfo3-console).\n"
 "\n"
 "  -c, --config FILE    read pfo3.conf(5) FILE; the workers get it too\n"
-"  -o, --set KEY=VALUE  set any pfo3.conf key, e.g. -o workers.count=5\n"
+"  -o, --set KEY=VALUE  set any pfo3.conf key, e.g. -o workers.count=5;\n"
+"                       repeat it for more keys (in order: the last wins)\n"
 "  -f, --foreground     stay in the foreground, log to stderr\n"
 "  -v, --verbose        log debug messages\n"
 "  -n, --check          check the configuration and exit (0 OK, 2 errors)\n"
@@ -235,85 +225,38 @@ ctld_workerd(struct ctld *c, char **cause)
 	return 0;
 }
 
+/* The checks of the configuration beyond each key's own bounds. */
+static int
+ctld_validate(struct pfo3_conf *conf, void *arg, char **cause)
+{
+	struct ctld *c = arg;
+
+	if (conf->workers.restart_min > conf->workers.restart_max) {
+		*cause = xstrdup("workers.restart_min is more than "
+		    "workers.restart_max");
+		return -1;
+	}
+	if (ctld_backends(c, cause) == -1 || ctld_workerd(c, cause) == -1)
+		return -1;
+	return 0;
+}
+
+/* The command line and configuration are shared with pfo3-workerd. */
 static void
 ctld_configure(struct ctld *c, int argc, char **argv, int *foreground)
 {
-	char	*sets[64], *cause = NULL, *eq;
-	int	 ch, nsets = 0, verbose = 0, check = 0, i;
+	const struct daemon_cmd cmd = {
+		.name = "pfo3-ctld",
+		.usage = ctld_usage,
+		.validate = ctld_validate,
+		.arg = c,
+	};
+	struct daemon_args args;
 
-	while ((ch = getopt_long(argc, argv, "c:o:fvnhV", ctld_options,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			c->conf_path = optarg;
-			break;
-		case 'o':
-			if (strchr(optarg, '=') == NULL) {
-				fprintf(stderr, "pfo3-ctld: -o needs "
-				    "KEY=VALUE, got '%s'\n", optarg);
-				exit(2);
-			}
-			if (nsets < 64)
-				sets[nsets++] = optarg;
-			break;
-		case 'f':
-			*foreground = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'h':
-			ctld_usage(stdout);
-			exit(0);
-		case 'V':
-			printf("pfo3-ctld %s\n", PACKAGE_VERSION);
-			exit(0);
-		default:
-			ctld_usage(stderr);
-			exit(2);
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "pfo3-ctld: unexpected argument '%s'\n",
-		    argv[optind]);
-		ctld_usage(stderr);
-		exit(2);
-	}
-	conf_defaults(&c->conf);
-	if (c->conf_path != NULL &&
-	    conf_load(&c->conf, c->conf_path, &cause) == -1) {
-		fprintf(stderr, "%s", cause);
-		if (cause[0] != '\0' && cause[strlen(cause) - 1] != '\n')
-			fputc('\n', stderr);
-		exit(2);
-	}
-	for (i = 0; i < nsets; i++) {
-		eq = strchr(sets[i], '=');
-		*eq = '\0';
-		if (conf_set(&c->conf, sets[i], eq + 1, &cause) == -1) {
-			fprintf(stderr, "pfo3-ctld: command line: %s\n", cause);
-			exit(2);
-		}
-		*eq = '=';
-	}
-	if (verbose && conf_set(&c->conf, "log.level", "debug", &cause) == -1)
-		exit(2);
-	if (c->conf.workers.restart_min > c->conf.workers.restart_max) {
-		fprintf(stderr, "pfo3-ctld: workers.restart_min is more than "
-		    "workers.restart_max\n");
-		exit(2);
-	}
-	if (ctld_backends(c, &cause) == -1 || ctld_workerd(c, &cause) == -1) {
-		fprintf(stderr, "pfo3-ctld: %s\n", cause);
-		exit(2);
-	}
-	if (check) {
-		printf("configuration OK\n");
-		exit(0);
-	}
+	daemon_configure(&args, &cmd, argc, argv, &c->conf);
+	c->conf_path = args.config;
+	*foreground = args.foreground;
+	daemon_args_free(&args);
 }
 
 static void

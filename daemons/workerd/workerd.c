@@ -2,8 +2,6 @@
  * workerd.c — pfo3-workerd: options, configuration, start and stop.
  * The design of the process is described in workerd.h.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +15,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "conn.h"
+#include "daemon-args.h"
 #include "auth.h"
 #include "db.h"
 #include "heartbeat.h"
@@ -35,36 +34,16 @@
 
 #include "config.h"
 
-/* Long options that are config keys: the option's name → the key. */
-static const struct {
-	const char	*option;
-	const char	*key;
-} workerd_option_keys[] = {
+/* pfo3-workerd's own options; the shared ones are in daemon-args.h. */
+static const struct daemon_option workerd_options[] = {
 	{ "id",			"worker.id" },
 	{ "listen",		"worker.listen" },
 	{ "threads",		"worker.threads" },
 	{ "queue",		"worker.queue" },
 	{ "control",		"worker.control" },
 	{ "agent-listen",	"worker.agent_listen" },
-};
-#define WORKERD_NKEYS (sizeof workerd_option_keys / sizeof workerd_option_keys[0])
-
-static const struct option workerd_options[] = {
-	{ "id",		  required_argument, NULL, 0 },
-	{ "listen",	  required_argument, NULL, 0 },
-	{ "threads",	  required_argument, NULL, 0 },
-	{ "queue",	  required_argument, NULL, 0 },
-	{ "control",	  required_argument, NULL, 0 },
-	{ "agent-listen", required_argument, NULL, 0 },
-	{ "config",	  required_argument, NULL, 'c' },
-	{ "set",	  required_argument, NULL, 'o' },
-	{ "foreground",	  no_argument,	     NULL, 'f' },
-	{ "verbose",	  no_argument,	     NULL, 'v' },
-	{ "check",	  no_argument,	     NULL, 'n' },
-	{ "migrate",	  no_argument,	     NULL, 'M' },
-	{ "help",	  no_argument,	     NULL, 'h' },
-	{ "version",	  no_argument,	     NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+	{ "migrate",		NULL },
+	{ NULL,			NULL },
 };
 
 static void
@@ -73,8 +52,8 @@ workerd_usage(FILE *f)
 	fprintf(f,
 "usage: pfo3-workerd [-fnv] [-c FILE] [--id NAME] [--listen ADDR:PORT]\n"
 "                    [--threads N] [--queue N] [--control PATH]\n"
-"                    [--agent-listen ADDR:PORT] [-o KEY=VALUE]\n"
-"       pfo3-workerd --migrate [-c FILE] [-o KEY=VALUE]\n"
+"                    [--agent-listen ADDR:PORT] [-o KEY=VALUE ...]\n"
+"       pfo3-workerd --migrate [-c FILE] [-o KEY=VALUE ...]\n"
 "\n"
 "A pfo3 worker: HTTP/1.1 API and the seed's JSON task protocol on one port,\n"
 "served by a fixed pool of threads.\n"
@@ -86,7 +65,8 @@ workerd_usage(FILE *f)
 "      --queue N            pool queue capacity (worker.queue, default 64)\n"
 "      --control PATH       control socket; %%i is the id (worker.control)\n"
 "      --agent-listen A:P   HAProxy agent-check listener (worker.agent_listen)\n"
-"  -o, --set KEY=VALUE      set any pfo3.conf key, e.g. -o tasks.max_sleep=10s\n"
+"  -o, --set KEY=VALUE      set any pfo3.conf key, e.g. -o tasks.max_sleep=10s;\n"
+"                           repeat it for more keys (in order: the last wins)\n"
 "  -f, --foreground         stay in the foreground, log to stderr\n"
 "  -v, --verbose            log debug messages\n"
 "  -n, --check              check the configuration and exit (0 OK, 2 errors)\n"
@@ -96,115 +76,6 @@ workerd_usage(FILE *f)
 "  -V, --version            show the version\n"
 "\n"
 "Command-line options override the file.  See pfo3-workerd(8), pfo3.conf(5).\n");
-}
-
-/* Applies one command-line override; on error prints it and exits 2. */
-static void
-workerd_override(struct pfo3_conf *conf, const char *key, const char *value)
-{
-	char *cause = NULL;
-
-	if (conf_set(conf, key, value, &cause) == -1) {
-		fprintf(stderr, "pfo3-workerd: command line: %s\n", cause);
-		exit(2);
-	}
-}
-
-struct workerd_args {
-	const char	*config;
-	char		*keys[64];	/* "key=value" from options, in order */
-	int		 nkeys;
-	int		 foreground;
-	int		 verbose;
-	int		 check;
-	int		 migrate;
-};
-
-static void
-workerd_parse_args(int argc, char **argv, struct workerd_args *a)
-{
-	int ch, idx;
-
-	memset(a, 0, sizeof *a);
-	while ((ch = getopt_long(argc, argv, "c:o:fvnhV", workerd_options,
-	    &idx)) != -1) {
-		switch (ch) {
-		case 0:
-			if (a->nkeys == 64)
-				break;
-			a->keys[a->nkeys++] = xasprintf("%s=%s",
-			    workerd_option_keys[idx].key, optarg);
-			break;
-		case 'c':
-			a->config = optarg;
-			break;
-		case 'o':
-			if (strchr(optarg, '=') == NULL) {
-				fprintf(stderr, "pfo3-workerd: -o needs "
-				    "KEY=VALUE, got '%s'\n", optarg);
-				exit(2);
-			}
-			if (a->nkeys < 64)
-				a->keys[a->nkeys++] = xstrdup(optarg);
-			break;
-		case 'f':
-			a->foreground = 1;
-			break;
-		case 'v':
-			a->verbose = 1;
-			break;
-		case 'n':
-			a->check = 1;
-			break;
-		case 'M':
-			a->migrate = 1;
-			break;
-		case 'h':
-			workerd_usage(stdout);
-			exit(0);
-		case 'V':
-			printf("pfo3-workerd %s\n", PACKAGE_VERSION);
-			exit(0);
-		default:
-			workerd_usage(stderr);
-			exit(2);
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "pfo3-workerd: unexpected argument '%s'\n",
-		    argv[optind]);
-		workerd_usage(stderr);
-		exit(2);
-	}
-}
-
-static void
-workerd_configure(struct workerd *w, struct workerd_args *a)
-{
-	char *cause = NULL, *eq;
-	int i;
-
-	conf_defaults(&w->conf);
-	if (a->config != NULL && conf_load(&w->conf, a->config, &cause) == -1) {
-		fprintf(stderr, "%s", cause);
-		if (cause[0] != '\0' && cause[strlen(cause) - 1] != '\n')
-			fputc('\n', stderr);
-		exit(2);
-	}
-	for (i = 0; i < a->nkeys; i++) {
-		eq = strchr(a->keys[i], '=');
-		*eq = '\0';
-		workerd_override(&w->conf, a->keys[i], eq + 1);
-		free(a->keys[i]);
-	}
-	if (a->verbose)
-		workerd_override(&w->conf, "log.level", "debug");
-	if (a->check) {
-		printf("configuration OK\n");
-		exit(0);
-	}
-	w->control_path = conf_expand_id(w->conf.worker.control,
-	    w->conf.worker.id);
 }
 
 /* --migrate: applies the missing migrations; exits 0, or 1 with the error. */
@@ -250,22 +121,32 @@ workerd_cleanup(struct workerd *w)
 int
 main(int argc, char **argv)
 {
-	struct workerd w;
-	struct workerd_args args;
-	char *cause = NULL;
+	static const struct daemon_cmd cmd = {
+		.name = "pfo3-workerd",
+		.usage = workerd_usage,
+		.options = workerd_options,
+	};
+	struct workerd		w;
+	struct daemon_args	args;
+	char			*cause = NULL;
+	int			 foreground, migrate;
 
 	memset(&w, 0, sizeof w);
 	w.listen_fd = w.agent_fd = -1;
-	workerd_parse_args(argc, argv, &args);
-	workerd_configure(&w, &args);
-	if (args.migrate)
+	daemon_configure(&args, &cmd, argc, argv, &w.conf);
+	w.control_path = conf_expand_id(w.conf.worker.control,
+	    w.conf.worker.id);
+	foreground = args.foreground;
+	migrate = daemon_args_flag(&args, "migrate");
+	daemon_args_free(&args);
+	if (migrate)
 		workerd_migrate(&w);
 
-	log_init("pfo3-workerd", args.foreground,
+	log_init("pfo3-workerd", foreground,
 	    log_level_parse(w.conf.log.level));
 	if (log_open_file(w.conf.log.file, &cause) == -1)
 		fatalx("log.file: %s", cause);
-	if (!args.foreground && daemon(1, 0) == -1)
+	if (!foreground && daemon(1, 0) == -1)
 		fatal("daemon");
 
 	/* Library set-up that is not thread-safe, before any thread starts. */
