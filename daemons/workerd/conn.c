@@ -144,7 +144,7 @@ conn_reset_request(struct conn *c)
 	c->in_done = c->head_sent = 0;
 	atomic_store(&c->out_ready, 0);
 	c->route_status = 0;
-	c->route_allow = NULL;
+	c->route_allow[0] = '\0';
 	memset(&c->bclock, 0, sizeof c->bclock);
 	memset(&c->r, 0, sizeof c->r);
 	response_clear(&c->resp);
@@ -355,7 +355,7 @@ conn_dispatch(struct conn *c)
 			response_error(&c->resp, c->route_status,
 			    c->route_status == 405 ?
 			    "method not allowed" : "no such resource");
-			if (c->route_allow != NULL)
+			if (c->route_status == 405)
 				response_header(&c->resp, "Allow: %s",
 				    c->route_allow);
 			conn_send(c);
@@ -641,7 +641,7 @@ conn_start_request(struct conn *c, size_t hlen)
 		c->ctype = xstrndup(h->value, h->value_len);
 	c->head_only = http_method_is(&c->req, "HEAD");
 	c->route = router_match(c->req.method, c->req.method_len, c->path,
-	    c->r.ids, &c->r.nids, &c->route_status, &c->route_allow);
+	    c->r.ids, &c->r.nids, &c->route_status, c->route_allow);
 	if (c->route != NULL && c->route->where == ROUTE_STREAM) {
 		conn_start_stream(c);
 		return;

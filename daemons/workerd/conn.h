@@ -99,9 +99,9 @@ struct conn {
 	atomic_int	 dead;		/* gone while on the pool: free it when
 					   the pool hands it back */
 	int64_t		 park_user;	/* CONN_PARKED: whose events wake it */
-	/* The route found when the head was read (NULL: status/allow). */
+	/* No route for the head that was read: 404, or 405 and Allow. */
 	int		 route_status;
-	const char	*route_allow;
+	char		 route_allow[ROUTER_ALLOW_MAX];
 };
 
 /* conn-io.c: the socket, edge-triggered. */
