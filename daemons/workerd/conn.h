@@ -11,7 +11,7 @@
 #include <sys/queue.h>
 #include <sys/types.h>
 
-#include "body-clock.h"
+#include "body-pump.h"
 #include "http.h"
 #include "respond.h"
 #include "router.h"
@@ -70,38 +70,33 @@ struct conn {
 	struct http_request req;
 	struct request	 r;		/* what handlers see */
 	char		*path, *query, *ctype;
-	char		*body;
-	size_t		 body_len, body_cap;
-	struct http_chunked chunked;
+	struct body_pump pump;		/* its body on the way in */
 	const struct route *route;
 	int		 head_only;
-	int		 too_large;	/* the chunked body passed the limit */
 	int64_t		 t_start_us;
 	struct seed_scan seed_scan;
-	struct body_clock bclock;	/* deadlines of the body being read */
 	int		 upload;	/* holds an upload slot (uploads.*) */
 
 	struct response	 resp;
 
 	/*
 	 * Streamed bodies (stream.c): a ROUTE_STREAM request's body on its
-	 * way in, a response_stream_begin() body on its way out.  The pool
-	 * thread's progress wakes the event thread through stream_ev.
+	 * way in (pump.pipe), a response_stream_begin() body on its way
+	 * out.  The pool thread's progress wakes the event thread through
+	 * stream_ev.
 	 */
-	struct stream	*in_stream, *out_stream;
+	struct stream	*out_stream;
 	struct event	*stream_ev;
-	int64_t		 in_fed;	/* body bytes put into in_stream */
 	int64_t		 out_sent;	/* body bytes taken from out_stream */
-	int		 in_done;	/* the whole body went into in_stream */
 	int		 head_sent;	/* a streamed response's head is out */
 	atomic_int	 out_ready;	/* the pool made out_stream */
 	int		 on_pool;	/* a pool thread holds the request */
 	atomic_int	 dead;		/* gone while on the pool: free it when
 					   the pool hands it back */
 	int64_t		 park_user;	/* CONN_PARKED: whose events wake it */
-	/* The route found when the head was read (NULL: status/allow). */
+	/* No route for the head that was read: 404, or 405 and Allow. */
 	int		 route_status;
-	const char	*route_allow;
+	char		 route_allow[ROUTER_ALLOW_MAX];
 };
 
 /* conn-io.c: the socket, edge-triggered. */

@@ -1,4 +1,5 @@
 /* router.c — see router.h. */
+#include <stdio.h>
 #include <string.h>
 
 #include "probe.h"
@@ -58,7 +59,8 @@ router_method_matches(const char *want, const char *m, size_t mlen)
 /*
  * Matches `path` against a pattern where "{id}" stands for one segment of
  * 1 to 18 digits with no leading zero (so it fits an int64 and has one
- * spelling).  Fills ids[] on a match.
+ * spelling).  A 19th digit ends the match before it is added: the value
+ * never overflows, however long the segment.  Fills ids[] on a match.
  */
 static int
 router_path_matches(const char *pattern, const char *path, int64_t *ids,
@@ -72,10 +74,11 @@ router_path_matches(const char *pattern, const char *path, int64_t *ids,
 			if (*path < '1' || *path > '9' || n == ROUTER_MAX_IDS)
 				return 0;
 			for (v = 0, digits = 0; *path >= '0' && *path <= '9';
-			    path++, digits++)
+			    path++, digits++) {
+				if (digits == ROUTER_ID_DIGITS)
+					return 0;
 				v = v * 10 + (*path - '0');
-			if (digits > 18)
-				return 0;
+			}
 			ids[n++] = v;
 			pattern += 4;
 			continue;
@@ -89,14 +92,24 @@ router_path_matches(const char *pattern, const char *path, int64_t *ids,
 	return 1;
 }
 
+/* Appends `method` (and HEAD after GET) to the Allow list being built. */
+static void
+router_allow_add(char *allow, const char *method)
+{
+	size_t len = strlen(allow);
+
+	snprintf(allow + len, ROUTER_ALLOW_MAX - len, "%s%s%s",
+	    len > 0 ? ", " : "", method,
+	    strcmp(method, "GET") == 0 ? ", HEAD" : "");
+}
+
 const struct route *
 router_match(const char *method, size_t method_len, const char *path,
-    int64_t *ids, int *nids, int *status, const char **allow)
+    int64_t *ids, int *nids, int *status, char *allow)
 {
 	size_t i;
-	int path_seen = 0;
 
-	*allow = NULL;
+	allow[0] = '\0';
 	*nids = 0;
 	for (i = 0; i < ROUTER_N; i++) {
 		if (!router_path_matches(router_table[i].path, path, ids, nids))
@@ -104,11 +117,9 @@ router_match(const char *method, size_t method_len, const char *path,
 		if (router_method_matches(router_table[i].method, method,
 		    method_len))
 			return &router_table[i];
-		path_seen = 1;
-		*allow = strcmp(router_table[i].method, "GET") == 0 ?
-		    "GET, HEAD" : router_table[i].method;
+		router_allow_add(allow, router_table[i].method);
 	}
-	*status = path_seen ? 405 : 404;
+	*status = allow[0] != '\0' ? 405 : 404;
 	return NULL;
 }
 

@@ -19,6 +19,10 @@ struct stream;
 #include <stdint.h>
 
 #define ROUTER_MAX_IDS	2
+/* An {id} is 1 to 18 digits: every such number fits an int64. */
+#define ROUTER_ID_DIGITS	18
+/* The longest Allow list: every method once, HEAD with GET. */
+#define ROUTER_ALLOW_MAX	64
 
 /* What a handler sees of a request. */
 struct request {
@@ -67,12 +71,13 @@ struct route {
 
 /*
  * Finds the route for a method and path, filling ids[] with the path's
- * {id} segments.  NULL when none: *status is 404, or 405 with *allow
- * naming the methods the path accepts.
+ * {id} segments.  NULL when none: *status is 404, or 405 with `allow`
+ * (ROUTER_ALLOW_MAX bytes) listing every method the path accepts, in
+ * table order ("GET, HEAD, DELETE"), for the 405's Allow header.
  */
 const struct route *router_match(const char *method, size_t method_len,
 	    const char *path, int64_t *ids, int *nids, int *status,
-	    const char **allow);
+	    char *allow);
 /*
  * Answers 503 {"error":"<dep> unavailable: …"} with Retry-After into
  * `resp` and returns 1 when a dependency of `needs` (PROBE_BIT()s) failed

@@ -4,8 +4,9 @@
  * (uploads.max_per_user of uploads.max_per_worker).
  *
  * The worker-wide cap is counted on the event thread before a thread is
- * given (conn.c); this count needs the user, known only once the upload
- * thread has checked the token, so it is taken there, under a lock.  At
+ * given (conn-pool.c); this count needs the user, known only once the
+ * upload thread has checked the token, so it is taken there (route-run.c),
+ * under a lock.  At
  * most max_per_worker users have uploads at once: the table is that big
  * and never grows.
  */

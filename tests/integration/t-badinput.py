@@ -158,6 +158,14 @@ def app_errors(addr, where):
     r = http(addr, "DELETE", "/healthz")
     is_((r.status, r.header("Allow")), (405, "GET, HEAD"),
         "%s: DELETE /healthz: 405, Allow: GET, HEAD" % where)
+    # Allow names every method of the path, not only the table's last.
+    r = http(addr, "PUT", "/api/v1/files/5")
+    is_((r.status, r.header("Allow")), (405, "GET, HEAD, DELETE"),
+        "%s: PUT /api/v1/files/5: 405, Allow: GET, HEAD, DELETE" % where)
+    # An id of 20 digits is no id (1 to 18): 404, parsed without overflow.
+    r = http(addr, "GET", "/api/v1/files/99999999999999999999")
+    is_((r.status, r.json()), (404, {"error": "no such resource"}),
+        "%s: GET /api/v1/files/<20 digits>: 404" % where)
     r = http(addr, "POST", "/api/v1/tasks", '{"operacion": "suma",')
     body = r.json() or {}
     ok(r.status == 400 and str(body.get("error", "")).startswith(

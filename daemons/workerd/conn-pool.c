@@ -1,0 +1,262 @@
+/*
+ * conn-pool.c — a request between the connection and a thread: handing it
+ * to the pool (or the upload threads) with route_run() as the job, taking
+ * it back when the job is done, and parking it off the pool while its
+ * handler waits for an event (response_park).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "conn-int.h"
+#include "log.h"
+#include "pool.h"
+#include "route-run.h"
+#include "stream.h"
+
+/* Runs on a pool or upload thread: the only code of the connection that
+ * is not on the event loop. */
+static void
+conn_job(void *arg)
+{
+	struct conn *c = arg;
+	struct workerd *w = c->w;
+
+	route_run(w, c->seed ? &route_seed : c->route, &c->r, &c->resp);
+	pthread_mutex_lock(&w->done_lock);
+	TAILQ_INSERT_TAIL(&w->done, c, done_entry);
+	pthread_mutex_unlock(&w->done_lock);
+	event_active(w->done_ev, EV_READ, 0);
+}
+
+static void
+conn_stream_cb(evutil_socket_t fd, short what, void *arg)
+{
+	conn_run(arg);
+}
+
+void
+conn_stream_event(struct conn *c)
+{
+	if (c->stream_ev == NULL &&
+	    (c->stream_ev = event_new(c->w->base, -1, 0, conn_stream_cb, c)) ==
+	    NULL)
+		fatalx("out of memory");
+}
+
+/*
+ * response_stream_begin() on the pool thread: makes the pipe of the
+ * response body and wakes the event thread to send the head.
+ */
+static int
+conn_stream_open(struct response *r, void *arg)
+{
+	struct conn *c = arg;
+
+	c->out_stream = stream_new((size_t)c->w->conf.worker.stream_buffer,
+	    c->stream_ev);
+	r->stream = c->out_stream;
+	if (c->head_only)
+		stream_close(c->out_stream, 0, NULL);	/* no body to send */
+	atomic_store(&c->out_ready, 1);
+	/* Paired with conn_close(): one of the two sees the other. */
+	if (atomic_load(&c->dead))
+		stream_close(c->out_stream, 500, "the client went away");
+	event_active(c->stream_ev, EV_READ, 0);
+	return 0;
+}
+
+/* Refuses a request with 503 and Retry-After: no thread can take it.  A
+ * body still coming is left unread, so the connection closes after. */
+static void
+conn_busy(struct conn *c, const char *why)
+{
+	struct workerd *w = c->w;
+
+	if (c->pump.pipe != NULL) {
+		c->resp.close = 1;
+		c->linger = 1;
+	}
+	if (c->seed)
+		seed_busy(w, &c->resp);
+	else
+		response_error(&c->resp, 503, "server busy: %s", why);
+	response_header(&c->resp, "Retry-After: %lld",
+	    (long long)w->conf.worker.retry_after);
+	conn_send(c);
+}
+
+/* A request the router or the gate answers without a handler: 1 when it
+ * did (no such route, or a dependency the route needs is down). */
+static int
+conn_refuse(struct conn *c)
+{
+	if (c->route == NULL) {
+		response_error(&c->resp, c->route_status,
+		    c->route_status == 405 ?
+		    "method not allowed" : "no such resource");
+		if (c->route_status == 405)
+			response_header(&c->resp, "Allow: %s", c->route_allow);
+		return 1;
+	}
+	/* A dependency it needs is down: 503 now, no pool thread. */
+	if (c->route->where != ROUTE_INLINE &&
+	    router_gate(c->w, c->route->needs, &c->resp)) {
+		if (c->pump.pipe != NULL) {
+			c->resp.close = 1;	/* its body is unread */
+			c->linger = 1;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+void
+conn_dispatch(struct conn *c)
+{
+	struct workerd *w = c->w;
+	struct pool *pool = w->pool;
+
+	evtimer_del(c->timer);
+	c->r.http = c->seed ? NULL : &c->req;
+	c->r.path = c->path;
+	c->r.query = c->query;
+	c->r.body = c->pump.buf;
+	c->r.body_len = c->pump.len;
+	c->r.content_type = c->ctype;
+	c->r.peer = c->peer;
+
+	if (!c->seed) {
+		if (conn_refuse(c)) {
+			conn_send(c);
+			return;
+		}
+		if (c->route->where == ROUTE_INLINE) {
+			c->route->fn(w, &c->r, &c->resp);
+			conn_send(c);
+			return;
+		}
+	}
+	conn_stream_event(c);
+	c->resp.stream_open = conn_stream_open;
+	c->resp.stream_arg = c;
+	if (!c->seed && c->route->where == ROUTE_STREAM) {
+		if (w->uploads >= w->conf.uploads.max_per_worker) {
+			conn_busy(c, "too many uploads in flight");
+			return;
+		}
+		pool = w->upload_pool;
+		c->upload = 1;
+		w->uploads++;
+	}
+	c->state = CONN_POOL;
+	c->on_pool = 1;
+	w->inflight++;
+	if (pool_submit(pool, conn_job, c) == -1) {
+		c->on_pool = 0;
+		w->inflight--;
+		if (c->upload) {
+			c->upload = 0;
+			w->uploads--;
+		} else
+			w->metrics.rejected_full++;
+		conn_busy(c, "the work queue is full");
+	}
+}
+
+/* The handler waits for an event (response_park): off the pool until it
+ * comes or the deadline passes. */
+static void
+conn_park(struct conn *c)
+{
+	struct workerd *w = c->w;
+	struct timeval tv;
+	int64_t now = clock_mono_ms();
+
+	c->r.wait_until_ms = c->resp.park_until_ms;
+	c->park_user = c->resp.park_user;
+	response_clear(&c->resp);
+	if (w->stopping || c->r.wait_until_ms <= now) {
+		/* Run again at once with the deadline passed: it answers. */
+		c->r.wait_until_ms = 1;
+		conn_dispatch(c);
+		return;
+	}
+	evtimer_add(c->timer, clock_timeval(&tv, c->r.wait_until_ms - now));
+	c->state = CONN_PARKED;
+	TAILQ_INSERT_TAIL(&w->parked, c, park_entry);
+	w->nparked++;
+}
+
+void
+conn_unpark(struct conn *c)
+{
+	struct workerd *w = c->w;
+
+	TAILQ_REMOVE(&w->parked, c, park_entry);
+	w->nparked--;
+	evtimer_del(c->timer);
+	c->t_start_us = clock_mono_us();	/* waiting is not latency */
+	conn_dispatch(c);
+	conn_run(c);
+}
+
+void
+conn_wake_parked(struct workerd *w, int64_t user)
+{
+	struct conn *c, *next;
+
+	for (c = TAILQ_FIRST(&w->parked); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, park_entry);
+		if (user == 0 || c->park_user == user)
+			conn_unpark(c);
+	}
+}
+
+void
+conn_finish(struct conn *c)
+{
+	int status = 0;
+
+	c->w->inflight--;
+	c->on_pool = 0;
+	if (c->upload) {
+		c->upload = 0;
+		c->w->uploads--;
+	}
+	if (atomic_load(&c->dead)) {
+		conn_free(c);
+		return;
+	}
+	if (c->resp.park_until_ms > 0) {
+		conn_park(c);
+		if (c->state != CONN_PARKED)
+			conn_run(c);
+		return;
+	}
+	if (c->pump.pipe != NULL) {
+		/*
+		 * A handler that answered before the end of its body (a
+		 * refusal, a failed upload) leaves the rest unread: the
+		 * connection cannot carry another request.
+		 */
+		if (!c->pump.done)
+			body_pump_end(&c->pump, 400,
+			    "the body was not read to its end");
+		stream_closed(c->pump.pipe, &status, NULL);
+		if (status != 0) {
+			c->resp.close = 1;
+			c->linger = 1;
+		}
+	}
+	if (atomic_load(&c->out_ready)) {
+		stream_close(c->out_stream, 0, NULL);
+		c->state = CONN_STREAM_OUT;
+		conn_run(c);
+		return;
+	}
+	conn_send(c);
+	conn_run(c);
+}
