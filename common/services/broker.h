@@ -125,6 +125,17 @@ int		 broker_publish(struct broker *b, const char *exchange,
 int		 broker_consume(struct broker *b, const char *queue,
 		    char **cause);
 /*
+ * Subscribes to `exchange` (a topic exchange, prefixed like every name)
+ * for the routing keys matching `binding_key` ("worker.*.stats"), through
+ * a queue the broker names, exclusive to this connection and deleted with
+ * it; `max_length` > 0 bounds it (the oldest messages are dropped).
+ * Messages then arrive through broker_next, already acknowledged: never
+ * broker_ack or broker_reject them.  Returns the queue's name (allocated),
+ * or NULL + *cause.
+ */
+char		*broker_subscribe_topic(struct broker *b, const char *exchange,
+		    const char *binding_key, uint32_t max_length, char **cause);
+/*
  * Waits up to `timeout_ms` (< 0: no limit) for the next delivery.  Returns
  * 1 with `out` filled (free it with broker_delivery_clear), 0 on timeout,
  * -1 + *cause on error.  out->attempt is the x-attempt header set by
