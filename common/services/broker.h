@@ -1,6 +1,7 @@
 /*
- * broker.h — the worker's RabbitMQ client: topology, confirmed publishing,
- * manual-ack consuming and retries with backoff.
+ * broker.h — the RabbitMQ client of both daemons: topology, confirmed
+ * publishing, manual-ack consuming, retries with backoff, and temporary
+ * subscriptions to a topic.
  *
  * One struct broker is one AMQP connection with one channel (1).  It is NOT
  * thread-safe and must never be shared between threads: every thread that
@@ -37,11 +38,6 @@ struct broker;
 						   worker.<id>.stats */
 #define BROKER_QUEUE_PREFIX	"pfo3.jobs."	/* + job type */
 #define BROKER_RETRY_QUEUE	"pfo3.retry."	/* + level, 1.. */
-
-/* Delay levels (retry queues) at most; later attempts reuse the last. */
-#define BROKER_RETRY_LEVELS	16
-/* No retry waits longer than this, whatever the level (ms). */
-#define BROKER_RETRY_MAX_DELAY	(24LL * 3600 * 1000)
 
 /* The job types, each with its queue BROKER_QUEUE_PREFIX<type>; NULL-ended. */
 extern const char *const broker_job_types[];
@@ -161,7 +157,8 @@ int		 broker_reject(struct broker *b, uint64_t tag, int requeue,
 int		 broker_retry(struct broker *b, const struct broker_delivery *d,
 		    const char *type, int attempt, const char *reason,
 		    char **cause);
-/* The delay before attempt + 1 after `attempt` failed (ms). */
+/* The delay before attempt + 1 after `attempt` failed (ms): doubling from
+ * conf->retry_delay up to 16 levels, never more than a day. */
 int64_t		 broker_retry_delay(const struct conf_amqp *conf, int attempt);
 
 /* Connects, opens a channel and closes again, timing it: the health probe.
