@@ -161,6 +161,27 @@ int		 broker_retry(struct broker *b, const struct broker_delivery *d,
  * conf->retry_delay up to 16 levels, never more than a day. */
 int64_t		 broker_retry_delay(const struct conf_amqp *conf, int attempt);
 
+/*
+ * A connection kept by one thread across failures (broker-keep.c).
+ * broker_keep_get returns it, connecting first when there is none: the
+ * connection, broker_declare_topology, then `setup` (NULL: nothing more;
+ * say broker_subscribe_topic), which returns 0 or -1 + *cause.  After a
+ * failure it returns NULL without trying until a backoff (0.5 s doubling
+ * to 10 s, with jitter) has passed.  A caller whose call on the connection
+ * failed hands the cause to broker_keep_failed, which closes it.  The
+ * first failure of an outage is logged as "<client_name>: cause", its end
+ * as "<client_name>: connected again".
+ */
+typedef int	(*broker_setup_fn)(struct broker *b, void *arg, char **cause);
+struct broker_keep;
+struct broker_keep *broker_keep_new(const struct conf_amqp *conf,
+		    const char *client_name, broker_setup_fn setup, void *arg);
+void		 broker_keep_free(struct broker_keep *k);
+struct broker	*broker_keep_get(struct broker_keep *k);
+void		 broker_keep_failed(struct broker_keep *k, const char *cause);
+/* 1 while the connection is open and alive. */
+int		 broker_keep_up(const struct broker_keep *k);
+
 /* Connects, opens a channel and closes again, timing it: the health probe.
  * Logs nothing on success or failure (the prober reports). */
 int		 broker_ping(const struct conf_amqp *conf, double *latency_ms,

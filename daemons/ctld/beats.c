@@ -17,7 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backoff.h"
 #include "beats.h"
 #include "broker.h"
 #include "clock.h"
@@ -30,8 +29,6 @@
 #define BEATS_QUEUE_MAX		10000	/* x-max-length of our queue */
 #define BEATS_KEEP_MAX		4096	/* distinct workers remembered */
 #define BEATS_WAIT_MS		200	/* checks for stop this often */
-#define BEATS_BACKOFF_MIN	500
-#define BEATS_BACKOFF_MAX	10000
 
 struct beat {
 	TAILQ_ENTRY(beat)	 entry;
@@ -53,24 +50,18 @@ struct beats {
 	atomic_int		 connected;
 };
 
-/* Opens the connection, our queue and the consumer; NULL with *cause. */
-static struct broker *
-beats_subscribe(struct beats *bt, char **cause)
+/* Once connected (broker_keep): our queue and its consumer. */
+static int
+beats_subscribe(struct broker *b, void *arg, char **cause)
 {
-	struct broker	*b;
-	char		*queue;
+	char	*queue;
 
-	if ((b = broker_connect(&bt->conf->amqp, "pfo3-ctld heartbeats",
-	    cause)) == NULL)
-		return NULL;
-	if (broker_declare_topology(b, cause) != 0 ||
-	    (queue = broker_subscribe_topic(b, BROKER_EVENTS, BEATS_KEY,
-	    BEATS_QUEUE_MAX, cause)) == NULL) {
-		broker_free(b);
-		return NULL;
-	}
+	(void)arg;
+	if ((queue = broker_subscribe_topic(b, BROKER_EVENTS, BEATS_KEY,
+	    BEATS_QUEUE_MAX, cause)) == NULL)
+		return -1;
 	free(queue);
-	return b;
+	return 0;
 }
 
 /* Keeps the newest heartbeat of `id`. */
@@ -130,67 +121,37 @@ beats_handle(struct beats *bt, const struct broker_delivery *d)
 	beats_keep(bt, id, stats);
 }
 
-/* Waits for one delivery; 0 (got one or timed out) or -1: reconnect. */
-static int
-beats_next(struct beats *bt, struct broker *b, char **cause)
-{
-	struct broker_delivery	d;
-	int			rc;
-
-	if ((rc = broker_next(b, BEATS_WAIT_MS, &d, cause)) == 1) {
-		beats_handle(bt, &d);
-		broker_delivery_clear(&d);
-	}
-	return rc == -1 ? -1 : 0;
-}
-
 static void *
 beats_main(void *arg)
 {
-	struct beats	*bt = arg;
-	struct broker	*b = NULL;
-	struct backoff	 backoff;
-	int64_t		 retry_at = 0;
-	char		*cause = NULL;
-	int		 failing = 0;
+	struct beats		*bt = arg;
+	struct broker_keep	*k;
+	struct broker		*b;
+	struct broker_delivery	 d;
+	char			*cause = NULL;
+	int			 rc;
 
-	backoff_init(&backoff, BEATS_BACKOFF_MIN, BEATS_BACKOFF_MAX);
-
+	k = broker_keep_new(&bt->conf->amqp, "pfo3-ctld heartbeats",
+	    beats_subscribe, NULL);
 	while (!atomic_load(&bt->stopping)) {
-		if (b == NULL) {
-			if (clock_mono_ms() < retry_at) {
-				usleep(BEATS_WAIT_MS * 1000);
-				continue;
-			}
-			if ((b = beats_subscribe(bt, &cause)) == NULL) {
-				if (!failing)
-					log_warnx("heartbeats: %s", cause);
-				free(cause);
-				cause = NULL;
-				failing = 1;
-				retry_at = clock_mono_ms() +
-				    backoff_next(&backoff);
-				continue;
-			}
-			if (failing)
-				log_info("heartbeats: subscribed again");
-			failing = 0;
-			backoff_reset(&backoff);
-			atomic_store(&bt->connected, 1);
+		if ((b = broker_keep_get(k)) == NULL) {
+			atomic_store(&bt->connected, 0);
+			usleep(BEATS_WAIT_MS * 1000);
+			continue;
 		}
-		if (beats_next(bt, b, &cause) == -1) {
-			log_warnx("heartbeats: %s", cause);
+		atomic_store(&bt->connected, 1);
+		if ((rc = broker_next(b, BEATS_WAIT_MS, &d, &cause)) == 1) {
+			beats_handle(bt, &d);
+			broker_delivery_clear(&d);
+		} else if (rc == -1) {
+			/* Whatever broke, a fresh connection mends it. */
+			atomic_store(&bt->connected, 0);
+			broker_keep_failed(k, cause);
 			free(cause);
 			cause = NULL;
-			atomic_store(&bt->connected, 0);
-			broker_free(b);
-			b = NULL;
-			failing = 1;
-			retry_at = clock_mono_ms() + backoff_next(&backoff);
 		}
 	}
-	if (b != NULL)
-		broker_free(b);
+	broker_keep_free(k);
 	return NULL;
 }
 

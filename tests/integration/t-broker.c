@@ -760,6 +760,64 @@ out:
 	broker_free(plain);
 }
 
+static int
+t_keep_setup(struct broker *b, void *arg, char **cause)
+{
+	int	*calls = arg;
+
+	(*calls)++;
+	broker_set_prefix(b, t_prefix);
+	return broker_declare_topology(b, cause);
+}
+
+/*
+ * A kept connection: made and set up on demand, kept while alive; after
+ * a failure not tried again before the backoff (at least 250 ms, the
+ * first delay's lower half), then made again.
+ */
+static void
+t_keep(const struct conf_amqp *conf)
+{
+	struct conf_amqp	 bad = *conf;
+	struct broker_keep	*k;
+	struct broker		*b, *b2;
+	char			*cause = NULL;
+	int64_t			 t0, took;
+	int			 calls = 0;
+
+	k = broker_keep_new(conf, "t-broker keep", t_keep_setup, &calls);
+	b = broker_keep_get(k);
+	tap_ok(b != NULL && calls == 1 && broker_keep_up(k),
+	    "keep: connected and set up on first use");
+	b2 = broker_keep_get(k);
+	tap_ok(b2 == b && calls == 1, "keep: the same connection after");
+	broker_keep_failed(k, "a test's failure");
+	tap_ok(!broker_keep_up(k), "keep: closed after a failure");
+	tap_ok(broker_keep_get(k) == NULL, "keep: not tried again at once");
+	t0 = clock_mono_ms();
+	while ((b = broker_keep_get(k)) == NULL && clock_mono_ms() - t0 < 3000)
+		usleep(20 * 1000);
+	took = clock_mono_ms() - t0;
+	tap_ok(b != NULL && calls == 2, "keep: connected again after the "
+	    "backoff (%lld ms)", (long long)took);
+	tap_ok(took >= 200, "keep: the backoff was waited");
+	if (b != NULL && broker_delete_topology(b, &cause) != 0)
+		t_check(0, &cause, "keep: topology deleted");
+	broker_keep_free(k);
+
+	/* A broker that cannot be reached: NULL, quickly, and no setup. */
+	bad.url = "amqp://u:p@127.0.0.1:1/v";
+	calls = 0;
+	k = broker_keep_new(&bad, "t-broker keep", t_keep_setup, &calls);
+	t0 = clock_mono_ms();
+	b = broker_keep_get(k);
+	b2 = broker_keep_get(k);
+	tap_ok(b == NULL && b2 == NULL && calls == 0 && !broker_keep_up(k) &&
+	    clock_mono_ms() - t0 < 2000, "keep: an unreachable broker gives "
+	    "NULL at once, twice");
+	broker_keep_free(k);
+}
+
 static void
 t_ping(const struct conf_amqp *conf)
 {
@@ -801,6 +859,7 @@ main(void)
 	t_mismatch(&c.amqp);
 	t_refused(&c.amqp, url);
 	t_topic(&c.amqp);
+	t_keep(&c.amqp);
 	t_ping(&c.amqp);
 	t_deadline(&c.amqp);
 
