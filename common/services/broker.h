@@ -87,6 +87,11 @@ int		 broker_fd(const struct broker *b);
 void		 broker_set_prefix(struct broker *b, const char *prefix);
 /* `url` with its password replaced by "***" (allocated). */
 char		*broker_url_mask(const char *url);
+/* The user, password and vhost broker_connect logs in with, decoded
+ * (allocated): for the broker's management API.  -1 + *cause (without
+ * the password) when the URL does not parse. */
+int		 broker_login_of(const struct conf_amqp *conf, char **user,
+		    char **password, char **vhost, char **cause);
 
 /*
  * Declares every exchange, queue and binding of the system (see

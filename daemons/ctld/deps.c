@@ -160,13 +160,10 @@ deps_start(const struct pfo3_conf *conf, char **cause)
 	    PROBE_BIT(PROBE_S3) | PROBE_BIT(PROBE_AMQP),
 	    .interval = conf->ctld.interval, .extra = deps_extra };
 	struct deps		*d;
-	const char		*url;
 
 	d = xcalloc(1, sizeof *d);
 	if (*conf->ctld.rabbitmq_api != '\0') {
-		url = getenv("PFO3_AMQP_URL");
-		d->api = mqapi_new(conf->ctld.rabbitmq_api,
-		    url != NULL && *url != '\0' ? url : conf->amqp.url,
+		d->api = mqapi_new(conf->ctld.rabbitmq_api, &conf->amqp,
 		    conf->amqp.rpc_timeout, cause);
 		if (d->api == NULL) {
 			free(d);

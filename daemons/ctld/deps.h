@@ -36,7 +36,9 @@ struct mq_queue {
 	double	 out_s;		/* deliver/get rate */
 };
 struct mqapi;
-struct mqapi *mqapi_new(const char *api_url, const char *amqp_url,
+struct conf_amqp;
+/* `mq`'s user, password and vhost log in to the API at `api_url`. */
+struct mqapi *mqapi_new(const char *api_url, const struct conf_amqp *mq,
 	    int64_t timeout_ms, char **cause);
 void	mqapi_free(struct mqapi *m);
 /* Fills q[] with at most `max` queues of the vhost; their count, or -1

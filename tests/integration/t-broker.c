@@ -93,6 +93,37 @@ t_mask(void)
 	free(s);
 }
 
+/* The login of a URL, decoded as the connection decodes it. */
+static void
+t_login(void)
+{
+	struct conf_amqp	 c;
+	char			*user = NULL, *pass = NULL, *vhost = NULL;
+	char			*cause = NULL;
+
+	memset(&c, 0, sizeof c);
+	c.url = "amqp://us%40r:p%2Fw@h:1/v%2Fh";
+	tap_ok(broker_login_of(&c, &user, &pass, &vhost, &cause) == 0 &&
+	    strcmp(user, "us@r") == 0 && strcmp(pass, "p/w") == 0 &&
+	    strcmp(vhost, "v/h") == 0, "login: user, password and vhost "
+	    "decoded (%s, %s)", user ? user : "-", vhost ? vhost : "-");
+	free(user);
+	free(pass);
+	free(vhost);
+	c.url = "amqp://h";
+	tap_ok(broker_login_of(&c, &user, &pass, &vhost, &cause) == 0 &&
+	    strcmp(user, "guest") == 0 && strcmp(pass, "guest") == 0 &&
+	    strcmp(vhost, "/") == 0, "login: AMQP's defaults");
+	free(user);
+	free(pass);
+	free(vhost);
+	c.url = "http://u:s3cret@h/";
+	tap_ok(broker_login_of(&c, &user, &pass, &vhost, &cause) == -1 &&
+	    cause != NULL && strstr(cause, "s3cret") == NULL,
+	    "login: not an AMQP URL, said without the password");
+	free(cause);
+}
+
 /* The shared topology: declaring is idempotent. */
 static void
 t_shared(const struct conf_amqp *conf)
@@ -853,6 +884,7 @@ main(void)
 	c.amqp.retry_delay = T_DELAY;
 
 	t_mask();
+	t_login();
 	t_shared(&c.amqp);
 	t_suite(&c.amqp, "classic");
 	t_suite(&c.amqp, "quorum");
