@@ -1,6 +1,13 @@
 /*
  * broker-consume.c — consuming with manual acks, and retries.
  *
+ * A topic subscription (broker_subscribe_topic) is a queue of the
+ * connection's own, named by the broker, exclusive and auto-deleted: it
+ * vanishes with the connection, so a subscriber that dies leaves nothing
+ * behind to fill up.  Its deliveries come through broker_next too, but
+ * they are acknowledged on delivery (no_ack): such listeners want the
+ * newest messages, not every one.
+ *
  * Deliveries normally come from amqp_consume_message.  When the next frame
  * is something else (a late confirm, a returned message, the broker closing
  * the channel) it answers AMQP_STATUS_UNEXPECTED_STATE and leaves the frame
@@ -29,6 +36,8 @@
 #include "log.h"
 #include "xmalloc.h"
 
+static char	*broker_bytes_str(amqp_bytes_t);
+
 int
 broker_consume(struct broker *b, const char *queue, char **cause)
 {
@@ -54,6 +63,60 @@ out:
 	free(what);
 	free(name);
 	return rc;
+}
+
+char *
+broker_subscribe_topic(struct broker *b, const char *exchange,
+    const char *binding_key, uint32_t max_length, char **cause)
+{
+	amqp_queue_declare_ok_t	*ok;
+	amqp_table_entry_t	 arg;
+	amqp_table_t		 args = amqp_empty_table;
+	char			*name = NULL, *ex, *what;
+
+	if (broker_ready(b, cause) != 0)
+		return NULL;
+	ex = broker_name(b, exchange);
+	what = xasprintf("subscribe to %s on exchange %s", binding_key, ex);
+	if (max_length > 0) {
+		/* Overflow drops the oldest: the newest messages matter. */
+		arg.key = amqp_cstring_bytes("x-max-length");
+		arg.value.kind = AMQP_FIELD_KIND_I32;
+		arg.value.value.i32 = max_length > INT32_MAX ? INT32_MAX :
+		    (int32_t)max_length;
+		args.num_entries = 1;
+		args.entries = &arg;
+	}
+	broker_rpc_bound(b);
+	/* "" asks the broker for a name; not durable, exclusive, auto-delete. */
+	ok = amqp_queue_declare(b->conn, BROKER_CHANNEL, amqp_empty_bytes, 0, 0,
+	    1, 1, args);
+	if (broker_reply(b, amqp_get_rpc_reply(b->conn), what, cause) != 0)
+		goto out;
+	if (ok == NULL) {
+		*cause = xasprintf("%s: no queue.declare-ok", what);
+		goto out;
+	}
+	name = broker_bytes_str(ok->queue);
+	amqp_queue_bind(b->conn, BROKER_CHANNEL, amqp_cstring_bytes(name),
+	    amqp_cstring_bytes(ex), amqp_cstring_bytes(binding_key),
+	    amqp_empty_table);
+	if (broker_reply(b, amqp_get_rpc_reply(b->conn), what, cause) != 0)
+		goto fail;
+	/* no_ack: a lost message costs nothing, the next one follows. */
+	amqp_basic_consume(b->conn, BROKER_CHANNEL, amqp_cstring_bytes(name),
+	    amqp_empty_bytes, 0, 1, 1, amqp_empty_table);
+	if (broker_reply(b, amqp_get_rpc_reply(b->conn), what, cause) != 0)
+		goto fail;
+	b->consumers++;
+	goto out;
+fail:
+	free(name);
+	name = NULL;
+out:
+	free(what);
+	free(ex);
+	return name;
 }
 
 /* Reads an integer of any AMQP integer kind; -1 for other kinds. */

@@ -13,6 +13,11 @@
 
 #define BROKER_CHANNEL	1
 
+/* Delay levels (retry queues) at most; later attempts reuse the last. */
+#define BROKER_RETRY_LEVELS	16
+/* No retry waits longer than this, whatever the level (ms). */
+#define BROKER_RETRY_MAX_DELAY	(24LL * 3600 * 1000)
+
 /* A delivery that arrived while waiting for something else (a confirm). */
 struct broker_stashed {
 	struct broker_delivery		 d;

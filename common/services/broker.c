@@ -338,6 +338,41 @@ broker_frame(struct broker *b, amqp_frame_t *frame, char **cause)
 	}
 }
 
+/* The URL connected to: $PFO3_AMQP_URL when set and not empty (tests,
+ * ./stack), else conf->url. */
+static const char *
+broker_conf_url(const struct conf_amqp *conf)
+{
+	const char	*url = getenv("PFO3_AMQP_URL");
+
+	return url != NULL && *url != '\0' ? url : conf->url;
+}
+
+int
+broker_login_of(const struct conf_amqp *conf, char **user, char **password,
+    char **vhost, char **cause)
+{
+	struct amqp_connection_info	 info;
+	char				*copy, *masked;
+
+	/* amqp_parse_url cuts and decodes the string it is given. */
+	copy = xstrdup(broker_conf_url(conf));
+	amqp_default_connection_info(&info);
+	if (amqp_parse_url(copy, &info) != AMQP_STATUS_OK) {
+		masked = broker_url_mask(broker_conf_url(conf));
+		*cause = xasprintf("%s: not an AMQP URL "
+		    "(amqp://user:password@host:port/vhost)", masked);
+		free(masked);
+		free(copy);
+		return -1;
+	}
+	*user = xstrdup(info.user);
+	*password = xstrdup(info.password);
+	*vhost = xstrdup(info.vhost);
+	free(copy);
+	return 0;
+}
+
 /* Logs in as the user of the parsed URL `info`; 0 or -1 + *cause. */
 static int
 broker_login(struct broker *b, const struct amqp_connection_info *info,
@@ -374,9 +409,7 @@ broker_open(const struct conf_amqp *conf, const char *client_name, int quiet,
 	char				*copy, *why;
 	int				 status, fd;
 
-	url = getenv("PFO3_AMQP_URL");
-	if (url == NULL || *url == '\0')
-		url = conf->url;
+	url = broker_conf_url(conf);
 	b = xcalloc(1, sizeof *b);
 	b->conf = conf;
 	b->deadline = deadline;

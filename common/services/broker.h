@@ -1,6 +1,7 @@
 /*
- * broker.h — the worker's RabbitMQ client: topology, confirmed publishing,
- * manual-ack consuming and retries with backoff.
+ * broker.h — the RabbitMQ client of both daemons: topology, confirmed
+ * publishing, manual-ack consuming, retries with backoff, and temporary
+ * subscriptions to a topic.
  *
  * One struct broker is one AMQP connection with one channel (1).  It is NOT
  * thread-safe and must never be shared between threads: every thread that
@@ -37,11 +38,6 @@ struct broker;
 						   worker.<id>.stats */
 #define BROKER_QUEUE_PREFIX	"pfo3.jobs."	/* + job type */
 #define BROKER_RETRY_QUEUE	"pfo3.retry."	/* + level, 1.. */
-
-/* Delay levels (retry queues) at most; later attempts reuse the last. */
-#define BROKER_RETRY_LEVELS	16
-/* No retry waits longer than this, whatever the level (ms). */
-#define BROKER_RETRY_MAX_DELAY	(24LL * 3600 * 1000)
 
 /* The job types, each with its queue BROKER_QUEUE_PREFIX<type>; NULL-ended. */
 extern const char *const broker_job_types[];
@@ -91,6 +87,11 @@ int		 broker_fd(const struct broker *b);
 void		 broker_set_prefix(struct broker *b, const char *prefix);
 /* `url` with its password replaced by "***" (allocated). */
 char		*broker_url_mask(const char *url);
+/* The user, password and vhost broker_connect logs in with, decoded
+ * (allocated): for the broker's management API.  -1 + *cause (without
+ * the password) when the URL does not parse. */
+int		 broker_login_of(const struct conf_amqp *conf, char **user,
+		    char **password, char **vhost, char **cause);
 
 /*
  * Declares every exchange, queue and binding of the system (see
@@ -125,6 +126,17 @@ int		 broker_publish(struct broker *b, const char *exchange,
 int		 broker_consume(struct broker *b, const char *queue,
 		    char **cause);
 /*
+ * Subscribes to `exchange` (a topic exchange, prefixed like every name)
+ * for the routing keys matching `binding_key` ("worker.*.stats"), through
+ * a queue the broker names, exclusive to this connection and deleted with
+ * it; `max_length` > 0 bounds it (the oldest messages are dropped).
+ * Messages then arrive through broker_next, already acknowledged: never
+ * broker_ack or broker_reject them.  Returns the queue's name (allocated),
+ * or NULL + *cause.
+ */
+char		*broker_subscribe_topic(struct broker *b, const char *exchange,
+		    const char *binding_key, uint32_t max_length, char **cause);
+/*
  * Waits up to `timeout_ms` (< 0: no limit) for the next delivery.  Returns
  * 1 with `out` filled (free it with broker_delivery_clear), 0 on timeout,
  * -1 + *cause on error.  out->attempt is the x-attempt header set by
@@ -150,8 +162,30 @@ int		 broker_reject(struct broker *b, uint64_t tag, int requeue,
 int		 broker_retry(struct broker *b, const struct broker_delivery *d,
 		    const char *type, int attempt, const char *reason,
 		    char **cause);
-/* The delay before attempt + 1 after `attempt` failed (ms). */
+/* The delay before attempt + 1 after `attempt` failed (ms): doubling from
+ * conf->retry_delay up to 16 levels, never more than a day. */
 int64_t		 broker_retry_delay(const struct conf_amqp *conf, int attempt);
+
+/*
+ * A connection kept by one thread across failures (broker-keep.c).
+ * broker_keep_get returns it, connecting first when there is none: the
+ * connection, broker_declare_topology, then `setup` (NULL: nothing more;
+ * say broker_subscribe_topic), which returns 0 or -1 + *cause.  After a
+ * failure it returns NULL without trying until a backoff (0.5 s doubling
+ * to 10 s, with jitter) has passed.  A caller whose call on the connection
+ * failed hands the cause to broker_keep_failed, which closes it.  The
+ * first failure of an outage is logged as "<client_name>: cause", its end
+ * as "<client_name>: connected again".
+ */
+typedef int	(*broker_setup_fn)(struct broker *b, void *arg, char **cause);
+struct broker_keep;
+struct broker_keep *broker_keep_new(const struct conf_amqp *conf,
+		    const char *client_name, broker_setup_fn setup, void *arg);
+void		 broker_keep_free(struct broker_keep *k);
+struct broker	*broker_keep_get(struct broker_keep *k);
+void		 broker_keep_failed(struct broker_keep *k, const char *cause);
+/* 1 while the connection is open and alive. */
+int		 broker_keep_up(const struct broker_keep *k);
 
 /* Connects, opens a channel and closes again, timing it: the health probe.
  * Logs nothing on success or failure (the prober reports). */

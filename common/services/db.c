@@ -26,6 +26,9 @@
 #include "thread.h"
 #include "xmalloc.h"
 
+/* How long a thread fails fast after a failed connection attempt. */
+#define DB_RETRY_MS	1000
+
 /* One connection and the settings it was made with. */
 struct db_link {
 	PGconn		*conn;

@@ -16,7 +16,7 @@
  *
  * A lost connection (server restart, terminated backend) is reset on the
  * next use.  After a failed connection attempt the thread fails fast for
- * DB_RETRY_MS instead of making every request wait for connect_timeout.
+ * a second instead of making every request wait for connect_timeout.
  */
 #ifndef PFO3_DB_H
 #define PFO3_DB_H
@@ -24,9 +24,6 @@
 #include <libpq-fe.h>
 
 #include "conf.h"
-
-/* How long a thread fails fast after a failed connection attempt. */
-#define DB_RETRY_MS	1000
 
 /*
  * A new connection of its own, for callers that need a session of their

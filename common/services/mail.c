@@ -456,6 +456,29 @@ mail_check(const struct conf_smtp *c, const char *to, const char *subject,
 	return 0;
 }
 
+/* A curl handle for the relay of `c`: errors into errbuf, the connection
+ * within connect_ms (the relay's greeting included) and all within
+ * total_ms.  NULL + *cause. */
+static CURL *
+mail_curl(const struct conf_smtp *c, char *errbuf, long connect_ms,
+    long total_ms, char **cause)
+{
+	CURL	*curl;
+
+	if ((curl = curl_easy_init()) == NULL) {
+		*cause = xstrdup("curl_easy_init failed");
+		return NULL;
+	}
+	errbuf[0] = '\0';
+	curl_easy_setopt(curl, CURLOPT_URL, c->url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, total_ms);
+	return curl;
+}
+
 int
 mail_send(const struct conf_smtp *c, const char *to, const char *subject,
     const char *text_body, char **cause)
@@ -471,24 +494,15 @@ mail_send(const struct conf_smtp *c, const char *to, const char *subject,
 		return -1;
 	if ((from_addr = mail_from_address(c->from, cause)) == NULL)
 		return -1;
-	if ((curl = curl_easy_init()) == NULL) {
+	/* smtp.connect_timeout: a relay that accepts and never greets;
+	 * smtp.timeout: the whole delivery, so no thread waits longer. */
+	timeout = c->timeout > 0 ? (long)c->timeout : 10000;
+	if ((curl = mail_curl(c, errbuf, c->connect_timeout > 0 ?
+	    (long)c->connect_timeout : timeout, timeout, cause)) == NULL) {
 		free(from_addr);
-		*cause = xstrdup("curl_easy_init failed");
 		return -1;
 	}
 	mail_build(&msg, c->from, from_addr, to, subject, text_body);
-
-	errbuf[0] = '\0';
-	timeout = c->timeout > 0 ? (long)c->timeout : 10000;
-	curl_easy_setopt(curl, CURLOPT_URL, c->url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	/* smtp.connect_timeout: a relay that accepts and never greets;
-	 * smtp.timeout: the whole delivery, so no thread waits longer. */
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-	    c->connect_timeout > 0 ? (long)c->connect_timeout : timeout);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout);
 	s = xasprintf("<%s>", from_addr);
 	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, s);
 	free(s);
@@ -520,4 +534,33 @@ mail_send(const struct conf_smtp *c, const char *to, const char *subject,
 		    curl_easy_strerror(rc), *errbuf != '\0' ? ": " : "",
 		    errbuf);
 	return -1;
+}
+
+/*
+ * The relay greets and answers EHLO: libcurl's connect-only mode stops
+ * right after the protocol's own handshake, so no mail is sent.
+ */
+int
+mail_ping(const struct conf_smtp *c, int64_t timeout_ms, double *latency_ms,
+    char **cause)
+{
+	char	 errbuf[CURL_ERROR_SIZE];
+	CURL	*curl;
+	CURLcode rc;
+	double	 t = 0;
+
+	if ((curl = mail_curl(c, errbuf, (long)timeout_ms, (long)timeout_ms,
+	    cause)) == NULL)
+		return -1;
+	curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &t);
+	curl_easy_cleanup(curl);
+	if (rc != CURLE_OK) {
+		*cause = xasprintf("SMTP relay: %s", *errbuf != '\0' ? errbuf :
+		    curl_easy_strerror(rc));
+		return -1;
+	}
+	*latency_ms = t * 1000.0;
+	return 0;
 }

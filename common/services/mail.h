@@ -10,6 +10,8 @@
 #ifndef PFO3_MAIL_H
 #define PFO3_MAIL_H
 
+#include <stdint.h>
+
 #include "conf.h"
 
 #define MAIL_MAX_ADDRESS	254		/* bytes of an address */
@@ -30,5 +32,13 @@
  */
 int	mail_send(const struct conf_smtp *c, const char *to,
 	    const char *subject, const char *text_body, char **cause);
+
+/*
+ * Checks that the relay of c->url greets and answers EHLO, within
+ * `timeout_ms` in all; sends nothing.  0 and the time it took in
+ * *latency_ms, or -1 and *cause.  For the dependency prober (probe.h).
+ */
+int	mail_ping(const struct conf_smtp *c, int64_t timeout_ms,
+	    double *latency_ms, char **cause);
 
 #endif

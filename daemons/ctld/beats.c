@@ -1,28 +1,24 @@
 /*
  * beats.c — see beats.h.
  *
- * The queue is exclusive and auto-deleted (it dies with the connection)
- * and bounded (x-max-length, oldest dropped): only the newest heartbeats
+ * A topic subscription of the broker client (broker_subscribe_topic): the
+ * queue is exclusive and auto-deleted (it dies with the connection) and
+ * bounded (x-max-length, oldest dropped): only the newest heartbeats
  * matter, so a stalled pfo3-ctld must not pile them up in the broker.
  * Deliveries are not acknowledged (no_ack): losing one costs nothing, the
  * next one comes a second later.
  */
 #include <sys/queue.h>
-#include <sys/time.h>
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <amqp.h>
-
-#include "backoff.h"
 #include "beats.h"
-#include "broker-int.h"
+#include "broker.h"
 #include "clock.h"
 #include "conf.h"
 #include "log.h"
@@ -33,8 +29,6 @@
 #define BEATS_QUEUE_MAX		10000	/* x-max-length of our queue */
 #define BEATS_KEEP_MAX		4096	/* distinct workers remembered */
 #define BEATS_WAIT_MS		200	/* checks for stop this often */
-#define BEATS_BACKOFF_MIN	500
-#define BEATS_BACKOFF_MAX	10000
 
 struct beat {
 	TAILQ_ENTRY(beat)	 entry;
@@ -56,53 +50,18 @@ struct beats {
 	atomic_int		 connected;
 };
 
-/* Opens the connection, our queue and the consumer; NULL with *cause. */
-static struct broker *
-beats_subscribe(struct beats *bt, char **cause)
+/* Once connected (broker_keep): our queue and its consumer. */
+static int
+beats_subscribe(struct broker *b, void *arg, char **cause)
 {
-	struct broker		*b;
-	amqp_queue_declare_ok_t	*ok;
-	amqp_table_entry_t	 arg;
-	amqp_table_t		 args;
-	amqp_bytes_t		 queue;
-	char			*events;
+	char	*queue;
 
-	if ((b = broker_connect(&bt->conf->amqp, "pfo3-ctld heartbeats",
-	    cause)) == NULL)
-		return NULL;
-	if (broker_declare_topology(b, cause) != 0)
-		goto fail;
-	arg.key = amqp_cstring_bytes("x-max-length");
-	arg.value.kind = AMQP_FIELD_KIND_I32;
-	arg.value.value.i32 = BEATS_QUEUE_MAX;
-	args.num_entries = 1;
-	args.entries = &arg;
-	ok = amqp_queue_declare(b->conn, BROKER_CHANNEL, amqp_empty_bytes, 0, 0,
-	    1, 1, args);
-	if (broker_reply(b, amqp_get_rpc_reply(b->conn), "heartbeat queue",
-	    cause) != 0 || ok == NULL)
-		goto fail;
-	queue = amqp_bytes_malloc_dup(ok->queue);
-	events = broker_name(b, BROKER_EVENTS);
-	amqp_queue_bind(b->conn, BROKER_CHANNEL, queue,
-	    amqp_cstring_bytes(events), amqp_cstring_bytes(BEATS_KEY),
-	    amqp_empty_table);
-	free(events);
-	if (broker_reply(b, amqp_get_rpc_reply(b->conn), "heartbeat bind",
-	    cause) != 0) {
-		amqp_bytes_free(queue);
-		goto fail;
-	}
-	amqp_basic_consume(b->conn, BROKER_CHANNEL, queue, amqp_empty_bytes,
-	    0, 1, 1, amqp_empty_table);
-	amqp_bytes_free(queue);
-	if (broker_reply(b, amqp_get_rpc_reply(b->conn), "heartbeat consume",
-	    cause) != 0)
-		goto fail;
-	return b;
-fail:
-	broker_free(b);
-	return NULL;
+	(void)arg;
+	if ((queue = broker_subscribe_topic(b, BROKER_EVENTS, BEATS_KEY,
+	    BEATS_QUEUE_MAX, cause)) == NULL)
+		return -1;
+	free(queue);
+	return 0;
 }
 
 /* Keeps the newest heartbeat of `id`. */
@@ -135,27 +94,25 @@ beats_keep(struct beats *bt, const char *id, json_t *stats)
 
 /* One delivery: worker.<id>.stats with a JSON object body. */
 static void
-beats_handle(struct beats *bt, const amqp_envelope_t *env)
+beats_handle(struct beats *bt, const struct broker_delivery *d)
 {
-	const amqp_bytes_t	*key = &env->routing_key;
-	const amqp_bytes_t	*body = &env->message.body;
-	json_t			*stats;
-	char			 id[64];
-	size_t			 idlen;
+	const char	*key = d->routing_key;
+	size_t		 keylen = strlen(key), idlen;
+	json_t		*stats;
+	char		 id[64];
 
 	atomic_fetch_add(&bt->received, 1);
-	if (key->len < 14 || key->len - 13 >= sizeof id ||
-	    memcmp(key->bytes, "worker.", 7) != 0 ||
-	    memcmp((char *)key->bytes + key->len - 6, ".stats", 6) != 0 ||
-	    body->len > (size_t)bt->conf->control.max_line) {
+	if (keylen < 14 || keylen - 13 >= sizeof id ||
+	    strncmp(key, "worker.", 7) != 0 ||
+	    strcmp(key + keylen - 6, ".stats") != 0 ||
+	    d->len > (size_t)bt->conf->control.max_line) {
 		atomic_fetch_add(&bt->refused, 1);
 		return;
 	}
-	idlen = key->len - 13;
-	memcpy(id, (char *)key->bytes + 7, idlen);
+	idlen = keylen - 13;
+	memcpy(id, key + 7, idlen);
 	id[idlen] = '\0';
-	stats = json_loadb(body->bytes, body->len, JSON_REJECT_DUPLICATES,
-	    NULL);
+	stats = json_loadb(d->body, d->len, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(stats)) {
 		json_decref(stats);
 		atomic_fetch_add(&bt->refused, 1);
@@ -164,89 +121,37 @@ beats_handle(struct beats *bt, const amqp_envelope_t *env)
 	beats_keep(bt, id, stats);
 }
 
-/* Waits for one delivery; 0 (got one or timed out) or -1: reconnect. */
-static int
-beats_next(struct beats *bt, struct broker *b, char **cause)
-{
-	amqp_envelope_t		 env;
-	amqp_rpc_reply_t	 r;
-	amqp_frame_t		 frame;
-	struct timeval		 tv = { 0, BEATS_WAIT_MS * 1000 };
-
-	amqp_maybe_release_buffers(b->conn);
-	r = amqp_consume_message(b->conn, &env, &tv, 0);
-	if (r.reply_type == AMQP_RESPONSE_NORMAL) {
-		beats_handle(bt, &env);
-		amqp_destroy_envelope(&env);
-		return 0;
-	}
-	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
-	    r.library_error == AMQP_STATUS_TIMEOUT)
-		return 0;
-	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
-	    r.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
-		/* A frame other than a delivery: a close ends it all. */
-		if (amqp_simple_wait_frame_noblock(b->conn, &frame, &tv) ==
-		    AMQP_STATUS_OK && frame.frame_type == AMQP_FRAME_METHOD &&
-		    (frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ||
-		    frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD)) {
-			*cause = xstrdup("the broker closed the channel");
-			return -1;
-		}
-		return 0;
-	}
-	*cause = xstrdup(r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION ?
-	    amqp_error_string2(r.library_error) : "consume failed");
-	return -1;
-}
-
 static void *
 beats_main(void *arg)
 {
-	struct beats	*bt = arg;
-	struct broker	*b = NULL;
-	struct backoff	 backoff;
-	int64_t		 retry_at = 0;
-	char		*cause = NULL;
-	int		 failing = 0;
+	struct beats		*bt = arg;
+	struct broker_keep	*k;
+	struct broker		*b;
+	struct broker_delivery	 d;
+	char			*cause = NULL;
+	int			 rc;
 
-	backoff_init(&backoff, BEATS_BACKOFF_MIN, BEATS_BACKOFF_MAX);
-
+	k = broker_keep_new(&bt->conf->amqp, "pfo3-ctld heartbeats",
+	    beats_subscribe, NULL);
 	while (!atomic_load(&bt->stopping)) {
-		if (b == NULL) {
-			if (clock_mono_ms() < retry_at) {
-				usleep(BEATS_WAIT_MS * 1000);
-				continue;
-			}
-			if ((b = beats_subscribe(bt, &cause)) == NULL) {
-				if (!failing)
-					log_warnx("heartbeats: %s", cause);
-				free(cause);
-				cause = NULL;
-				failing = 1;
-				retry_at = clock_mono_ms() +
-				    backoff_next(&backoff);
-				continue;
-			}
-			if (failing)
-				log_info("heartbeats: subscribed again");
-			failing = 0;
-			backoff_reset(&backoff);
-			atomic_store(&bt->connected, 1);
+		if ((b = broker_keep_get(k)) == NULL) {
+			atomic_store(&bt->connected, 0);
+			usleep(BEATS_WAIT_MS * 1000);
+			continue;
 		}
-		if (beats_next(bt, b, &cause) == -1) {
-			log_warnx("heartbeats: %s", cause);
+		atomic_store(&bt->connected, 1);
+		if ((rc = broker_next(b, BEATS_WAIT_MS, &d, &cause)) == 1) {
+			beats_handle(bt, &d);
+			broker_delivery_clear(&d);
+		} else if (rc == -1) {
+			/* Whatever broke, a fresh connection mends it. */
+			atomic_store(&bt->connected, 0);
+			broker_keep_failed(k, cause);
 			free(cause);
 			cause = NULL;
-			atomic_store(&bt->connected, 0);
-			broker_free(b);
-			b = NULL;
-			failing = 1;
-			retry_at = clock_mono_ms() + backoff_next(&backoff);
 		}
 	}
-	if (b != NULL)
-		broker_free(b);
+	broker_keep_free(k);
 	return NULL;
 }
 

@@ -2,7 +2,8 @@
  * deps.h — pfo3-ctld's view of the shared services: PostgreSQL (SELECT 1
  * latency, connections used of max), S3 (HEAD bucket), RabbitMQ (round
  * trip, and the depth of each job queue and of the dead-letter queue),
- * refreshed every ctld.interval by one thread of its own.
+ * refreshed every ctld.interval by the dependency prober of the workers
+ * (probe.h), one thread per dependency.
  *
  * The event thread only copies the last results (deps_json, deps_queues):
  * a dependency that hangs delays the next probe, never a status reply.
@@ -19,8 +20,8 @@ struct deps;
 
 struct deps *deps_start(const struct pfo3_conf *conf, char **cause);
 void	deps_stop(struct deps *d);
-/* {"postgres":{ok,latency_ms,connections{used,max},error}, "s3":…,
- * "amqp":…} */
+/* {"postgres":{checked,ok,latency_ms,failures,error,connections{used,
+ * max}}, "s3":…, "amqp":…}: probe_json, with PostgreSQL's connections. */
 json_t	*deps_json(struct deps *d);
 /* [{name,messages,unacked,consumers,in_s,out_s,dead_letter}] */
 json_t	*deps_queues(struct deps *d, int64_t *jobs_queued);
@@ -35,7 +36,9 @@ struct mq_queue {
 	double	 out_s;		/* deliver/get rate */
 };
 struct mqapi;
-struct mqapi *mqapi_new(const char *api_url, const char *amqp_url,
+struct conf_amqp;
+/* `mq`'s user, password and vhost log in to the API at `api_url`. */
+struct mqapi *mqapi_new(const char *api_url, const struct conf_amqp *mq,
 	    int64_t timeout_ms, char **cause);
 void	mqapi_free(struct mqapi *m);
 /* Fills q[] with at most `max` queues of the vhost; their count, or -1

@@ -1,10 +1,10 @@
 /*
  * mqapi.c — the RabbitMQ management API (GET /api/queues/VHOST), for what
  * AMQP itself does not tell: each queue's unacknowledged messages and its
- * publish and delivery rates.  The user, password and vhost are those of
- * amqp.url; the password is never logged.
+ * publish and delivery rates.  The user, password and vhost are those the
+ * broker client logs in with (broker_login_of); the password is never
+ * logged.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "broker.h"
 #include "deps.h"
 #include "xmalloc.h"
 
@@ -32,72 +33,16 @@ struct mqapi_buf {
 	int	 too_big;
 };
 
-/* %XX-decodes `s` (n bytes) into a new string. */
-static char *
-mqapi_unescape(const char *s, size_t n)
-{
-	char	*out = xmalloc(n + 1), *o = out;
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n &&
-		    isxdigit((unsigned char)s[i + 1]) &&
-		    isxdigit((unsigned char)s[i + 2])) {
-			char hex[3] = { s[i + 1], s[i + 2], '\0' };
-
-			*o++ = (char)strtol(hex, NULL, 16);
-			i += 2;
-		} else
-			*o++ = s[i];
-	}
-	*o = '\0';
-	return out;
-}
-
-/* amqp://user:pass@host:port/vhost → its user, password and vhost. */
-static int
-mqapi_parse_amqp(const char *url, char **user, char **pass, char **vhost,
-    char **cause)
-{
-	const char *p, *at, *colon, *slash;
-
-	if (strncmp(url, "amqp://", 7) != 0) {
-		*cause = xstrdup("amqp.url: not an amqp:// URL");
-		return -1;
-	}
-	p = url + 7;
-	slash = strchr(p, '/');
-	at = strchr(p, '@');
-	if (at == NULL || (slash != NULL && at > slash)) {
-		*user = xstrdup("guest");
-		*pass = xstrdup("guest");
-	} else {
-		colon = memchr(p, ':', (size_t)(at - p));
-		if (colon == NULL) {
-			*user = mqapi_unescape(p, (size_t)(at - p));
-			*pass = xstrdup("");
-		} else {
-			*user = mqapi_unescape(p, (size_t)(colon - p));
-			*pass = mqapi_unescape(colon + 1,
-			    (size_t)(at - colon - 1));
-		}
-	}
-	*vhost = slash == NULL ? xstrdup("/") :
-	    mqapi_unescape(slash + 1, strlen(slash + 1));
-	return 0;
-}
-
 struct mqapi *
-mqapi_new(const char *api_url, const char *amqp_url, int64_t timeout_ms,
-    char **cause)
+mqapi_new(const char *api_url, const struct conf_amqp *mq,
+    int64_t timeout_ms, char **cause)
 {
 	struct mqapi	*m;
 	char		*vhost, *esc;
 	size_t		 n;
 
 	m = xcalloc(1, sizeof *m);
-	if (mqapi_parse_amqp(amqp_url, &m->user, &m->pass, &vhost,
-	    cause) == -1) {
+	if (broker_login_of(mq, &m->user, &m->pass, &vhost, cause) == -1) {
 		free(m);
 		return NULL;
 	}

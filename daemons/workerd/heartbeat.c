@@ -16,7 +16,6 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "backoff.h"
 #include "broker.h"
 #include "clock.h"
 #include "heartbeat.h"
@@ -24,10 +23,6 @@
 #include "workerd.h"
 #include "thread.h"
 #include "xmalloc.h"
-
-/* Reconnection delays after a failure, ms. */
-#define HEARTBEAT_BACKOFF_MIN	500
-#define HEARTBEAT_BACKOFF_MAX	10000
 
 struct heartbeat {
 	struct workerd		*w;
@@ -60,41 +55,16 @@ heartbeat_tick_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&hb->lock);
 }
 
-/* Publishes `body`, connecting first when needed; 0 or -1 with *cause. */
-static int
-heartbeat_send(struct heartbeat *hb, struct broker **b, const char *body,
-    char **cause)
-{
-	const struct conf_amqp *conf = &hb->w->conf.amqp;
-
-	if (*b != NULL && !broker_alive(*b)) {
-		broker_free(*b);
-		*b = NULL;
-	}
-	if (*b == NULL) {
-		if ((*b = broker_connect(conf, "pfo3-workerd heartbeat",
-		    cause)) == NULL)
-			return -1;
-		/* The events exchange may not exist yet on a fresh broker. */
-		if (broker_declare_topology(*b, cause) != 0)
-			return -1;
-	}
-	return broker_publish(*b, BROKER_EVENTS, hb->key, body, strlen(body),
-	    "application/json", 0, cause);
-}
-
 static void *
 heartbeat_main(void *arg)
 {
 	struct heartbeat	*hb = arg;
-	struct broker		*b = NULL;
-	struct backoff		 backoff;
-	int64_t			 retry_at = 0;
+	struct broker_keep	*k;
+	struct broker		*b;
 	char			*body, *cause;
-	int			 failing = 0;
 
-	backoff_init(&backoff, HEARTBEAT_BACKOFF_MIN, HEARTBEAT_BACKOFF_MAX);
-
+	k = broker_keep_new(&hb->w->conf.amqp, "pfo3-workerd heartbeat",
+	    NULL, NULL);
 	pthread_mutex_lock(&hb->lock);
 	for (;;) {
 		while (!hb->stopping && hb->body == NULL)
@@ -105,31 +75,19 @@ heartbeat_main(void *arg)
 		hb->body = NULL;
 		pthread_mutex_unlock(&hb->lock);
 
+		/* While the broker is away (backing off), heartbeats are
+		 * dropped: only the newest one matters. */
 		cause = NULL;
-		if (clock_mono_ms() < retry_at)
-			;	/* still backing off: drop this one */
-		else if (heartbeat_send(hb, &b, body, &cause) == 0) {
-			if (failing)
-				log_info("heartbeats published again");
-			failing = 0;
-			backoff_reset(&backoff);
-		} else {
-			if (!failing)
-				log_warnx("heartbeat: %s", cause);
-			failing = 1;
-			if (b != NULL) {
-				broker_free(b);
-				b = NULL;
-			}
-			retry_at = clock_mono_ms() + backoff_next(&backoff);
-		}
+		if ((b = broker_keep_get(k)) != NULL &&
+		    broker_publish(b, BROKER_EVENTS, hb->key, body,
+		    strlen(body), "application/json", 0, &cause) != 0)
+			broker_keep_failed(k, cause);
 		free(cause);
 		free(body);
 		pthread_mutex_lock(&hb->lock);
 	}
 	pthread_mutex_unlock(&hb->lock);
-	if (b != NULL)
-		broker_free(b);
+	broker_keep_free(k);
 	return NULL;
 }
 

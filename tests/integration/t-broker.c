@@ -1,5 +1,5 @@
 /*
- * t-broker.c — daemons/workerd/broker*.c against the stack's RabbitMQ
+ * t-broker.c — common/services/broker*.c against the stack's RabbitMQ
  * ($PFO3_AMQP_URL, from ./stack test or ./stack env), printing TAP.
  *
  * The real topology is only declared (twice); everything that sends
@@ -91,6 +91,37 @@ t_mask(void)
 	s = broker_url_mask("amqp://127.0.0.1/v");
 	tap_is_str(s, "amqp://127.0.0.1/v", "mask: no user");
 	free(s);
+}
+
+/* The login of a URL, decoded as the connection decodes it. */
+static void
+t_login(void)
+{
+	struct conf_amqp	 c;
+	char			*user = NULL, *pass = NULL, *vhost = NULL;
+	char			*cause = NULL;
+
+	memset(&c, 0, sizeof c);
+	c.url = "amqp://us%40r:p%2Fw@h:1/v%2Fh";
+	tap_ok(broker_login_of(&c, &user, &pass, &vhost, &cause) == 0 &&
+	    strcmp(user, "us@r") == 0 && strcmp(pass, "p/w") == 0 &&
+	    strcmp(vhost, "v/h") == 0, "login: user, password and vhost "
+	    "decoded (%s, %s)", user ? user : "-", vhost ? vhost : "-");
+	free(user);
+	free(pass);
+	free(vhost);
+	c.url = "amqp://h";
+	tap_ok(broker_login_of(&c, &user, &pass, &vhost, &cause) == 0 &&
+	    strcmp(user, "guest") == 0 && strcmp(pass, "guest") == 0 &&
+	    strcmp(vhost, "/") == 0, "login: AMQP's defaults");
+	free(user);
+	free(pass);
+	free(vhost);
+	c.url = "http://u:s3cret@h/";
+	tap_ok(broker_login_of(&c, &user, &pass, &vhost, &cause) == -1 &&
+	    cause != NULL && strstr(cause, "s3cret") == NULL,
+	    "login: not an AMQP URL, said without the password");
+	free(cause);
 }
 
 /* The shared topology: declaring is idempotent. */
@@ -647,6 +678,177 @@ t_deadline(const struct conf_amqp *conf)
 	close(sp[1]);
 }
 
+/* Whether a passive declare of `queue` (unprefixed) fails with `code`
+ * ("NOT_FOUND", "RESOURCE_LOCKED"), retried for up to 3 s: the broker
+ * deletes an auto-delete queue shortly after its connection closed. */
+static int
+t_queue_fails(struct broker *c, const char *queue, const char *code)
+{
+	char	*cause = NULL;
+	int64_t	 until = clock_mono_ms() + 3000;
+	int	 rc;
+
+	for (;;) {
+		rc = broker_queue_depth(c, queue, NULL, NULL, &cause) == -1 &&
+		    strstr(cause, code) != NULL;
+		if (rc || clock_mono_ms() >= until)
+			break;
+		free(cause);
+		cause = NULL;
+		usleep(100 * 1000);
+	}
+	if (!rc)
+		tap_diag("%s: %s", queue, cause != NULL ? cause : "exists");
+	free(cause);
+	return rc;
+}
+
+/*
+ * A topic subscription: a queue of the broker's naming, exclusive to its
+ * connection, gets what matches its key and nothing else, and vanishes
+ * with the connection.
+ */
+static void
+t_topic(const struct conf_amqp *conf)
+{
+	struct broker_delivery	 d;
+	struct broker		*sub, *pub, *plain;
+	char			*cause = NULL, *queue;
+	int			 rc;
+
+	if ((sub = t_connect(conf, "topic")) == NULL)
+		return;
+	if ((pub = t_connect(conf, "topic")) == NULL) {
+		broker_free(sub);
+		return;
+	}
+	if ((plain = broker_connect(conf, "t-broker", &cause)) == NULL) {
+		t_check(0, &cause, "topic: connect without prefix");
+		broker_free(pub);
+		broker_free(sub);
+		return;
+	}
+	t_check(broker_declare_topology(sub, &cause) == 0, &cause,
+	    "topic: topology declared");
+	queue = broker_subscribe_topic(sub, BROKER_EVENTS, "worker.*.stats",
+	    100, &cause);
+	t_check(queue != NULL, &cause, "topic: subscribed");
+	if (queue == NULL)
+		goto out;
+	tap_ok(strncmp(queue, "amq.gen-", 8) == 0,
+	    "topic: the broker named the queue (%s)", queue);
+	tap_ok(t_queue_fails(plain, queue, "RESOURCE_LOCKED"),
+	    "topic: the queue is exclusive to its connection");
+
+	/* Events are not mandatory: what matches no key is confirmed and
+	 * dropped, so only the reading below tells what was routed. */
+	t_check(broker_publish(pub, BROKER_EVENTS, "worker.w1.stats",
+	    "{\"n\":1}", 7, "application/json", 0, &cause) == 0, &cause,
+	    "topic: worker.w1.stats published");
+	t_check(broker_publish(pub, BROKER_EVENTS, "user.7.notification",
+	    "{}", 2, NULL, 0, &cause) == 0, &cause,
+	    "topic: user.7.notification published");
+	t_check(broker_publish(pub, BROKER_EVENTS, "worker.w1.other", "{}", 2,
+	    NULL, 0, &cause) == 0, &cause, "topic: worker.w1.other published");
+	t_check(broker_publish(pub, BROKER_EVENTS, "worker.w2.stats",
+	    "{\"n\":2}", 7, NULL, 0, &cause) == 0, &cause,
+	    "topic: worker.w2.stats published");
+
+	rc = broker_next(sub, 3000, &d, &cause);
+	tap_ok(rc == 1 && strcmp(d.routing_key, "worker.w1.stats") == 0 &&
+	    d.len == 7 && memcmp(d.body, "{\"n\":1}", 7) == 0 &&
+	    strcmp(d.content_type, "application/json") == 0,
+	    "topic: the first message arrives with its key, body and type");
+	if (rc == 1)
+		broker_delivery_clear(&d);
+	t_check(rc != -1, &cause, "topic: reading the first");
+	rc = broker_next(sub, 3000, &d, &cause);
+	tap_ok(rc == 1 && strcmp(d.routing_key, "worker.w2.stats") == 0,
+	    "topic: then the second: the keys that do not match "
+	    "worker.*.stats were not routed here");
+	if (rc == 1)
+		broker_delivery_clear(&d);
+	t_check(rc != -1, &cause, "topic: reading the second");
+	rc = broker_next(sub, 300, &d, &cause);
+	tap_ok(rc == 0, "topic: nothing else arrives");
+	if (rc == 1) {
+		tap_diag("unexpected %s", d.routing_key);
+		broker_delivery_clear(&d);
+	}
+	free(cause);
+	cause = NULL;
+
+	broker_free(sub);
+	sub = NULL;
+	tap_ok(t_queue_fails(plain, queue, "NOT_FOUND"),
+	    "topic: the queue is gone once its connection closed");
+	free(queue);
+out:
+	broker_free(sub);
+	if (broker_delete_topology(pub, &cause) != 0)
+		t_check(0, &cause, "topic: topology deleted");
+	broker_free(pub);
+	broker_free(plain);
+}
+
+static int
+t_keep_setup(struct broker *b, void *arg, char **cause)
+{
+	int	*calls = arg;
+
+	(*calls)++;
+	broker_set_prefix(b, t_prefix);
+	return broker_declare_topology(b, cause);
+}
+
+/*
+ * A kept connection: made and set up on demand, kept while alive; after
+ * a failure not tried again before the backoff (at least 250 ms, the
+ * first delay's lower half), then made again.
+ */
+static void
+t_keep(const struct conf_amqp *conf)
+{
+	struct conf_amqp	 bad = *conf;
+	struct broker_keep	*k;
+	struct broker		*b, *b2;
+	char			*cause = NULL;
+	int64_t			 t0, took;
+	int			 calls = 0;
+
+	k = broker_keep_new(conf, "t-broker keep", t_keep_setup, &calls);
+	b = broker_keep_get(k);
+	tap_ok(b != NULL && calls == 1 && broker_keep_up(k),
+	    "keep: connected and set up on first use");
+	b2 = broker_keep_get(k);
+	tap_ok(b2 == b && calls == 1, "keep: the same connection after");
+	broker_keep_failed(k, "a test's failure");
+	tap_ok(!broker_keep_up(k), "keep: closed after a failure");
+	tap_ok(broker_keep_get(k) == NULL, "keep: not tried again at once");
+	t0 = clock_mono_ms();
+	while ((b = broker_keep_get(k)) == NULL && clock_mono_ms() - t0 < 3000)
+		usleep(20 * 1000);
+	took = clock_mono_ms() - t0;
+	tap_ok(b != NULL && calls == 2, "keep: connected again after the "
+	    "backoff (%lld ms)", (long long)took);
+	tap_ok(took >= 200, "keep: the backoff was waited");
+	if (b != NULL && broker_delete_topology(b, &cause) != 0)
+		t_check(0, &cause, "keep: topology deleted");
+	broker_keep_free(k);
+
+	/* A broker that cannot be reached: NULL, quickly, and no setup. */
+	bad.url = "amqp://u:p@127.0.0.1:1/v";
+	calls = 0;
+	k = broker_keep_new(&bad, "t-broker keep", t_keep_setup, &calls);
+	t0 = clock_mono_ms();
+	b = broker_keep_get(k);
+	b2 = broker_keep_get(k);
+	tap_ok(b == NULL && b2 == NULL && calls == 0 && !broker_keep_up(k) &&
+	    clock_mono_ms() - t0 < 2000, "keep: an unreachable broker gives "
+	    "NULL at once, twice");
+	broker_keep_free(k);
+}
+
 static void
 t_ping(const struct conf_amqp *conf)
 {
@@ -682,11 +884,14 @@ main(void)
 	c.amqp.retry_delay = T_DELAY;
 
 	t_mask();
+	t_login();
 	t_shared(&c.amqp);
 	t_suite(&c.amqp, "classic");
 	t_suite(&c.amqp, "quorum");
 	t_mismatch(&c.amqp);
 	t_refused(&c.amqp, url);
+	t_topic(&c.amqp);
+	t_keep(&c.amqp);
 	t_ping(&c.amqp);
 	t_deadline(&c.amqp);
 

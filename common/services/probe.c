@@ -3,32 +3,33 @@
  *
  * One thread per dependency, each with its own connections: probing must
  * never take a pool thread (a saturated pool would then look like a dead
- * database) nor the event thread (a hanging dependency would freeze every
+ * database) nor an event thread (a hanging dependency would freeze every
  * connection), and a dependency that hangs must not hold up the probes of
  * the others.  Each probe runs with every client deadline set to
  * worker.probe_timeout, so the thread comes back about then; until it
  * does, readers see the overrun as a failure (probe_read).
+ *
+ * The probes: PostgreSQL `SELECT 1` on a connection of the thread's own
+ * (db_ping), S3 a HEAD of the bucket on a client kept by the thread
+ * (s3_ping), RabbitMQ a fresh connection and channel (broker_ping), the
+ * SMTP relay its greeting and EHLO (mail_ping).
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <curl/curl.h>
 
 #include "broker.h"
 #include "clock.h"
 #include "conf.h"
 #include "db.h"
 #include "log.h"
+#include "mail.h"
 #include "probe.h"
 #include "s3.h"
 #include "thread.h"
 #include "xmalloc.h"
-
-struct probe;
 
 struct probe_slot {
 	struct probe		*p;
@@ -37,21 +38,22 @@ struct probe_slot {
 	int			 started;	/* the thread exists */
 	struct probe_result	 result;	/* guarded by p->lock */
 	int64_t			 running_ms;	/* a probe began then; 0 idle */
+	struct s3		*s3;		/* PROBE_S3's own client */
 };
 
 struct probe {
-	const struct pfo3_conf	*conf;
+	struct probe_conf	 pc;
+	struct probe_opts	 o;
 	pthread_mutex_t		 lock;		/* guards slots, stopping */
 	pthread_cond_t		 wake;
 	int			 stopping;
 	struct probe_slot	 slot[PROBE_COUNT];
-	struct s3		*s3;		/* the S3 thread's own client */
 };
 
 static const char *const probe_names[PROBE_COUNT] = {
 	[PROBE_POSTGRES] = "postgres",
-	[PROBE_AMQP] = "amqp",
 	[PROBE_S3] = "s3",
+	[PROBE_AMQP] = "amqp",
 	[PROBE_SMTP] = "smtp",
 };
 
@@ -61,77 +63,45 @@ probe_name(enum probe_dep dep)
 	return probe_names[dep];
 }
 
-/*
- * The relay greets and answers EHLO: libcurl's connect-only mode stops
- * right after the protocol's own handshake, so no mail is sent.
- */
-static int
-probe_smtp(const struct conf_smtp *c, int64_t timeout_ms, double *ms,
-    char **cause)
+/* Every client deadline at `limit`, no retries: a probe answers by then. */
+static void
+probe_conf_init(struct probe_conf *pc, const struct pfo3_conf *conf)
 {
-	char	 errbuf[CURL_ERROR_SIZE] = "";
-	CURL	*curl;
-	CURLcode rc;
-	double	 t = 0;
+	int64_t limit = conf->worker.probe_timeout;
 
-	if ((curl = curl_easy_init()) == NULL) {
-		*cause = xstrdup("curl_easy_init failed");
-		return -1;
-	}
-	curl_easy_setopt(curl, CURLOPT_URL, c->url);
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &t);
-	curl_easy_cleanup(curl);
-	if (rc != CURLE_OK) {
-		*cause = xasprintf("SMTP relay: %s", *errbuf != '\0' ? errbuf :
-		    curl_easy_strerror(rc));
-		return -1;
-	}
-	*ms = t * 1000.0;
-	return 0;
+	pc->timeout = limit;
+	pc->postgres = conf->postgres;
+	pc->postgres.query_timeout = limit;
+	pc->postgres.connect_timeout = limit;
+	pc->amqp = conf->amqp;
+	pc->amqp.connect_timeout = limit;
+	pc->amqp.rpc_timeout = limit;
+	pc->s3 = conf->s3;
+	pc->s3.connect_timeout = limit;
+	pc->s3.timeout = limit;		/* no progress for that long */
+	pc->s3.retries = 0;
+	pc->smtp = conf->smtp;
 }
 
-/* Runs one dependency's probe with every deadline at probe_timeout;
- * returns 0 or -1 with *cause. */
+/* Runs one probe of the slot's dependency; 0 or -1 with *cause. */
 static int
-probe_one(struct probe *p, enum probe_dep dep, double *ms, char **cause)
+probe_one(struct probe_slot *s, double *ms, char **cause)
 {
-	const struct pfo3_conf *conf = p->conf;
-	int64_t limit = conf->worker.probe_timeout;
-	struct conf_postgres pg;
-	struct conf_amqp mq;
-	struct conf_s3 s3;
+	const struct probe_conf *pc = &s->p->pc;
 
-	switch (dep) {
+	switch (s->dep) {
 	case PROBE_POSTGRES:
-		pg = conf->postgres;
-		pg.query_timeout = limit;
-		pg.connect_timeout = limit;
-		return db_ping(&pg, ms, cause);
-	case PROBE_AMQP:
-		mq = conf->amqp;
-		mq.connect_timeout = limit;
-		mq.rpc_timeout = limit;
-		return broker_ping(&mq, ms, cause);
+		return db_ping(&pc->postgres, ms, cause);
 	case PROBE_S3:
-		if (p->s3 == NULL) {
-			s3 = conf->s3;
-			s3.connect_timeout = limit;
-			s3.timeout = limit;	/* no progress for that long */
-			s3.retries = 0;
-			if ((p->s3 = s3_new(&s3, cause)) == NULL)
-				return -1;
-		}
-		return s3_ping(p->s3, ms, cause);
+		if (s->s3 == NULL && (s->s3 = s3_new(&pc->s3, cause)) == NULL)
+			return -1;
+		return s3_ping(s->s3, ms, cause);
+	case PROBE_AMQP:
+		return broker_ping(&pc->amqp, ms, cause);
 	case PROBE_SMTP:
-		return probe_smtp(&conf->smtp, limit, ms, cause);
+		return mail_ping(&pc->smtp, pc->timeout, ms, cause);
 	default:
+		*cause = xstrdup("no such dependency");
 		return -1;
 	}
 }
@@ -178,11 +148,15 @@ probe_main(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		cause = NULL;
 		ms = 0;
-		ok = probe_one(p, s->dep, &ms, &cause) == 0;
+		ok = probe_one(s, &ms, &cause) == 0;
+		/* The extra work counts as the probe's: a query that hangs
+		 * after a good ping is a hang too. */
+		if (ok && p->o.extra != NULL)
+			ok = p->o.extra(s->dep, &p->pc, p->o.arg, &cause) == 0;
 		probe_record(s, ok, ms, cause != NULL ? cause : "probe failed");
 		free(cause);
 
-		clock_deadline(&until, p->conf->worker.probe_interval);
+		clock_deadline(&until, p->o.interval);
 		pthread_mutex_lock(&p->lock);
 		while (!p->stopping && pthread_cond_timedwait(&p->wake,
 		    &p->lock, &until) == 0)
@@ -193,26 +167,29 @@ probe_main(void *arg)
 		}
 		pthread_mutex_unlock(&p->lock);
 	}
-	if (s->dep == PROBE_S3 && p->s3 != NULL)
-		s3_free(p->s3);
+	s3_free(s->s3);
 	if (s->dep == PROBE_POSTGRES)
 		db_close();
 	return NULL;
 }
 
 struct probe *
-probe_start(const struct pfo3_conf *conf, char **cause)
+probe_start_opts(const struct pfo3_conf *conf, const struct probe_opts *o,
+    char **cause)
 {
 	struct probe *p;
 	int i;
 
 	p = xcalloc(1, sizeof *p);
-	p->conf = conf;
+	probe_conf_init(&p->pc, conf);
+	p->o = *o;
 	pthread_mutex_init(&p->lock, NULL);
 	clock_cond_init(&p->wake);
 	for (i = 0; i < PROBE_COUNT; i++) {
 		p->slot[i].p = p;
 		p->slot[i].dep = i;
+		if (!(o->deps & PROBE_BIT(i)))
+			continue;
 		if (thread_start(&p->slot[i].thread, "probe", 0, probe_main,
 		    &p->slot[i], cause) != 0) {
 			probe_stop(p);
@@ -221,6 +198,15 @@ probe_start(const struct pfo3_conf *conf, char **cause)
 		p->slot[i].started = 1;
 	}
 	return p;
+}
+
+struct probe *
+probe_start(const struct pfo3_conf *conf, char **cause)
+{
+	struct probe_opts o = { .deps = PROBE_ALL,
+	    .interval = conf->worker.probe_interval };
+
+	return probe_start_opts(conf, &o, cause);
 }
 
 void
@@ -245,7 +231,7 @@ probe_stop(struct probe *p)
 void
 probe_read(struct probe *p, struct probe_result *out)
 {
-	int64_t now = clock_mono_ms(), limit = p->conf->worker.probe_timeout;
+	int64_t now = clock_mono_ms(), limit = p->pc.timeout;
 	int64_t running;
 	int i;
 
@@ -303,18 +289,19 @@ json_t *
 probe_json(struct probe *p)
 {
 	struct probe_result r[PROBE_COUNT];
-	json_t *all = json_object(), *one;
+	json_t *all = json_object();
 	int i;
 
 	probe_read(p, r);
 	for (i = 0; i < PROBE_COUNT; i++) {
-		one = json_pack("{s:b,s:b,s:f,s:I}", "checked", r[i].checked,
+		if (!(p->o.deps & PROBE_BIT(i)))
+			continue;
+		json_object_set_new(all, probe_names[i], json_pack(
+		    "{s:b,s:b,s:f,s:I,s:o}", "checked", r[i].checked,
 		    "ok", r[i].ok, "latency_ms", r[i].latency_ms,
-		    "failures", (json_int_t)r[i].failures);
-		if (r[i].error[0] != '\0')
-			json_object_set_new(one, "error",
-			    json_string(r[i].error));
-		json_object_set_new(all, probe_names[i], one);
+		    "failures", (json_int_t)r[i].failures,
+		    "error", r[i].error[0] != '\0' ?
+		    json_string(r[i].error) : json_null()));
 	}
 	return all;
 }
