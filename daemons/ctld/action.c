@@ -242,8 +242,8 @@ action_rolling(struct ctld *c)
 	if (c->restart_current[0] != '\0') {
 		w = worker_find(c, c->restart_current);
 		if (w != NULL && w->state == WS_FAILED) {
-			journal_add(&c->journal, "rolling restart stopped: %s failed",
-			    w->id);
+			journal_add(&c->journal, "rolling restart stopped: "
+			    "%s failed", w->id);
 			goto done;
 		}
 		if (w != NULL && !action_healthy(w))
@@ -261,8 +261,8 @@ action_rolling(struct ctld *c)
 		if ((w = worker_find(c, id)) == NULL)
 			continue;
 		if (action_restart(w, "restart all", &cause) == -1) {
-			journal_add(&c->journal, "rolling restart: %s skipped: %s", id,
-			    cause);
+			journal_add(&c->journal, "rolling restart: %s skipped: "
+			    "%s", id, cause);
 			free(cause);
 			cause = NULL;
 			continue;

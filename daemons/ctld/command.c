@@ -188,8 +188,8 @@ cmd_add(struct ctl_call *call)
 			ctl_call_fail(call, "worker.add %s: %s", arg, cause);
 			goto out;
 		}
-		journal_add(&c->journal, "%s registered at %s, remote (%s)", w->id,
-		    w->addr, by);
+		journal_add(&c->journal, "%s registered at %s, remote (%s)",
+		    w->id, w->addr, by);
 		ctl_call_reply(call, json_pack("{s:s,s:[s],s:s,s:b}", "worker",
 		    w->id, "workers", w->id, "addr", w->addr, "local", 0));
 		goto out;
@@ -214,7 +214,8 @@ cmd_add(struct ctl_call *call)
 			worker_free(w);
 			break;
 		}
-		journal_add(&c->journal, "%s added on %s (%s)", w->id, w->addr, by);
+		journal_add(&c->journal, "%s added on %s (%s)", w->id,
+		    w->addr, by);
 		json_array_append_new(ids, json_string(w->id));
 	}
 	if (json_array_size(ids) == 0) {

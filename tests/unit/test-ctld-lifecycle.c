@@ -23,36 +23,33 @@ struct expected {
 
 static struct expected	expected[WS_COUNT][WE_COUNT];
 
-static int
-state_of(const char *name)
-{
-	int s;
+/* The names the code gives, to read the document's words by. */
+static const char	*state_names[WS_COUNT];
+static const char	*event_names[WE_COUNT];
+static const char	*lb_names[LB_COUNT];
 
-	for (s = 0; s < WS_COUNT; s++)
-		if (strcmp(name, lifecycle_state_name(s)) == 0)
-			return s;
-	return -1;
+static void
+names_init(void)
+{
+	int i;
+
+	for (i = 0; i < WS_COUNT; i++)
+		state_names[i] = lifecycle_state_name(i);
+	for (i = 0; i < WE_COUNT; i++)
+		event_names[i] = lifecycle_event_name(i);
+	for (i = 0; i < LB_COUNT; i++)
+		lb_names[i] = lifecycle_lb_name(i);
 }
 
+/* The index of `name` in `names`, or -1. */
 static int
-event_of(const char *name)
+name_index(const char *name, const char *const names[], int count)
 {
-	int e;
+	int i;
 
-	for (e = 0; e < WE_COUNT; e++)
-		if (strcmp(name, lifecycle_event_name(e)) == 0)
-			return e;
-	return -1;
-}
-
-static int
-lb_of(const char *name)
-{
-	int a;
-
-	for (a = 0; a < LB_COUNT; a++)
-		if (strcmp(name, lifecycle_lb_name(a)) == 0)
-			return a;
+	for (i = 0; i < count; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
 	return -1;
 }
 
@@ -105,10 +102,10 @@ read_documented(void)
 			continue;
 		if (row_cells(line, cell, 4) != 4)
 			break;
-		s = state_of(cell[0]);
-		e = event_of(cell[1]);
-		next = state_of(cell[2]);
-		lb = lb_of(cell[3]);
+		s = name_index(cell[0], state_names, WS_COUNT);
+		e = name_index(cell[1], event_names, WE_COUNT);
+		next = name_index(cell[2], state_names, WS_COUNT);
+		lb = name_index(cell[3], lb_names, LB_COUNT);
 		if (s == -1 || e == -1 || next == -1 || lb == -1 ||
 		    expected[s][e].listed) {
 			tap_diag("bad or repeated row: %s | %s | %s | %s",
@@ -210,6 +207,7 @@ main(void)
 {
 	int rows;
 
+	names_init();
 	rows = read_documented();
 	tap_ok(rows > 0, "the table lists %d transitions", rows);
 	test_pairs();
