@@ -23,6 +23,8 @@
 
 #include "clock.h"
 #include "ctld.h"
+#include "journal.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "wlink.h"
 #include "xmalloc.h"
@@ -57,13 +59,10 @@ action_busy(struct worker *w, char **cause)
 static int
 action_start_drain(struct worker *w, const char *why, char **cause)
 {
-	struct ctld *c = w->ctld;
-
-	if (lb_set_state(c, w, "drain", cause) == -1)
+	if (lifecycle_apply(w, WE_DRAIN, why, cause) == -1)
 		return -1;
 	if (w->local && w->pid != 0)
 		wlink_call(w->link, "drain", action_worker_reply, w);
-	worker_set_state(w, WS_DRAINING, why);
 	return 0;
 }
 
@@ -74,13 +73,14 @@ action_drain(struct worker *w, const char *by, char **cause)
 		return -1;
 	if (w->state == WS_DRAINING || w->state == WS_DRAINED) {
 		*cause = xasprintf("%s is already %s", w->id,
-		    worker_state_name(w->state));
+		    lifecycle_state_name(w->state));
 		return -1;
 	}
 	w->want_drain = 1;
 	if (w->state != WS_UP) {
 		/* Down, failed, starting: it comes back drained. */
-		ctld_event(w->ctld, "%s will stay drained (%s)", w->id, by);
+		journal_add(&w->ctld->journal, "%s will stay drained (%s)",
+		    w->id, by);
 		return 0;
 	}
 	return action_start_drain(w, by, cause);
@@ -96,19 +96,19 @@ action_resume(struct worker *w, const char *by, char **cause)
 	if (!w->want_drain && w->state != WS_DRAINING &&
 	    w->state != WS_DRAINED) {
 		*cause = xasprintf("%s is not drained (%s)", w->id,
-		    worker_state_name(w->state));
+		    lifecycle_state_name(w->state));
 		return -1;
 	}
 	w->want_drain = 0;
 	if (w->state != WS_DRAINING && w->state != WS_DRAINED) {
-		ctld_event(c, "%s will take work when up (%s)", w->id, by);
+		journal_add(&c->journal, "%s will take work when up (%s)",
+		    w->id, by);
 		return 0;
 	}
+	if (lifecycle_apply(w, WE_RESUME, by, cause) == -1)
+		return -1;
 	if (w->local && w->pid != 0)
 		wlink_call(w->link, "resume", action_worker_reply, w);
-	if (lb_set_state(c, w, "ready", cause) == -1)
-		return -1;
-	worker_set_state(w, WS_UP, by);
 	return 0;
 }
 
@@ -119,18 +119,18 @@ action_finish_remove(struct worker *w)
 	struct ctld	*c = w->ctld;
 	char		*cause = NULL;
 
-	if (lb_delete(c, w, &cause) == -1) {
+	if (lifecycle_apply(w, WE_REMOVE, NULL, &cause) == -1 ||
+	    (w->local && w->pid != 0 &&
+	    supervise_stop_worker(w, WE_STOP, NULL, &cause) == -1)) {
 		/* Try again on the next tick. */
 		snprintf(w->last_error, sizeof w->last_error, "%s", cause);
 		log_warnx("%s: %s", w->id, cause);
 		free(cause);
 		return;
 	}
-	if (w->local && w->pid != 0) {
-		supervise_stop_worker(w);
-		return;
-	}
-	ctld_event(c, "%s removed", w->id);
+	if (w->local && w->pid != 0)
+		return;		/* removed once it has exited */
+	journal_add(&c->journal, "%s removed", w->id);
 	worker_free(w);
 }
 
@@ -145,7 +145,7 @@ action_remove(struct worker *w, const char *by, char **cause)
 	}
 	w->op = OP_REMOVE;
 	w->op_deadline_ms = clock_mono_ms() + c->conf.ctld.drain_timeout;
-	ctld_event(c, "%s removal started (%s)", w->id, by);
+	journal_add(&c->journal, "%s removal started (%s)", w->id, by);
 	if (w->state == WS_UP || (w->state == WS_STARTING && w->local &&
 	    w->pid != 0)) {
 		if (action_start_drain(w, by, cause) == -1) {
@@ -170,18 +170,18 @@ action_restart(struct worker *w, const char *by, char **cause)
 		return -1;
 	if (w->pid == 0) {
 		*cause = xasprintf("%s is not running (%s): it restarts by "
-		    "itself", w->id, worker_state_name(w->state));
+		    "itself", w->id, lifecycle_state_name(w->state));
 		return -1;
 	}
 	if (w->state == WS_STOPPING) {
 		*cause = xasprintf("%s is stopping", w->id);
 		return -1;
 	}
-	if (lb_set_state(c, w, "drain", cause) == -1)
+	/* Out of rotation in HAProxy, then SIGTERM. */
+	if (supervise_stop_worker(w, WE_RESTART, NULL, cause) == -1)
 		return -1;
 	w->op = OP_RESTART;
-	ctld_event(c, "%s restarting (%s)", w->id, by);
-	supervise_stop_worker(w);
+	journal_add(&c->journal, "%s restarting (%s)", w->id, by);
 	return 0;
 }
 
@@ -223,7 +223,7 @@ action_restart_all(struct ctld *c, const char *by, char **cause)
 		*cause = xstrdup("no local worker to restart");
 		return -1;
 	}
-	ctld_event(c, "rolling restart of %s (%s)", list, by);
+	journal_add(&c->journal, "rolling restart of %s (%s)", list, by);
 	c->restart_all = list;
 	c->restart_current[0] = '\0';
 	return 0;
@@ -242,8 +242,8 @@ action_rolling(struct ctld *c)
 	if (c->restart_current[0] != '\0') {
 		w = worker_find(c, c->restart_current);
 		if (w != NULL && w->state == WS_FAILED) {
-			ctld_event(c, "rolling restart stopped: %s failed",
-			    w->id);
+			journal_add(&c->journal, "rolling restart stopped: "
+			    "%s failed", w->id);
 			goto done;
 		}
 		if (w != NULL && !action_healthy(w))
@@ -252,7 +252,7 @@ action_rolling(struct ctld *c)
 	for (;;) {
 		rest = c->restart_all + strspn(c->restart_all, " ");
 		if (*rest == '\0') {
-			ctld_event(c, "rolling restart done");
+			journal_add(&c->journal, "rolling restart done");
 			goto done;
 		}
 		n = strcspn(rest, " ");
@@ -261,8 +261,8 @@ action_rolling(struct ctld *c)
 		if ((w = worker_find(c, id)) == NULL)
 			continue;
 		if (action_restart(w, "restart all", &cause) == -1) {
-			ctld_event(c, "rolling restart: %s skipped: %s", id,
-			    cause);
+			journal_add(&c->journal, "rolling restart: %s skipped: "
+			    "%s", id, cause);
 			free(cause);
 			cause = NULL;
 			continue;
@@ -277,31 +277,29 @@ done:
 	c->restart_current[0] = '\0';
 }
 
-/* A worker became ready (local: `stats` says so; remote: a heartbeat). */
-void
-action_ready(struct worker *w)
+/*
+ * Told of every state change (lifecycle_apply): a worker that an operator
+ * drained while it was down or starting comes up, then is drained at once.
+ */
+static void
+action_on_state(struct worker *w, enum wstate from, void *arg)
 {
-	struct ctld	*c = w->ctld;
-	char		*cause = NULL;
+	char *cause = NULL;
 
-	if (c->stopping || w->op == OP_REMOVE)
+	if (w->state != WS_UP || !w->want_drain ||
+	    (from != WS_STARTING && from != WS_DOWN))
 		return;
-	if (lb_add(c, w, &cause) == -1) {
+	if (action_start_drain(w, "kept drained", &cause) == -1) {
 		snprintf(w->last_error, sizeof w->last_error, "%s", cause);
-		ctld_event(c, "%s: %s", w->id, cause);
 		free(cause);
-		cause = NULL;
 	}
-	if (w->want_drain) {
-		worker_set_state(w, WS_UP, "ready");
-		if (action_start_drain(w, "kept drained", &cause) == -1) {
-			snprintf(w->last_error, sizeof w->last_error, "%s",
-			    cause);
-			free(cause);
-		}
-		return;
-	}
-	worker_set_state(w, WS_UP, "ready");
+}
+
+void
+action_start(struct ctld *c)
+{
+	if (lifecycle_listen(c, action_on_state, NULL) == -1)
+		fatalx("lifecycle: too many listeners");
 }
 
 /* Is a draining worker idle yet? */
@@ -324,7 +322,6 @@ action_progress(struct ctld *c)
 {
 	struct worker	*w, *tw;
 	int64_t		 now = clock_mono_ms();
-	char		*cause = NULL;
 
 	for (w = TAILQ_FIRST(&c->workers); w != NULL; w = tw) {
 		tw = TAILQ_NEXT(w, entry);
@@ -337,22 +334,17 @@ action_progress(struct ctld *c)
 			w->op_deadline_ms = now + 60000;
 		}
 		/* A remote worker that fell silent. */
-		if (!w->local && w->state != WS_DOWN &&
+		if (!w->local && lifecycle_allows(w->state, WE_SILENT) &&
 		    now - (w->beat_ms != 0 ? w->beat_ms : w->state_ms) >
 		    c->conf.ctld.heartbeat_timeout)
-			worker_set_state(w, WS_DOWN, "no heartbeat");
+			lifecycle_apply(w, WE_SILENT, "no heartbeat", NULL);
 		/* A worker up but missing from HAProxy, or left in
 		 * maintenance by a step that failed. */
 		if (c->lb_ok && w->state == WS_UP && w->op == OP_NONE &&
-		    (!w->in_lb || strcmp(w->lb.status, "MAINT") == 0) &&
-		    lb_add(c, w, &cause) == -1) {
-			snprintf(w->last_error, sizeof w->last_error, "%s",
-			    cause);
-			free(cause);
-			cause = NULL;
-		}
+		    (!w->in_lb || strcmp(w->lb.status, "MAINT") == 0))
+			lifecycle_apply(w, WE_RESYNC, NULL, NULL);
 		if (w->state == WS_DRAINING && action_idle(w))
-			worker_set_state(w, WS_DRAINED, NULL);
+			lifecycle_apply(w, WE_IDLE, NULL, NULL);
 		if (w->op == OP_REMOVE && w->state != WS_STOPPING &&
 		    (w->state == WS_DRAINED || w->state == WS_DOWN ||
 		    w->state == WS_FAILED || (!w->local && w->state ==

@@ -15,7 +15,7 @@
  * every refresh and whenever its control socket fails.
  *
  * adopt-check.c holds the pure decisions (tested by tests/unit/
- * test-ctld-adopt); adopt.c the probing and the watching.
+ * test-ctld-adopt); adopt.c the probing; adopt-watch.c the watching.
  */
 #ifndef PFO3_CTLD_ADOPT_H
 #define PFO3_CTLD_ADOPT_H
@@ -49,18 +49,26 @@ int	adopt_check_stats(const json_t *reply, const char *id,
 int	adopt_cmdline_is_worker(const char *cmdline, size_t len,
 	    const char *control);
 
+/* What the watch calls when an adopted worker's process has ended. */
+typedef void (*adopt_lost_fn)(struct worker *w, const char *how);
+
 /* adopt.c */
-/* Tries to adopt the worker already running as `w`: 0 when it is ours
- * now (pid set, state up, draining or stopping), -1 when a new one must be
- * started. */
-int	adopt_worker(struct worker *w);
+/* Tries to adopt the worker already running as `w`: 1 when it is ours
+ * now (pid set, state up, draining or stopping; its end goes to `lost`),
+ * 0 when a new one must be started, -1 with *cause when it cannot be
+ * watched. */
+int	adopt_worker(struct worker *w, adopt_lost_fn lost, char **cause);
+
+/* adopt-watch.c */
 /* Watches an adopted worker's pid (a pidfd, else a timer every
- * ctld.interval); its death ends it like a reaped child
- * (supervise_lost), from an event of its own. */
-void	adopt_watch(struct worker *w);
+ * ctld.interval); its death goes to `lost`, from an event of its own
+ * (so like a reaped child's).  -1 with *cause when it cannot. */
+int	adopt_watch(struct worker *w, adopt_lost_fn lost, char **cause);
 void	adopt_unwatch(struct worker *w);
 /* 1 while `pid` lives (a zombie does not). */
 int	adopt_alive(pid_t pid);
+/* Reads at most `size` bytes of `path`; -1 when it cannot. */
+ssize_t	adopt_read_file(const char *path, char *buf, size_t size);
 /* Its control socket failed: look at an adopted worker's pid soon (from
  * the watch's event, so the caller's worker stays valid). */
 void	adopt_check(struct worker *w);

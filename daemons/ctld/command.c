@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "ctld.h"
+#include "journal.h"
 #include "log.h"
 #include "net.h"
 #include "xmalloc.h"
@@ -129,7 +130,13 @@ cmd_watch(struct ctl_call *call)
 	wt->ctld = c;
 	wt->call = call;
 	wt->interval_ms = ms;
-	wt->ev = event_new(c->base, -1, EV_PERSIST, watch_cb, wt);
+	if ((wt->ev = event_new(c->base, -1, EV_PERSIST, watch_cb, wt)) ==
+	    NULL) {
+		/* Without its timer the watch would stream nothing. */
+		ctl_call_fail(call, "watch: event_new failed");
+		free(wt);
+		return;
+	}
 	TAILQ_INSERT_TAIL(&c->watchers, wt, entry);
 	ctl_call_on_close(call, watch_closed, wt);
 	if (ctl_call_stream(call, status_json(c)) == -1) {
@@ -181,8 +188,8 @@ cmd_add(struct ctl_call *call)
 			ctl_call_fail(call, "worker.add %s: %s", arg, cause);
 			goto out;
 		}
-		ctld_event(c, "%s registered at %s, remote (%s)", w->id,
-		    w->addr, by);
+		journal_add(&c->journal, "%s registered at %s, remote (%s)",
+		    w->id, w->addr, by);
 		ctl_call_reply(call, json_pack("{s:s,s:[s],s:s,s:b}", "worker",
 		    w->id, "workers", w->id, "addr", w->addr, "local", 0));
 		goto out;
@@ -207,7 +214,8 @@ cmd_add(struct ctl_call *call)
 			worker_free(w);
 			break;
 		}
-		ctld_event(c, "%s added on %s (%s)", w->id, w->addr, by);
+		journal_add(&c->journal, "%s added on %s (%s)", w->id,
+		    w->addr, by);
 		json_array_append_new(ids, json_string(w->id));
 	}
 	if (json_array_size(ids) == 0) {
@@ -216,7 +224,7 @@ cmd_add(struct ctl_call *call)
 		goto out;
 	}
 	if (cause != NULL)
-		ctld_event(c, "worker.add: stopped after %zu: %s",
+		journal_add(&c->journal, "worker.add: stopped after %zu: %s",
 		    json_array_size(ids), cause);
 	ctl_call_reply(call, json_pack("{s:O,s:o}", "worker",
 	    json_array_get(ids, 0), "workers", ids));
@@ -243,7 +251,7 @@ cmd_action(struct ctl_call *call, int (*fn)(struct worker *, const char *,
 	else {
 		w = worker_find(ctl_call_ctx(call), id);
 		ctl_call_reply(call, json_pack("{s:s,s:s}", "worker", id,
-		    "state", w != NULL ? worker_state_name(w->state) :
+		    "state", w != NULL ? lifecycle_state_name(w->state) :
 		    "removed"));
 	}
 	free(cause);

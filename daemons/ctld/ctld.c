@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,8 @@
 #include "ctld.h"
 #include "daemon-args.h"
 #include "deps.h"
+#include "journal.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "s3.h"
 #include "xmalloc.h"
@@ -55,24 +56,6 @@ ctld_usage(FILE *f)
 "See pfo3-ctld(8), pfo3.conf(5).\n");
 }
 
-void
-ctld_event(struct ctld *c, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*text;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) == -1)
-		fatalx("vasprintf failed");
-	va_end(ap);
-	log_info("%s", text);
-	json_array_append_new(c->events, json_pack("{s:f,s:s}", "time",
-	    clock_real_s(), "text", text));
-	while ((int64_t)json_array_size(c->events) > c->conf.ctld.events)
-		json_array_remove(c->events, 0);
-	free(text);
-}
-
 /* A heartbeat: only remote workers are known by theirs. */
 static void
 ctld_beat(const char *id, const json_t *stats, int64_t recv_ms, void *arg)
@@ -90,10 +73,13 @@ ctld_beat(const char *id, const json_t *stats, int64_t recv_ms, void *arg)
 	    strcmp(id, w->id) != 0)
 		return;
 	worker_remote_beat(w, stats, recv_ms);
+	/* Heard from while starting or silent: ready. */
+	if (lifecycle_allows(w->state, WE_READY))
+		lifecycle_apply(w, WE_READY, "ready", NULL);
 }
 
 /* Every ctld.interval: refresh what we know, move actions on. */
-void
+static void
 ctld_tick(struct ctld *c)
 {
 	struct worker *w;
@@ -279,7 +265,7 @@ ctld_cleanup(struct ctld *c)
 		free(c->backends[i]);
 	ring_free(&c->hist_busy);
 	ring_free(&c->hist_req);
-	json_decref(c->events);
+	journal_free(&c->journal);
 	free(c->restart_all);
 	free(c->workerd);
 	conf_free(&c->conf);
@@ -318,12 +304,13 @@ main(int argc, char **argv)
 		fatalx("event_base_new failed");
 	c.pid = getpid();
 	c.start_ms = clock_mono_ms();
-	c.events = json_array();
+	journal_init(&c.journal, c.conf.ctld.events);
 	ring_init(&c.hist_busy, (int)c.conf.ctld.history, 1);
 	ring_init(&c.hist_req, (int)c.conf.ctld.history, 0);
 	for (i = 0; i < CTLD_SIGNALS; i++) {
 		c.sig_ev[i] = evsignal_new(c.base, sigs[i], ctld_signal_cb, &c);
-		evsignal_add(c.sig_ev[i], NULL);
+		if (c.sig_ev[i] == NULL || evsignal_add(c.sig_ev[i], NULL) == -1)
+			fatalx("signal %d: cannot watch it", sigs[i]);
 	}
 
 	if (command_start(&c, &cause) == -1)
@@ -331,18 +318,20 @@ main(int argc, char **argv)
 	if ((c.deps = deps_start(&c.conf, &cause)) == NULL ||
 	    (c.beats = beats_start(&c.conf, &cause)) == NULL)
 		fatalx("%s", cause);
+	action_start(&c);
 	/* Reconciles HAProxy too, once the workers exist. */
 	if (supervise_start(&c, &cause) == -1)
 		fatalx("%s", cause);
 	TAILQ_FOREACH(w, &c.workers, entry)
 		adopted += w->adopted;
-	ctld_event(&c, "pfo3-ctld %s started: %d local workers, %d adopted",
-	    PACKAGE_VERSION, c.nworkers, adopted);
+	journal_add(&c.journal, "pfo3-ctld %s started: %d local workers, "
+	    "%d adopted", PACKAGE_VERSION, c.nworkers, adopted);
 
 	tv.tv_sec = c.conf.ctld.interval / 1000;
 	tv.tv_usec = (c.conf.ctld.interval % 1000) * 1000;
-	c.tick_ev = event_new(c.base, -1, EV_PERSIST, ctld_tick_cb, &c);
-	event_add(c.tick_ev, &tv);
+	if ((c.tick_ev = event_new(c.base, -1, EV_PERSIST, ctld_tick_cb,
+	    &c)) == NULL || event_add(c.tick_ev, &tv) == -1)
+		fatalx("the refresh tick: event_new failed");
 
 	event_base_dispatch(c.base);
 	ctld_cleanup(&c);

@@ -9,6 +9,11 @@
  * the admin actions as small state machines advanced by events and by the
  * refresh tick (action.c), and serves the control sockets (command.c).
  *
+ * A worker's state changes only through its lifecycle (lifecycle.h): the
+ * supervisor and the actions feed it events, and it tells HAProxy what
+ * each step implies.  What happens is told in the journal (journal.h).
+ * doc/DESIGN.md maps which file calls which: no two call each other.
+ *
  * Whatever may block for long runs on two threads of its own, which only
  * hand results over under a lock: deps.c probes PostgreSQL, S3 and
  * RabbitMQ (queue depths included), and beats.c consumes the workers'
@@ -26,6 +31,8 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "journal.h"
+#include "lifecycle.h"
 
 struct event;
 struct event_base;
@@ -42,15 +49,8 @@ struct beats;
 /* After worker.shutdown_timeout, this much more before SIGKILL (ms). */
 #define CTLD_KILL_GRACE_MS	5000
 
-enum wstate {
-	WS_STARTING,	/* spawned (or registered), not ready yet */
-	WS_UP,		/* ready and in rotation */
-	WS_DRAINING,	/* out of rotation, work still in flight */
-	WS_DRAINED,	/* out of rotation and idle */
-	WS_STOPPING,	/* asked to exit */
-	WS_DOWN,	/* dead (local) or silent (remote) */
-	WS_FAILED,	/* did not become ready, or died while starting */
-};
+/* Listeners of the workers' state changes (lifecycle_listen). */
+#define CTLD_LISTENERS	4
 
 enum wop {
 	OP_NONE,
@@ -112,6 +112,7 @@ struct worker {
 	char			*pid_file;	/* local: "" or a path */
 	struct wlink		*link;		/* local: to its control socket */
 
+	/* Changed only by lifecycle_apply (lifecycle-apply.c). */
 	enum wstate		 state;
 	int64_t			 state_ms;	/* when it entered `state` */
 	enum wop		 op;
@@ -122,6 +123,8 @@ struct worker {
 	pid_t			 pid;		/* local, 0 when not running */
 	int			 adopted;	/* pid is not our child (adopt.c) */
 	struct event		*watch_ev;	/* adopted: tells of its death */
+	void			(*lost)(struct worker *, const char *);
+						/* …to this (adopt_watch) */
 	int64_t			 started_ms;
 	int			 restarts;
 	int64_t			 backoff_ms;
@@ -176,8 +179,13 @@ struct ctld {
 
 	struct ring		 hist_busy;	/* cluster */
 	struct ring		 hist_req;
-	json_t			*events;	/* [{time, text}], newest last */
+	struct journal		 journal;
 	struct watcher_list	 watchers;
+	struct {
+		lifecycle_listener	 fn;
+		void			*arg;
+	}			 listeners[CTLD_LISTENERS];
+	int			 nlisteners;
 
 	int			 stopping;	/* SIGTERM: stopping the workers */
 	int			 leaving;	/* SIGQUIT: exit, workers run on */
@@ -185,11 +193,6 @@ struct ctld {
 	int64_t			 start_ms;
 	pid_t			 pid;
 };
-
-/* ctld.c */
-void	ctld_event(struct ctld *c, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	ctld_tick(struct ctld *c);
 
 /* ring.c */
 void	ring_init(struct ring *r, int cap, int integers);
@@ -205,41 +208,42 @@ struct worker *worker_new_local_n(struct ctld *c, int n, char **cause);
 struct worker *worker_new_remote(struct ctld *c, const char *addr,
 	    char **cause);
 void	worker_free(struct worker *w);
-void	worker_set_state(struct worker *w, enum wstate s, const char *why);
-const char *worker_state_name(enum wstate s);
 void	worker_stats_update(struct worker *w, const json_t *stats);
+void	worker_write_pid(struct worker *w);
 void	worker_remote_beat(struct worker *w, const json_t *stats,
 	    int64_t recv_ms);
 
 /* supervise.c: local worker processes. */
 int	supervise_start(struct ctld *c, char **cause);
 int	supervise_spawn(struct worker *w, char **cause);
-void	supervise_stop_worker(struct worker *w);
+/* SIGTERM after `ev` (WE_STOP, or WE_RESTART: drained in HAProxy
+ * first); -1 with *cause when the lifecycle refuses it. */
+int	supervise_stop_worker(struct worker *w, enum wevent ev,
+	    const char *why, char **cause);
 void	supervise_reap(struct ctld *c);
 void	supervise_poll(struct worker *w);
 void	supervise_stop_all(struct ctld *c);
-void	supervise_lost(struct worker *w, const char *how);
-void	supervise_write_pid(struct worker *w);
 
 /* haproxy.c and haproxy-stat.c: the runtime API. */
 int	lb_enabled(const struct ctld *c);
 int	lb_command(struct ctld *c, const char *cmd, char **reply,
 	    char **cause);
 int	lb_refresh(struct ctld *c);
-int	lb_add(struct ctld *c, struct worker *w, char **cause);
-int	lb_set_state(struct ctld *c, struct worker *w, const char *state,
+/* Carries out a lifecycle step's HAProxy action: the only caller is
+ * lifecycle_apply. */
+int	lb_carry(struct ctld *c, struct worker *w, enum lb_action a,
 	    char **cause);
-int	lb_delete(struct ctld *c, struct worker *w, char **cause);
 void	lb_reconcile(struct ctld *c);
 int	lb_parse_stat(struct ctld *c, const char *text, char **cause);
 
 /* action.c: add, drain, resume, remove, restart. */
+/* Listens to the lifecycle (a worker kept drained is drained once up). */
+void	action_start(struct ctld *c);
 int	action_drain(struct worker *w, const char *by, char **cause);
 int	action_resume(struct worker *w, const char *by, char **cause);
 int	action_remove(struct worker *w, const char *by, char **cause);
 int	action_restart(struct worker *w, const char *by, char **cause);
 int	action_restart_all(struct ctld *c, const char *by, char **cause);
-void	action_ready(struct worker *w);
 void	action_progress(struct ctld *c);
 
 /* status.c */
@@ -249,7 +253,6 @@ void	status_sample(struct ctld *c);
 /* command.c: the control sockets. */
 int	command_start(struct ctld *c, char **cause);
 void	command_stop(struct ctld *c);
-void	command_watch_push(struct ctld *c);
 
 /* storage.c: the storage.check and storage.repair commands. */
 void	storage_check(struct ctl_call *call);

@@ -183,7 +183,7 @@ lb_do(struct ctld *c, char **cause, const char *fmt, ...)
  * exists already (a restart, or found at start) only gets its address set
  * and its checks and state enabled.
  */
-int
+static int
 lb_add(struct ctld *c, struct worker *w, char **cause)
 {
 	char	*host, *port, *agent = NULL;
@@ -231,7 +231,7 @@ out:
 }
 
 /* state: ready, drain or maint, in every backend. */
-int
+static int
 lb_set_state(struct ctld *c, struct worker *w, const char *state,
     char **cause)
 {
@@ -248,7 +248,7 @@ lb_set_state(struct ctld *c, struct worker *w, const char *state,
 
 /* Maintenance, then `del server`, in every backend; a backend that has
  * no such server (deleted by an earlier try) is done already. */
-int
+static int
 lb_delete(struct ctld *c, struct worker *w, char **cause)
 {
 	int i;
@@ -270,6 +270,23 @@ lb_delete(struct ctld *c, struct worker *w, char **cause)
 	}
 	w->in_lb = 0;
 	return 0;
+}
+
+int
+lb_carry(struct ctld *c, struct worker *w, enum lb_action a, char **cause)
+{
+	switch (a) {
+	case LB_ENABLE:
+		return lb_add(c, w, cause);
+	case LB_DRAIN:
+		return lb_set_state(c, w, "drain", cause);
+	case LB_READY:
+		return lb_set_state(c, w, "ready", cause);
+	case LB_DISABLE:
+		return lb_delete(c, w, cause);
+	default:
+		return 0;
+	}
 }
 
 /* One server row of `show stat`: into its worker, when it is ours. */
@@ -328,12 +345,13 @@ lb_refresh(struct ctld *c)
 	c->lb_latency_ms = (double)(clock_mono_us() - t0) / 1000.0;
 	if (rc == 0) {
 		if (!c->lb_ok)
-			ctld_event(c, "haproxy reachable");
+			journal_add(&c->journal, "haproxy reachable");
 		c->lb_ok = 1;
 		c->lb_error[0] = '\0';
 	} else {
 		if (c->lb_ok || c->lb_error[0] == '\0')
-			ctld_event(c, "haproxy unreachable: %s", cause);
+			journal_add(&c->journal, "haproxy unreachable: %s",
+			    cause);
 		c->lb_ok = 0;
 		snprintf(c->lb_error, sizeof c->lb_error, "%s", cause);
 	}
@@ -370,10 +388,10 @@ lb_row_reconcile(const struct lb_row *row, void *arg)
 	if (lb_do(c, &cause, "set server %s/%s state maint", row->pxname,
 	    row->svname) == 0 && lb_do(c, &cause, "del server %s/%s",
 	    row->pxname, row->svname) == 0)
-		ctld_event(c, "haproxy: %s/%s is not ours: deleted",
+		journal_add(&c->journal, "haproxy: %s/%s is not ours: deleted",
 		    row->pxname, row->svname);
 	else {
-		ctld_event(c, "haproxy: %s/%s is not ours: left in "
+		journal_add(&c->journal, "haproxy: %s/%s is not ours: left in "
 		    "maintenance (%s)", row->pxname, row->svname, cause);
 		free(cause);
 	}

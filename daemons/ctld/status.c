@@ -66,7 +66,7 @@ status_worker(struct ctld *c, const struct worker *w, int64_t now)
 	    "pid", w->local ? (w->pid != 0 ? json_integer(w->pid) :
 	    json_null()) : json_null(),
 	    "local", w->local,
-	    "state", worker_state_name(w->state),
+	    "state", lifecycle_state_name(w->state),
 	    "lb", status_lb(w),
 	    "threads", "total", s->threads_total, "busy",
 	    fresh ? s->threads_busy : 0,
@@ -143,7 +143,7 @@ status_json(struct ctld *c)
 	    "jobs_queued", (json_int_t)queued,
 	    "history", "busy", ring_json(&c->hist_busy),
 	    "req_s", ring_json(&c->hist_req),
-	    "events", c->events);
+	    "events", journal_json(&c->journal));
 	if (c->restart_all != NULL)
 		json_object_set_new(o, "rolling_restart", json_pack("{s:s,s:s}",
 		    "current", c->restart_current, "left", c->restart_all));

@@ -92,7 +92,7 @@ storage_poll(evutil_socket_t fd, short what, void *arg)
 		return;
 	pthread_join(r->thread, NULL);
 	if (r->reply != NULL && r->o.repair)
-		ctld_event(r->ctld, "storage.repair: %lld repaired",
+		journal_add(&r->ctld->journal, "storage.repair: %lld repaired",
 		    (long long)json_integer_value(json_object_get(r->reply,
 		    "repaired")));
 	if (r->call != NULL) {

@@ -25,6 +25,8 @@
 #include "adopt.h"
 #include "clock.h"
 #include "ctld.h"
+#include "journal.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "wlink.h"
 #include "xmalloc.h"
@@ -36,21 +38,8 @@
 #define SUPERVISE_STABLE_MS	10000
 
 static void	supervise_check_cb(evutil_socket_t, short, void *);
-
-void
-supervise_write_pid(struct worker *w)
-{
-	FILE *f;
-
-	if (*w->pid_file == '\0')
-		return;
-	if ((f = fopen(w->pid_file, "w")) == NULL) {
-		log_warn("%s: pid file %s", w->id, w->pid_file);
-		return;
-	}
-	fprintf(f, "%ld\n", (long)w->pid);
-	fclose(f);
-}
+static void	supervise_restart_cb(evutil_socket_t, short, void *);
+static void	supervise_schedule(struct worker *, int64_t);
 
 /*
  * In the child: output to the worker's log (opened by the parent: the
@@ -102,6 +91,27 @@ supervise_log(struct worker *w)
 	return fd;
 }
 
+/*
+ * A worker's timers, before it has a process (spawned or adopted):
+ * without them it would never be found ready (nor failed), nor started
+ * again once it ends, and nothing could be undone then.
+ */
+static int
+supervise_timers(struct worker *w, char **cause)
+{
+	struct ctld *c = w->ctld;
+
+	if (w->check_ev == NULL)
+		w->check_ev = evtimer_new(c->base, supervise_check_cb, w);
+	if (w->restart_ev == NULL)
+		w->restart_ev = evtimer_new(c->base, supervise_restart_cb, w);
+	if (w->check_ev == NULL || w->restart_ev == NULL) {
+		*cause = xstrdup("evtimer_new failed");
+		return -1;
+	}
+	return 0;
+}
+
 int
 supervise_spawn(struct worker *w, char **cause)
 {
@@ -131,6 +141,10 @@ supervise_spawn(struct worker *w, char **cause)
 	}
 	argv[i] = NULL;
 
+	if (supervise_timers(w, cause) == -1) {
+		free(agent);
+		return -1;
+	}
 	unlink(w->control);
 	logfd = supervise_log(w);
 	if ((pid = fork()) == -1) {
@@ -150,11 +164,9 @@ supervise_spawn(struct worker *w, char **cause)
 	w->started_ms = clock_mono_ms();
 	w->st.valid = 0;
 	w->polling = 0;
-	supervise_write_pid(w);
+	worker_write_pid(w);
 	log_info("%s: started pid %ld on %s", w->id, (long)pid, w->addr);
-	worker_set_state(w, WS_STARTING, NULL);
-	if (w->check_ev == NULL)
-		w->check_ev = evtimer_new(c->base, supervise_check_cb, w);
+	lifecycle_apply(w, WE_SPAWNED, NULL, NULL);
 	evtimer_add(w->check_ev, &tv);
 	return 0;
 }
@@ -175,7 +187,7 @@ supervise_check_reply(const json_t *rep, const char *error, void *arg)
 		 * dependency down still serves what does not need it. */
 		if (w->st.deps_checked && !w->st.draining &&
 		    w->st.pid == (int)w->pid) {
-			action_ready(w);
+			lifecycle_apply(w, WE_READY, "ready", NULL);
 			return;
 		}
 	}
@@ -194,7 +206,7 @@ supervise_check_cb(evutil_socket_t fd, short what, void *arg)
 	if (clock_mono_ms() - w->started_ms > c->conf.ctld.ready_timeout) {
 		snprintf(w->last_error, sizeof w->last_error,
 		    "not ready within %lld ms", (long long)c->conf.ctld.ready_timeout);
-		worker_set_state(w, WS_FAILED, w->last_error);
+		lifecycle_apply(w, WE_NOT_READY, w->last_error, NULL);
 		kill(w->pid, SIGKILL);
 		return;
 	}
@@ -247,9 +259,12 @@ supervise_restart_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	w->restarts++;
 	if (supervise_spawn(w, &cause) == -1) {
-		log_warnx("%s: %s", w->id, cause);
+		/* fork failed: try again after the backoff. */
+		log_warnx("%s: %s; trying again in %lld ms", w->id, cause,
+		    (long long)w->backoff_ms);
 		snprintf(w->last_error, sizeof w->last_error, "%s", cause);
 		free(cause);
+		supervise_schedule(w, w->backoff_ms);
 	}
 }
 
@@ -259,11 +274,9 @@ supervise_schedule(struct worker *w, int64_t delay_ms)
 {
 	struct timeval tv;
 
+	/* Made by supervise_timers before the worker had a process. */
 	tv.tv_sec = delay_ms / 1000;
 	tv.tv_usec = (delay_ms % 1000) * 1000;
-	if (w->restart_ev == NULL)
-		w->restart_ev = evtimer_new(w->ctld->base, supervise_restart_cb,
-		    w);
 	evtimer_add(w->restart_ev, &tv);
 }
 
@@ -281,7 +294,7 @@ supervise_describe(int status, char *buf, size_t len)
 }
 
 /* One worker process has ended: reaped, or an adopted one seen dead. */
-void
+static void
 supervise_lost(struct worker *w, const char *how)
 {
 	struct ctld	*c = w->ctld;
@@ -295,24 +308,22 @@ supervise_lost(struct worker *w, const char *how)
 	if (*w->pid_file != '\0')
 		unlink(w->pid_file);
 	/* Whatever was waiting on the old socket is moot. */
-	wlink_free(w->link);
-	w->link = wlink_new(c->base, w->control,
-	    (size_t)c->conf.control.max_line, (int)c->conf.ctld.interval);
+	wlink_reset(w->link);
 	unlink(w->control);
 
 	if (c->stopping) {
 		log_info("%s: %s", w->id, how);
-		worker_set_state(w, WS_DOWN, how);
+		lifecycle_apply(w, WE_EXITED, how, NULL);
 		return;
 	}
 	if (w->op == OP_REMOVE) {
 		if (w->in_lb && lb_enabled(c)) {
 			/* It died before leaving HAProxy: the next tick
 			 * deletes it there, then forgets it. */
-			worker_set_state(w, WS_DOWN, how);
+			lifecycle_apply(w, WE_EXITED, how, NULL);
 			return;
 		}
-		ctld_event(c, "%s removed (%s)", w->id, how);
+		journal_add(&c->journal, "%s removed (%s)", w->id, how);
 		worker_free(w);
 		return;
 	}
@@ -332,8 +343,8 @@ supervise_lost(struct worker *w, const char *how)
 	    c->conf.workers.restart_min;
 	log_warnx("%s: %s; restarting in %lld ms", w->id, how,
 	    (long long)delay);
-	worker_set_state(w, w->state == WS_STARTING || w->state == WS_FAILED ?
-	    WS_FAILED : WS_DOWN, how);
+	/* Starting or failed: failed; else down. */
+	lifecycle_apply(w, WE_EXITED, how, NULL);
 	w->op = OP_NONE;
 	supervise_schedule(w, delay);
 }
@@ -360,17 +371,20 @@ supervise_reap(struct ctld *c)
 }
 
 /* SIGTERM: the worker drains, finishes its work, then exits. */
-void
-supervise_stop_worker(struct worker *w)
+int
+supervise_stop_worker(struct worker *w, enum wevent ev, const char *why,
+    char **cause)
 {
 	struct ctld *c = w->ctld;
 
 	if (w->pid == 0)
-		return;
+		return 0;
+	if (lifecycle_apply(w, ev, why, cause) == -1)
+		return -1;
 	kill(w->pid, SIGTERM);
 	w->op_deadline_ms = clock_mono_ms() + c->conf.worker.shutdown_timeout +
 	    CTLD_KILL_GRACE_MS;
-	worker_set_state(w, WS_STOPPING, NULL);
+	return 0;
 }
 
 /* Ctld is stopping: every local worker gets SIGTERM. */
@@ -383,7 +397,7 @@ supervise_stop_all(struct ctld *c)
 		if (w->restart_ev != NULL)
 			evtimer_del(w->restart_ev);
 		if (w->local && w->pid != 0 && w->state != WS_STOPPING)
-			supervise_stop_worker(w);
+			supervise_stop_worker(w, WE_STOP, NULL, NULL);
 	}
 }
 
@@ -404,7 +418,7 @@ supervise_start(struct ctld *c, char **cause)
 	struct worker	*w, *tw;
 	char		 id[16], *path;
 	int64_t		 n;
-	int		 found;
+	int		 found, rc = 0;
 
 	for (n = 1; n <= c->conf.workers.count; n++)
 		if (worker_new_local(c, cause) == NULL)
@@ -426,7 +440,10 @@ supervise_start(struct ctld *c, char **cause)
 	lb_reconcile(c);
 	for (w = TAILQ_FIRST(&c->workers); w != NULL; w = tw) {
 		tw = TAILQ_NEXT(w, entry);
-		if (adopt_worker(w) == 0)
+		if (supervise_timers(w, cause) == -1 ||
+		    (rc = adopt_worker(w, supervise_lost, cause)) == -1)
+			return -1;
+		if (rc == 1)
 			continue;
 		if (w->n > c->conf.workers.count)
 			worker_free(w);		/* an extra one, gone */

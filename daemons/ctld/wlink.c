@@ -230,7 +230,11 @@ wlink_new(struct event_base *base, const char *path, size_t max_line,
 	l->max_line = max_line;
 	l->timeout_ms = timeout_ms;
 	TAILQ_INIT(&l->reqs);
-	l->kick = event_new(base, -1, 0, wlink_kick_cb, l);
+	if ((l->kick = event_new(base, -1, 0, wlink_kick_cb, l)) == NULL) {
+		free(l->path);
+		free(l);
+		return NULL;
+	}
 	return l;
 }
 
@@ -255,18 +259,27 @@ wlink_pending(const struct wlink *l)
 }
 
 void
-wlink_free(struct wlink *l)
+wlink_reset(struct wlink *l)
 {
 	struct wlink_req *r;
 
-	if (l == NULL)
-		return;
 	wlink_close(l);
 	while ((r = TAILQ_FIRST(&l->reqs)) != NULL) {
 		TAILQ_REMOVE(&l->reqs, r, entry);
 		free(r->cmd);
 		free(r);
 	}
+	l->npending = 0;
+	free(l->failure);
+	l->failure = NULL;
+}
+
+void
+wlink_free(struct wlink *l)
+{
+	if (l == NULL)
+		return;
+	wlink_reset(l);
 	event_free(l->kick);
 	free(l->failure);
 	free(l->path);

@@ -18,22 +18,6 @@
 #include "wlink.h"
 #include "xmalloc.h"
 
-static const char *const worker_states[] = {
-	[WS_STARTING] = "starting",
-	[WS_UP] = "up",
-	[WS_DRAINING] = "draining",
-	[WS_DRAINED] = "drained",
-	[WS_STOPPING] = "stopping",
-	[WS_DOWN] = "down",
-	[WS_FAILED] = "failed",
-};
-
-const char *
-worker_state_name(enum wstate s)
-{
-	return worker_states[s];
-}
-
 struct worker *
 worker_find(struct ctld *c, const char *id)
 {
@@ -79,6 +63,7 @@ worker_alloc(struct ctld *c, int n)
 	w->ctld = c;
 	w->n = n;
 	snprintf(w->id, sizeof w->id, "w%d", n);
+	/* Every worker is born starting; lifecycle_apply moves it on. */
 	w->state = WS_STARTING;
 	w->state_ms = clock_mono_ms();
 	w->backoff_ms = c->conf.workers.restart_min;
@@ -120,9 +105,15 @@ worker_new_local_n(struct ctld *c, int n, char **cause)
 	if (cw->agent_base_port != 0)
 		w->agent_port = (int)cw->agent_base_port + n - 1;
 	w->control = conf_expand_id(c->conf.worker.control, w->id);
-	w->pid_file = conf_expand_id(cw->pid_file, w->id);
+	/* Before its pid file is known, which worker_free would remove. */
 	w->link = wlink_new(c->base, w->control,
 	    (size_t)c->conf.control.max_line, (int)c->conf.ctld.interval);
+	if (w->link == NULL) {
+		*cause = xstrdup("event_new failed");
+		worker_free(w);
+		return NULL;
+	}
+	w->pid_file = conf_expand_id(cw->pid_file, w->id);
 	return w;
 }
 
@@ -178,16 +169,18 @@ worker_free(struct worker *w)
 }
 
 void
-worker_set_state(struct worker *w, enum wstate s, const char *why)
+worker_write_pid(struct worker *w)
 {
-	if (w->state == s)
+	FILE *f;
+
+	if (*w->pid_file == '\0')
 		return;
-	w->state = s;
-	w->state_ms = clock_mono_ms();
-	if (why != NULL)
-		ctld_event(w->ctld, "%s %s (%s)", w->id, worker_states[s], why);
-	else
-		ctld_event(w->ctld, "%s %s", w->id, worker_states[s]);
+	if ((f = fopen(w->pid_file, "w")) == NULL) {
+		log_warn("%s: pid file %s", w->id, w->pid_file);
+		return;
+	}
+	fprintf(f, "%ld\n", (long)w->pid);
+	fclose(f);
 }
 
 static int
@@ -275,12 +268,11 @@ worker_stats_update(struct worker *w, const json_t *o)
 	w->st = s;
 }
 
-/* A remote worker's heartbeat: its stats and its liveness. */
+/* A remote worker's heartbeat: its stats and its liveness (the caller
+ * tells the lifecycle it is ready). */
 void
 worker_remote_beat(struct worker *w, const json_t *stats, int64_t recv_ms)
 {
 	worker_stats_update(w, stats);
 	w->beat_ms = recv_ms;
-	if (w->state == WS_DOWN || w->state == WS_STARTING)
-		action_ready(w);
 }
