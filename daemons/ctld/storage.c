@@ -158,18 +158,25 @@ storage_start(struct ctl_call *call, int repair)
 		free(r);
 		return;
 	}
+	/* The poll event first: once the thread runs, nothing may fail. */
+	r->poll = event_new(c->base, -1, EV_PERSIST, storage_poll, r);
+	if (r->poll == NULL) {
+		ctl_call_fail(call, "storage: event_new failed");
+		free(r);
+		return;
+	}
 	pthread_mutex_init(&r->lock, NULL);
 	if (thread_start(&r->thread, "storage", 0, storage_main, r,
 	    &why) != 0) {
 		ctl_call_fail(call, "%s", why);
 		free(why);
+		event_free(r->poll);
 		pthread_mutex_destroy(&r->lock);
 		free(r);
 		return;
 	}
 	storage_current = r;
 	ctl_call_on_close(call, storage_closed, r);
-	r->poll = event_new(c->base, -1, EV_PERSIST, storage_poll, r);
 	event_add(r->poll, &tv);
 }
 
