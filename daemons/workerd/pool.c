@@ -69,7 +69,7 @@ pool_main(void *arg)
 }
 
 struct pool *
-pool_new(int threads, int capacity, char **cause)
+pool_new(const char *name, int threads, int capacity, char **cause)
 {
 	struct pool *p;
 	int i;
@@ -86,7 +86,7 @@ pool_new(int threads, int capacity, char **cause)
 	p->threads = xcalloc(threads, sizeof *p->threads);
 
 	for (i = 0; i < threads; i++) {
-		if (thread_start(&p->threads[i], "pool", 0, pool_main, p,
+		if (thread_start(&p->threads[i], name, 0, pool_main, p,
 		    cause) != 0) {
 			p->nthreads = i;
 			pool_free(p);

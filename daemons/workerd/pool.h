@@ -13,8 +13,10 @@
 struct pool;
 typedef void (*pool_fn)(void *arg);
 
-/* Starts `threads` threads with a queue of `capacity` items; NULL + *cause. */
-struct pool *pool_new(int threads, int capacity, char **cause);
+/* Starts `threads` threads named `name` (what ps -L shows) with a queue of
+ * `capacity` items; NULL + *cause. */
+struct pool *pool_new(const char *name, int threads, int capacity,
+	    char **cause);
 /* Queues fn(arg).  Returns 0, or -1 when the queue is full or the pool is
  * stopping (nothing was queued). */
 int	pool_submit(struct pool *p, pool_fn fn, void *arg);

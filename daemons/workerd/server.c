@@ -214,7 +214,8 @@ server_start(struct workerd *w, char **cause)
 	int i;
 
 	server_timeouts(w);
-	if ((w->upload_pool = pool_new((int)w->conf.uploads.max_per_worker,
+	if ((w->upload_pool = pool_new("uploads",
+	    (int)w->conf.uploads.max_per_worker,
 	    (int)w->conf.uploads.max_per_worker, cause)) == NULL)
 		return -1;
 	w->upload_limit = upload_limit_new((int)w->conf.uploads.max_per_worker,

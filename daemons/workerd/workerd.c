@@ -171,8 +171,8 @@ main(int argc, char **argv)
 	w.start_time = time(NULL);
 	atomic_init(&w.next_task_id, 1);
 
-	w.pool = pool_new((int)w.conf.worker.threads, (int)w.conf.worker.queue,
-	    &cause);
+	w.pool = pool_new("pool", (int)w.conf.worker.threads,
+	    (int)w.conf.worker.queue, &cause);
 	if (w.pool == NULL)
 		fatalx("%s", cause);
 	if ((w.probe = probe_start(&w.conf, &cause)) == NULL)

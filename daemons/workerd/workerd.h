@@ -97,7 +97,7 @@ struct workerd {
 	 * Streamed uploads run on threads of their own, never on `pool`: an
 	 * upload waits on its client for as long as the body takes, and
 	 * those waits must not take the threads that serve tasks, logins
-	 * and downloads (uploads.*; conn.c, upload-limit.h).
+	 * and downloads (uploads.*; conn-pool.c, upload-limit.h).
 	 */
 	struct pool		*upload_pool;
 	struct upload_limit	*upload_limit;	/* per user, upload threads */

@@ -47,12 +47,12 @@ main(void)
 	long i;
 	int refused = 0, fifo = 1;
 
-	p = pool_new(0, 4, &cause);
+	p = pool_new("test", 0, 4, &cause);
 	tap_ok(p == NULL && cause != NULL,
 	    "a pool without threads is refused: %s", cause ? cause : "");
 	free(cause);
 
-	p = pool_new(2, 3, &cause);
+	p = pool_new("test", 2, 3, &cause);
 	tap_ok(p != NULL, "pool of 2 threads, queue 3");
 	tap_is_int(pool_threads(p), 2, "threads");
 	tap_is_int(pool_capacity(p), 3, "capacity");
@@ -79,7 +79,7 @@ main(void)
 
 	gate_open = 1;
 	ran = 0;
-	p = pool_new(1, 8, &cause);
+	p = pool_new("test", 1, 8, &cause);
 	for (i = 0; i < 8; i++)
 		pool_submit(p, job_wait, (void *)i);
 	pool_free(p);
