@@ -43,8 +43,9 @@ struct broker;
 /* No retry waits longer than this, whatever the level (ms). */
 #define BROKER_RETRY_MAX_DELAY	(24LL * 3600 * 1000)
 
-/* The job types, each with its queue BROKER_QUEUE_PREFIX<type>; NULL-ended. */
-extern const char *const broker_job_types[];
+/* The job types, each with its queue BROKER_QUEUE_PREFIX<type>; NULL-ended:
+ * job_types of common/job-types.h, where types are declared. */
+extern const char *const *const broker_job_types;
 
 struct broker_delivery {
 	uint64_t	 tag;		/* for broker_ack / broker_reject */

@@ -265,7 +265,7 @@ jobs_failed(struct workerd *w, struct jobs_job *job, struct jobs_row *row,
 
 	if (row->type != -1)
 		atomic_fetch_add(&job->j->count[row->type].failed, 1);
-	final = fatal || row->attempts > w->conf.amqp.max_retries;
+	final = fatal || row->attempts > jobs_type_retries(w, row->type);
 	log_warnx("job %s failed (attempt %d%s): %s", row->sid, row->attempts,
 	    final ? ", the last" : "", why);
 	if (jobs_record(w, job, row, final ? "UPDATE jobs SET status = "

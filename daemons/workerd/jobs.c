@@ -28,11 +28,11 @@
 #include "thread.h"
 #include "xmalloc.h"
 
-/* Every type of broker_job_types (and of the jobs table's CHECK). */
+/* What this worker does with each type of common/job-types.c. */
 const struct jobs_type jobs_types[JOBS_NTYPES] = {
-	{ "report",	jobs_report,	NULL },
-	{ "thumbnail",	jobs_thumb,	NULL },
-	{ "task",	jobs_task,	jobs_task_show },
+	[JOB_REPORT] =	  { jobs_report,	NULL,		JOBS_RETRIES_CONF },
+	[JOB_THUMBNAIL] = { jobs_thumb,		NULL,		JOBS_RETRIES_CONF },
+	[JOB_TASK] =	  { jobs_task,		jobs_task_show,	JOBS_RETRIES_CONF },
 };
 
 /* An instant as the API shows it: ISO 8601 in UTC, to the second. */
@@ -40,15 +40,16 @@ const struct jobs_type jobs_types[JOBS_NTYPES] = {
 	"to_char((" e ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 int
-jobs_type_find(const char *name)
+jobs_type_retries(const struct workerd *w, int type)
 {
-	int	i;
+	int	conf = (int)w->conf.amqp.max_retries;
 
-	for (i = 0; i < JOBS_NTYPES; i++) {
-		if (strcmp(jobs_types[i].name, name) == 0)
-			return i;
-	}
-	return -1;
+	/* Never more than amqp.max_retries: past it, the broker's retry
+	 * (broker_retry) dead-letters the message whatever the type. */
+	if (type < 0 || jobs_types[type].retries == JOBS_RETRIES_CONF ||
+	    jobs_types[type].retries > conf)
+		return conf;
+	return jobs_types[type].retries;
 }
 
 size_t
