@@ -83,7 +83,7 @@ files_load(struct workerd *w, int64_t id, int64_t owner,
 	memset(row, 0, sizeof *row);
 	snprintf(sid, sizeof sid, "%" PRId64, id);
 	snprintf(sowner, sizeof sowner, "%" PRId64, owner);
-	res = db_exec_retry(&w->conf.postgres, "SELECT " FILES_COLUMNS
+	res = tres_db_exec_retry(w, "SELECT " FILES_COLUMNS
 	    " FROM files f WHERE f.id = $1::bigint AND f.owner_id = $2::bigint",
 	    2, params, cause);
 	if (res == NULL)
@@ -101,7 +101,7 @@ files_sql(struct workerd *w, const char *sql, int n, const char *const *p,
 {
 	PGresult *res;
 
-	if ((res = db_exec(&w->conf.postgres, sql, n, p, cause)) == NULL)
+	if ((res = tres_db_exec(w, sql, n, p, cause)) == NULL)
 		return -1;
 	PQclear(res);
 	return 0;
@@ -128,7 +128,7 @@ files_delete(struct workerd *w, int64_t id, int64_t owner,
 	 */
 	if (files_sql(w, "BEGIN", 0, NULL, cause) == -1)
 		return -1;
-	res = db_exec(&w->conf.postgres, "SELECT s3_key FROM files WHERE "
+	res = tres_db_exec(w, "SELECT s3_key FROM files WHERE "
 	    "id = $1::bigint AND owner_id = $2::bigint FOR UPDATE", 2, params,
 	    cause);
 	if (res == NULL)

@@ -74,7 +74,7 @@ h_files_list(struct workerd *w, const struct request *req,
 	snprintf(sbefore, sizeof sbefore, "%" PRId64, before);
 	/* One more than asked tells whether a next page exists. */
 	snprintf(slimit, sizeof slimit, "%" PRId64, limit + 1);
-	res = db_exec_retry(&w->conf.postgres, "SELECT " FILES_COLUMNS
+	res = tres_db_exec_retry(w, "SELECT " FILES_COLUMNS
 	    " FROM files f WHERE f.owner_id = $1::bigint AND ($2::bigint = 0"
 	    " OR f.id < $2::bigint) ORDER BY f.id DESC LIMIT $3::bigint", 3,
 	    params, &cause);

@@ -149,7 +149,7 @@ h_reports_pdf(struct workerd *w, const struct request *req,
 
 	snprintf(id, sizeof id, "%" PRId64, req->ids[0]);
 	snprintf(user, sizeof user, "%" PRId64, req->user_id);
-	res = db_exec_retry(&w->conf.postgres,
+	res = tres_db_exec_retry(w,
 	    "SELECT result->>'s3_key' FROM jobs WHERE id = $1::bigint AND "
 	    "user_id = $2::bigint AND type = 'report' AND "
 	    "result->>'s3_key' IS NOT NULL", 2, params, &cause);

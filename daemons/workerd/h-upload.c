@@ -215,7 +215,7 @@ upload_reserve(struct upload *u)
 	PGresult	*res;
 	char		*cause = NULL;
 
-	res = db_exec_retry(&u->w->conf.postgres, "SELECT nextval("
+	res = tres_db_exec_retry(u->w, "SELECT nextval("
 	    "pg_get_serial_sequence('files', 'id'))", 0, NULL, &cause);
 	if (res == NULL) {
 		log_warnx("upload: reserving an id: %s", cause);
@@ -226,7 +226,7 @@ upload_reserve(struct upload *u)
 	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	files_key(u->key, sizeof u->key, u->req->user_id, u->id);
-	if (storage_reserve(&u->w->conf.postgres, u->key, STORAGE_FILE,
+	if (storage_reserve(tres_pg(u->w), u->key, STORAGE_FILE,
 	    &cause) != 0) {
 		log_warnx("upload: reserving %s: %s", u->key, cause);
 		free(cause);
@@ -246,7 +246,7 @@ upload_store(struct upload *u)
 	int		 status = 503;
 
 	if ((s3 = tres_s3(u->w, &cause)) == NULL ||
-	    files_store(s3, &u->w->conf.postgres, u->key, u->ctype,
+	    files_store(s3, tres_pg(u->w), u->key, u->ctype,
 	    u->form != NULL ? -1 : u->req->body_length, u->form != NULL ?
 	    upload_read_form : upload_read_raw, u->form != NULL ?
 	    (void *)u->form : (void *)u->req, &u->obj, &status,
@@ -267,7 +267,7 @@ upload_store(struct upload *u)
 			    cause);
 			free(cause);
 		} else
-			storage_forget(&u->w->conf.postgres, u->key);
+			storage_forget(tres_pg(u->w), u->key);
 		return -1;
 	}
 	return 0;
@@ -299,7 +299,7 @@ upload_commit(struct upload *u, int64_t *job, int64_t *old_photo)
 	params[7] = strncmp(u->ctype, "image/", 6) == 0 ? "true" : "false";
 	params[8] = u->photo ? "true" : "false";
 	/* Every CTE sees the rows as they were: `old` is the photo before. */
-	res = db_exec(&u->w->conf.postgres,
+	res = tres_db_exec(u->w,
 	    "WITH f AS (INSERT INTO files (id, owner_id, s3_key, size, "
 	    "content_type, sha256, original_name) VALUES ($1::bigint, "
 	    "$2::bigint, $3, $4::bigint, $5, $6, $7) RETURNING id, owner_id), "
@@ -323,7 +323,7 @@ upload_commit(struct upload *u, int64_t *job, int64_t *old_photo)
 			    "(the reconciler's): %s", u->key, cause);
 			free(cause);
 		} else
-			storage_forget(&u->w->conf.postgres, u->key);
+			storage_forget(tres_pg(u->w), u->key);
 		files_unavailable(u->w, u->resp, "database");
 		return -1;
 	}

@@ -23,6 +23,7 @@
 #include "request.h"
 #include "respond.h"
 #include "router.h"
+#include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -220,7 +221,7 @@ h_users_create(struct workerd *w, const struct request *req,
 	params[0] = email;
 	params[1] = name;
 	params[2] = hash;
-	res = db_exec(&w->conf.postgres,
+	res = tres_db_exec(w,
 	    "INSERT INTO users (email, name, password_hash)"
 	    " VALUES ($1, $2, $3) RETURNING " USERS_COLUMNS,
 	    3, params, &cause);
@@ -267,7 +268,7 @@ users_login_ok(struct workerd *w, const PGresult *user, const char *email,
 			params[1] = rehash;
 			params[2] = PQgetvalue(user, 0, 5);
 			/* Unless the password changed meanwhile. */
-			res = db_exec(&w->conf.postgres, "UPDATE users SET"
+			res = tres_db_exec(w, "UPDATE users SET"
 			    " password_hash = $2 WHERE id = $1::bigint"
 			    " AND password_hash = $3", 3, params, &cause);
 			free(rehash);
@@ -285,7 +286,7 @@ users_login_ok(struct workerd *w, const PGresult *user, const char *email,
 	params[0] = hash;
 	params[1] = PQgetvalue(user, 0, 0);
 	params[2] = ttl;
-	res = db_exec(&w->conf.postgres,
+	res = tres_db_exec(w,
 	    "INSERT INTO sessions (token_hash, user_id, expires_at)"
 	    " VALUES ($1::bytea, $2::bigint,"
 	    "  now() + $3::bigint * interval '1 millisecond')"
@@ -345,7 +346,7 @@ h_login(struct workerd *w, const struct request *req, struct response *resp)
 	}
 
 	params[0] = email;
-	res = db_exec_retry(&w->conf.postgres,
+	res = tres_db_exec_retry(w,
 	    "SELECT " USERS_COLUMNS ", password_hash FROM users"
 	    " WHERE lower(email) = lower($1::text)", 1, params, &cause);
 	if (res == NULL) {
@@ -382,7 +383,7 @@ h_logout(struct workerd *w, const struct request *req, struct response *resp)
 		auth_unauthorized(resp, 1);
 		return;
 	}
-	res = db_exec_retry(&w->conf.postgres,
+	res = tres_db_exec_retry(w,
 	    "DELETE FROM sessions WHERE token_hash = $1::bytea", 1, params,
 	    &cause);
 	if (res == NULL) {
@@ -402,7 +403,7 @@ h_me(struct workerd *w, const struct request *req, struct response *resp)
 	PGresult *res;
 
 	snprintf(id, sizeof id, "%lld", (long long)req->user_id);
-	res = db_exec_retry(&w->conf.postgres,
+	res = tres_db_exec_retry(w,
 	    "SELECT " USERS_COLUMNS " FROM users WHERE id = $1::bigint", 1,
 	    params, &cause);
 	if (res == NULL) {

@@ -8,6 +8,7 @@
 #include "job-types.h"
 #include "jobs-db.h"
 #include "log.h"
+#include "tres.h"
 #include "xmalloc.h"
 
 /* Whether `name` is a value of column 0 of `res`. */
@@ -24,13 +25,13 @@ jobs_db_has(const PGresult *res, const char *name)
 }
 
 int
-jobs_db_check_types(const struct conf_postgres *pg, char **cause)
+jobs_db_check_types(struct workerd *w, char **cause)
 {
 	PGresult	*res;
 	char		*err = NULL;
 	int		 i;
 
-	if ((res = db_exec_retry(pg, "SELECT name FROM job_types ORDER BY "
+	if ((res = tres_db_exec_retry(w, "SELECT name FROM job_types ORDER BY "
 	    "name", 0, NULL, &err)) == NULL) {
 		*cause = xasprintf("job types: %s", err);
 		free(err);

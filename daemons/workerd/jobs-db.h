@@ -8,7 +8,7 @@
 #ifndef PFO3_JOBS_DB_H
 #define PFO3_JOBS_DB_H
 
-struct conf_postgres;
+struct workerd;
 
 /*
  * Compares the job types of the program (common/job-types.c) with the
@@ -17,6 +17,6 @@ struct conf_postgres;
  * row the program does not know (a newer release ran) is logged.  0 when
  * every type of the program has its row.
  */
-int	jobs_db_check_types(const struct conf_postgres *pg, char **cause);
+int	jobs_db_check_types(struct workerd *w, char **cause);
 
 #endif

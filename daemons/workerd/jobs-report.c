@@ -100,12 +100,11 @@ static enum jobs_result
 report_load(struct workerd *w, const char *uid, const char *month,
     struct report_data *d, PGresult **user, char **cause)
 {
-	const struct conf_postgres	*pg = &w->conf.postgres;
 	const char			*params[2] = { uid, month };
 	PGresult			*res;
 	int				 i, day;
 
-	*user = db_exec_retry(pg, "SELECT name, email FROM users WHERE "
+	*user = tres_db_exec_retry(w, "SELECT name, email FROM users WHERE "
 	    "id = $1::bigint", 1, params, cause);
 	if (*user == NULL)
 		return JOBS_FAIL;
@@ -120,7 +119,7 @@ report_load(struct workerd *w, const char *uid, const char *month,
 	d->month = month;
 	d->days = report_month_days(month);
 
-	if ((res = db_exec_retry(pg, REPORT_DAYS_SQL, 2, params,
+	if ((res = tres_db_exec_retry(w, REPORT_DAYS_SQL, 2, params,
 	    cause)) == NULL)
 		return JOBS_FAIL;
 	if (PQntuples(res) != d->days) {
@@ -144,7 +143,7 @@ report_load(struct workerd *w, const char *uid, const char *month,
 	}
 	PQclear(res);
 
-	if ((res = db_exec_retry(pg, REPORT_COUNT_SQL, 2, params,
+	if ((res = tres_db_exec_retry(w, REPORT_COUNT_SQL, 2, params,
 	    cause)) == NULL)
 		return JOBS_FAIL;
 	d->totals.reports = report_int(res, 0, 0);
@@ -213,7 +212,7 @@ report_effects(struct workerd *w, const struct jobs_ctx *ctx,
 	params[4] = subject;
 	params[5] = mail;
 	params[6] = retry;
-	res = db_exec(&w->conf.postgres, REPORT_EFFECTS_SQL, 7, params, cause);
+	res = tres_db_exec(w, REPORT_EFFECTS_SQL, 7, params, cause);
 	free(text);
 	free(subject);
 	free(mail);
@@ -270,7 +269,7 @@ jobs_report(struct workerd *w, const struct jobs_ctx *ctx, json_t **result,
 	}
 
 	key = xasprintf("reports/%s/%" PRId64 ".pdf", uid, ctx->id);
-	if (storage_reserve(&w->conf.postgres, key, STORAGE_REPORT,
+	if (storage_reserve(tres_pg(w), key, STORAGE_REPORT,
 	    cause) != 0 || (s3 = tres_s3(w, cause)) == NULL ||
 	    s3_put_buf(s3, key, "application/pdf", pdf, len, cause) != 0) {
 		r = JOBS_FAIL;

@@ -45,6 +45,7 @@
 #include "db.h"
 #include "jobs-int.h"
 #include "log.h"
+#include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -114,8 +115,8 @@ jobs_bool(struct workerd *w, const char *sql, const char *sid, int retry,
 	PGresult	*res;
 	int		 v;
 
-	res = retry ? db_exec_retry(&w->conf.postgres, sql, 1, params, cause) :
-	    db_exec(&w->conf.postgres, sql, 1, params, cause);
+	res = retry ? tres_db_exec_retry(w, sql, 1, params, cause) :
+	    tres_db_exec(w, sql, 1, params, cause);
 	if (res == NULL)
 		return -1;
 	v = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -130,7 +131,7 @@ jobs_backend(struct workerd *w)
 	PGconn	*conn;
 	char	*cause = NULL;
 
-	if ((conn = db_conn(&w->conf.postgres, &cause)) == NULL) {
+	if ((conn = db_conn(tres_pg(w), &cause)) == NULL) {
 		free(cause);
 		return 0;
 	}
@@ -196,7 +197,7 @@ jobs_claim(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 	row->backend = jobs_backend(w);
 	params[0] = row->sid;
 	params[1] = w->conf.worker.id;
-	res = db_exec(&w->conf.postgres, "WITH c AS (UPDATE jobs SET status = "
+	res = tres_db_exec(w, "WITH c AS (UPDATE jobs SET status = "
 	    "'running', worker = $2, attempts = attempts + 1 WHERE id = $1 AND "
 	    "status IN ('queued', 'running') RETURNING type, user_id, "
 	    "payload::text, attempts) SELECT 1, type, user_id, payload, "
@@ -245,7 +246,7 @@ jobs_record(struct workerd *w, struct jobs_job *job, struct jobs_row *row,
 	PGresult	*res;
 	char		*cause = NULL;
 
-	if ((res = db_exec(&w->conf.postgres, sql, 2, params, &cause)) != NULL) {
+	if ((res = tres_db_exec(w, sql, 2, params, &cause)) != NULL) {
 		PQclear(res);
 		return 0;
 	}

@@ -41,6 +41,7 @@
 #include "mail-outbox.h"
 #include "storage.h"
 #include "storage-tick.h"
+#include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -76,7 +77,7 @@ jobs_sweep_exec(struct jobs_sweeper *s, const char *sql, int nparams,
 	PGresult	*res;
 	char		*cause = NULL;
 
-	res = db_exec(&s->w->conf.postgres, sql, nparams, params, &cause);
+	res = tres_db_exec(s->w, sql, nparams, params, &cause);
 	if (res == NULL) {
 		jobs_sweep_failed(s, "database", cause);
 		free(cause);

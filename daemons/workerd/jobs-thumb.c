@@ -138,7 +138,7 @@ thumb_row(struct workerd *w, const char *fid, PGresult **row, char **cause)
 	PGresult	*res;
 
 	*row = NULL;
-	res = db_exec_retry(&w->conf.postgres, "SELECT owner_id, s3_key, "
+	res = tres_db_exec_retry(w, "SELECT owner_id, s3_key, "
 	    "size, content_type FROM files WHERE id = $1::bigint", 1, params,
 	    cause);
 	if (res == NULL)
@@ -194,7 +194,7 @@ thumb_record(struct workerd *w, struct s3 *s3, const char *fid,
 	}
 	*gone = 0;
 	/* An upsert: safe to run twice after a lost connection. */
-	res = db_exec_retry(&w->conf.postgres, THUMB_UPSERT_SQL,
+	res = tres_db_exec_retry(w, THUMB_UPSERT_SQL,
 	    1 + 4 * THUMB_NSIZES, params, cause);
 	if (res != NULL) {
 		PQclear(res);
@@ -205,7 +205,7 @@ thumb_record(struct workerd *w, struct s3 *s3, const char *fid,
 		    fid);
 		free(*cause);
 		*cause = NULL;
-		thumb_unstore(s3, &w->conf.postgres, fid, out, THUMB_NSIZES);
+		thumb_unstore(s3, tres_pg(w), fid, out, THUMB_NSIZES);
 		*gone = 1;
 		return JOBS_DONE;
 	}
@@ -366,7 +366,7 @@ jobs_thumb(struct workerd *w, const struct jobs_ctx *ctx, json_t **result,
 	free(f.data);		/* the image is not needed any more */
 	f.data = NULL;
 	for (i = 0; i < THUMB_NSIZES; i++) {
-		if (storage_reserve(&w->conf.postgres, out[i].key,
+		if (storage_reserve(tres_pg(w), out[i].key,
 		    STORAGE_THUMBNAIL, cause) != 0) {
 			r = thumb_db_failed();
 			goto out;

@@ -210,7 +210,7 @@ jobs_submit(struct workerd *w, const char *type, int64_t user_id,
 	 * of the key, which the idempotency lock makes all but impossible)
 	 * is found by the lookup below.
 	 */
-	res = db_exec(&w->conf.postgres, "WITH i AS (INSERT INTO jobs (type, "
+	res = tres_db_exec(w, "WITH i AS (INSERT INTO jobs (type, "
 	    "user_id, payload, dedup_key) VALUES ($1, $2::bigint, $3::jsonb, "
 	    "$4) ON CONFLICT (dedup_key) DO NOTHING RETURNING id) "
 	    "SELECT id, 1 FROM i UNION ALL SELECT id, 0 FROM jobs WHERE "
@@ -218,7 +218,7 @@ jobs_submit(struct workerd *w, const char *type, int64_t user_id,
 	    cause);
 	if (res != NULL && PQntuples(res) == 0) {
 		PQclear(res);
-		res = db_exec_retry(&w->conf.postgres, "SELECT id, 0 FROM jobs "
+		res = tres_db_exec_retry(w, "SELECT id, 0 FROM jobs "
 		    "WHERE dedup_key = $1", 1, params + 3, cause);
 		if (res != NULL && PQntuples(res) == 0) {
 			PQclear(res);
@@ -271,7 +271,7 @@ jobs_publish(struct workerd *w, int64_t id, const char *type)
 
 	snprintf(sid, sizeof sid, "%" PRId64, id);
 	params[0] = sid;
-	res = db_exec_retry(&w->conf.postgres, "UPDATE jobs SET published_at "
+	res = tres_db_exec_retry(w, "UPDATE jobs SET published_at "
 	    "= now() WHERE id = $1 AND published_at IS NULL", 1, params, &why);
 	if (res == NULL) {
 		/* The sweeper publishes it again: a duplicate that consumers
@@ -307,7 +307,7 @@ jobs_get(struct workerd *w, int64_t id, int64_t *user_id, int *found,
 	*user_id = 0;
 	snprintf(sid, sizeof sid, "%" PRId64, id);
 	params[0] = sid;
-	res = db_exec_retry(&w->conf.postgres, "SELECT type, status, "
+	res = tres_db_exec_retry(w, "SELECT type, status, "
 	    "attempts, worker, error, result::text, user_id, "
 	    JOBS_ISO8601("created_at") ", " JOBS_ISO8601("updated_at")
 	    " FROM jobs WHERE id = $1", 1, params, cause);

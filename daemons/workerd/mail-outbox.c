@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mail.h"
 #include "mail-outbox.h"
+#include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -55,7 +56,7 @@ outbox_finish(struct workerd *w, const char *job)
 	PGresult	*res;
 	char		*cause = NULL;
 
-	res = db_exec_retry(&w->conf.postgres, OUTBOX_FINISH_SQL, 1, params,
+	res = tres_db_exec_retry(w, OUTBOX_FINISH_SQL, 1, params,
 	    &cause);
 	if (res == NULL) {
 		log_warnx("mail outbox: finishing jobs: %s", cause);
@@ -71,7 +72,6 @@ outbox_finish(struct workerd *w, const char *job)
 enum mail_outbox_sent
 mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 {
-	const struct conf_postgres	*pg = &w->conf.postgres;
 	const char			*params[3];
 	PGresult			*res;
 	char				 sid[32], lease[32], pause[32], job[32];
@@ -84,7 +84,7 @@ mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 	params[0] = sid;
 	params[1] = lease;
 	/* The claim: only one worker's UPDATE finds the row due. */
-	res = db_exec(pg, "UPDATE mail_outbox SET attempts = attempts + 1, "
+	res = tres_db_exec(w, "UPDATE mail_outbox SET attempts = attempts + 1, "
 	    "next_at = now() + $2::bigint * interval '1 millisecond' WHERE "
 	    "id = $1::bigint AND state = 'pending' AND next_at <= now() "
 	    "RETURNING recipient, subject, body, attempts, job_id", 2, params,
@@ -105,7 +105,7 @@ mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 	PQclear(res);
 
 	if (sent)
-		res = db_exec_retry(pg, "UPDATE mail_outbox SET state = "
+		res = tres_db_exec_retry(w, "UPDATE mail_outbox SET state = "
 		    "'sent', sent_at = now(), last_error = NULL WHERE id = "
 		    "$1::bigint RETURNING state", 1, params, cause);
 	else {
@@ -114,7 +114,7 @@ mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 		params[1] = pause;
 		params[2] = why != NULL ? why : "unknown error";
 		/* Given up on the first failure past give_up_at. */
-		res = db_exec_retry(pg, "UPDATE mail_outbox SET last_error = "
+		res = tres_db_exec_retry(w, "UPDATE mail_outbox SET last_error = "
 		    "$3, next_at = now() + $2::bigint * interval "
 		    "'1 millisecond', state = CASE WHEN now() >= give_up_at "
 		    "THEN 'failed' ELSE 'pending' END WHERE id = $1::bigint "
@@ -144,7 +144,7 @@ mail_outbox_drain(struct workerd *w)
 	int		 i, n;
 	int64_t		*ids;
 
-	res = db_exec_retry(&w->conf.postgres, "SELECT id FROM mail_outbox "
+	res = tres_db_exec_retry(w, "SELECT id FROM mail_outbox "
 	    "WHERE state = 'pending' AND next_at <= now() ORDER BY next_at "
 	    "LIMIT " OUTBOX_BATCH, 0, NULL, &cause);
 	if (res == NULL) {

@@ -219,7 +219,7 @@ workerd_migrate(struct workerd *w)
 		log_errorx("migrations: %s", cause);
 		exit(1);
 	}
-	if (jobs_db_check_types(&w->conf.postgres, &cause) == -1) {
+	if (jobs_db_check_types(w, &cause) == -1) {
 		log_errorx("%s", cause);
 		exit(1);
 	}
