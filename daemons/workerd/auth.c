@@ -16,6 +16,7 @@
 #include "log.h"
 #include "respond.h"
 #include "router.h"
+#include "tres.h"
 #include "workerd.h"
 
 /* Accepts the worker before its pool starts. */
@@ -87,7 +88,7 @@ auth_bearer(struct workerd *w, const struct request *req,
 		return 0;
 	}
 	params[0] = hash;
-	res = db_exec_retry(&w->conf.postgres,
+	res = tres_db_exec_retry(w,
 	    "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id"
 	    " WHERE s.token_hash = $1::bytea AND s.expires_at > now()",
 	    1, params, &cause);
