@@ -212,19 +212,14 @@ upload_describe(struct upload *u)
 static int
 upload_reserve(struct upload *u)
 {
-	PGresult	*res;
 	char		*cause = NULL;
 
-	res = tres_db_exec_retry(u->w, "SELECT nextval("
-	    "pg_get_serial_sequence('files', 'id'))", 0, NULL, &cause);
-	if (res == NULL) {
+	if (files_new_id(u->w, &u->id, &cause) == -1) {
 		log_warnx("upload: reserving an id: %s", cause);
 		free(cause);
 		files_unavailable(u->w, u->resp, "database");
 		return -1;
 	}
-	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	files_key(u->key, sizeof u->key, u->req->user_id, u->id);
 	if (storage_reserve(tres_pg(u->w), u->key, STORAGE_FILE,
 	    &cause) != 0) {
@@ -281,39 +276,21 @@ upload_store(struct upload *u)
 static int
 upload_commit(struct upload *u, int64_t *job, int64_t *old_photo)
 {
-	char		 id[32], owner[32], size[32], *cause = NULL;
-	const char	*params[9];
-	PGresult	*res;
+	struct files_new f;
+	char		*cause = NULL;
 	struct s3	*s3;
 
-	snprintf(id, sizeof id, "%" PRId64, u->id);
-	snprintf(owner, sizeof owner, "%" PRId64, u->req->user_id);
-	snprintf(size, sizeof size, "%" PRId64, u->obj.size);
-	params[0] = id;
-	params[1] = owner;
-	params[2] = u->key;
-	params[3] = size;
-	params[4] = u->ctype;
-	params[5] = u->obj.sha256;
-	params[6] = u->name;
-	params[7] = strncmp(u->ctype, "image/", 6) == 0 ? "true" : "false";
-	params[8] = u->photo ? "true" : "false";
-	/* Every CTE sees the rows as they were: `old` is the photo before. */
-	res = tres_db_exec(u->w,
-	    "WITH f AS (INSERT INTO files (id, owner_id, s3_key, size, "
-	    "content_type, sha256, original_name) VALUES ($1::bigint, "
-	    "$2::bigint, $3, $4::bigint, $5, $6, $7) RETURNING id, owner_id), "
-	    "j AS (INSERT INTO jobs (type, user_id, payload) SELECT "
-	    "'thumbnail', owner_id, jsonb_build_object('file_id', id) FROM f "
-	    "WHERE $8::boolean RETURNING id), "
-	    "old AS (SELECT photo_file_id FROM users WHERE id = $2::bigint "
-	    "AND $9::boolean), "
-	    "u AS (UPDATE users SET photo_file_id = (SELECT id FROM f) WHERE "
-	    "id = $2::bigint AND $9::boolean RETURNING id) "
-	    "SELECT coalesce((SELECT id FROM j), 0), coalesce((SELECT "
-	    "photo_file_id FROM old), 0), (SELECT count(*) FROM u)",
-	    9, params, &cause);
-	if (res == NULL) {
+	memset(&f, 0, sizeof f);
+	f.id = u->id;
+	f.owner = u->req->user_id;
+	f.s3_key = u->key;
+	f.size = u->obj.size;
+	f.content_type = u->ctype;
+	f.sha256 = u->obj.sha256;
+	f.name = u->name;
+	f.thumbnail = strncmp(u->ctype, "image/", 6) == 0;
+	f.photo = u->photo;
+	if (files_create(u->w, &f, job, old_photo, &cause) == -1) {
 		log_warnx("upload %s: writing its row: %s", u->key, cause);
 		free(cause);
 		cause = NULL;
@@ -327,9 +304,6 @@ upload_commit(struct upload *u, int64_t *job, int64_t *old_photo)
 		files_unavailable(u->w, u->resp, "database");
 		return -1;
 	}
-	*job = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	*old_photo = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	PQclear(res);
 	return 0;
 }
 
