@@ -33,6 +33,7 @@
 #include "form.h"
 #include "http.h"
 #include "idempotency.h"
+#include "job-types.h"
 #include "jobs.h"
 #include "log.h"
 #include "request.h"
@@ -326,7 +327,7 @@ upload_run(struct workerd *w, const struct request *req,
 	    upload_store(&u) == -1 || upload_commit(&u, &job, &old) == -1)
 		goto out;
 	if (job > 0)
-		jobs_publish(w, job, "thumbnail");
+		jobs_publish(w, job, job_types[JOB_THUMBNAIL]);
 	if (old > 0 && old != u.id &&
 	    files_delete(w, old, req->user_id, &what, &cause) == -1) {
 		log_warnx("photo: the previous photo %" PRId64 " stays a file "

@@ -43,6 +43,7 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "jobs-db.h"
 #include "jobs-int.h"
 #include "log.h"
 #include "tres.h"
@@ -166,7 +167,6 @@ static int
 jobs_claim(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 {
 	struct jobs_counters	*n = NULL;
-	const char		*params[2];
 	PGresult		*res;
 	char			*cause = NULL;
 	int			 got;
@@ -195,16 +195,8 @@ jobs_claim(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 	}
 
 	row->backend = jobs_backend(w);
-	params[0] = row->sid;
-	params[1] = w->conf.worker.id;
-	res = tres_db_exec(w, "WITH c AS (UPDATE jobs SET status = "
-	    "'running', worker = $2, attempts = attempts + 1 WHERE id = $1 AND "
-	    "status IN ('queued', 'running') RETURNING type, user_id, "
-	    "payload::text, attempts) SELECT 1, type, user_id, payload, "
-	    "attempts FROM c UNION ALL SELECT 0, status, NULL, NULL, 0 FROM "
-	    "jobs WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM c)", 2, params,
-	    &cause);
-	if (res == NULL) {
+	if ((res = jobs_db_claim(w, row->sid, w->conf.worker.id,
+	    &cause)) == NULL) {
 		jobs_answer_set(job, jobs_db_outage() ? JOBS_ANSWER_REQUEUE :
 		    JOBS_ANSWER_DEAD, cause);
 		log_warnx("job %s: %s", row->sid, cause);
@@ -240,16 +232,12 @@ jobs_claim(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
  * answer for a database that failed. */
 static int
 jobs_record(struct workerd *w, struct jobs_job *job, struct jobs_row *row,
-    const char *sql, const char *text)
+    enum jobs_db_end end, const char *text)
 {
-	const char	*params[2] = { row->sid, text };
-	PGresult	*res;
 	char		*cause = NULL;
 
-	if ((res = tres_db_exec(w, sql, 2, params, &cause)) != NULL) {
-		PQclear(res);
+	if (jobs_db_end(w, row->sid, end, text, &cause) == 0)
 		return 0;
-	}
 	log_warnx("job %s: %s", row->sid, cause);
 	jobs_answer_set(job, jobs_db_outage() ? JOBS_ANSWER_REQUEUE :
 	    JOBS_ANSWER_DEAD, cause);
@@ -269,9 +257,8 @@ jobs_failed(struct workerd *w, struct jobs_job *job, struct jobs_row *row,
 	final = fatal || row->attempts > jobs_type_retries(w, row->type);
 	log_warnx("job %s failed (attempt %d%s): %s", row->sid, row->attempts,
 	    final ? ", the last" : "", why);
-	if (jobs_record(w, job, row, final ? "UPDATE jobs SET status = "
-	    "'failed', error = $2 WHERE id = $1" : "UPDATE jobs SET status = "
-	    "'queued', error = $2 WHERE id = $1", why) != 0)
+	if (jobs_record(w, job, row, final ? JOBS_DB_FAILED : JOBS_DB_RETRY,
+	    why) != 0)
 		return;
 	job->attempt = row->attempts;
 	jobs_answer_set(job, final ? JOBS_ANSWER_DEAD : JOBS_ANSWER_RETRY, why);
@@ -311,13 +298,8 @@ jobs_execute(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 			break;
 		}
 		/* Done once its effects are: a job whose mail still waits
-		 * in the outbox stays running, with its result, and the
-		 * send of that mail finishes it (mail-outbox.h). */
-		if (jobs_record(w, job, row, "UPDATE jobs SET status = CASE "
-		    "WHEN EXISTS (SELECT 1 FROM mail_outbox WHERE job_id = $1 "
-		    "AND state = 'pending') THEN 'running' ELSE 'done' END, "
-		    "result = $2::jsonb, error = NULL WHERE id = $1",
-		    text) == 0) {
+		 * in the outbox stays running (jobs_db_end). */
+		if (jobs_record(w, job, row, JOBS_DB_DONE, text) == 0) {
 			atomic_fetch_add(&job->j->count[row->type].processed, 1);
 			jobs_answer_set(job, JOBS_ANSWER_ACK, NULL);
 			log_debug("job %s done (attempt %d)", row->sid,
@@ -339,9 +321,8 @@ jobs_execute(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 	case JOBS_UNAVAILABLE:
 		log_warnx("job %s: %s: back to the queue", row->sid, cause);
 		/* Best effort: the attempt does not count. */
-		if (jobs_record(w, job, row, "UPDATE jobs SET status = "
-		    "'queued', attempts = greatest(attempts - 1, 0), error = $2 "
-		    "WHERE id = $1", cause != NULL ? cause : "unavailable") == 0)
+		if (jobs_record(w, job, row, JOBS_DB_LATER,
+		    cause != NULL ? cause : "unavailable") == 0)
 			jobs_answer_set(job, JOBS_ANSWER_REQUEUE, cause);
 		else
 			jobs_answer_set(job, JOBS_ANSWER_REQUEUE, NULL);

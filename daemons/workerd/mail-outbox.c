@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "jobs-db.h"
 #include "log.h"
 #include "mail.h"
 #include "mail-outbox.h"
@@ -18,23 +19,6 @@
 
 #define OUTBOX_FIRST_PAUSE_MS	1000	/* after the first failure */
 #define OUTBOX_BATCH		"20"	/* rows a sweep looks at */
-
-/*
- * Makes the jobs of the settled rows 'done', or 'failed' when a mail was
- * given up: every running job with a result (its handler finished) and
- * rows none of which is pending.  `job` limits it to one job (NULL: all;
- * the sweeper repairs a job whose end raced with its last send).
- */
-#define OUTBOX_FINISH_SQL \
-	"UPDATE jobs j SET status = CASE WHEN f.failed IS NULL THEN 'done' " \
-	"ELSE 'failed' END, error = f.failed FROM (SELECT o.job_id, " \
-	"max(CASE WHEN o.state = 'failed' THEN 'mail not delivered: ' || " \
-	"coalesce(o.last_error, '') END) AS failed, bool_or(o.state = " \
-	"'pending') AS pending FROM mail_outbox o WHERE ($1::bigint IS NULL " \
-	"OR o.job_id = $1::bigint) AND o.job_id IN (SELECT id FROM jobs " \
-	"WHERE status = 'running') GROUP BY o.job_id) f WHERE j.id = " \
-	"f.job_id AND NOT f.pending AND j.status = 'running' AND " \
-	"j.result IS NOT NULL"
 
 /* The pause after the `attempts`-th failed try: doubling, bounded. */
 static int64_t
@@ -48,17 +32,19 @@ outbox_pause(struct workerd *w, int attempts)
 	return ms < max ? ms : max;
 }
 
-/* Runs OUTBOX_FINISH_SQL for `job` (NULL: all); logs a failure. */
+/*
+ * Makes the jobs of the settled rows 'done', or 'failed' when a mail was
+ * given up (jobs_db_finish_mailed).  `job` limits it to one job (NULL:
+ * all; the sweeper repairs a job whose end raced with its last send).
+ * Logs a failure.
+ */
 static void
 outbox_finish(struct workerd *w, const char *job)
 {
-	const char	*params[1] = { job };
 	PGresult	*res;
 	char		*cause = NULL;
 
-	res = tres_db_exec_retry(w, OUTBOX_FINISH_SQL, 1, params,
-	    &cause);
-	if (res == NULL) {
+	if ((res = jobs_db_finish_mailed(w, job, &cause)) == NULL) {
 		log_warnx("mail outbox: finishing jobs: %s", cause);
 		free(cause);
 		return;
