@@ -48,6 +48,7 @@
 #include "log.h"
 #include "router.h"
 #include "tres.h"
+#include "users-db.h"
 #include "workerd.h"
 
 /* How often (at most) one worker purges expired rows. */
@@ -202,14 +203,10 @@ auth_limit_purge(struct workerd *w)
 		return;
 	}
 	PQclear(res);
-	res = tres_db_exec_retry(w,
-	    "DELETE FROM sessions WHERE expires_at <= now()", 0, NULL, &cause);
-	if (res == NULL) {
+	if (users_db_sessions_purge(w, &cause) == -1) {
 		log_warnx("purging expired sessions: %s", cause);
 		free(cause);
-		return;
 	}
-	PQclear(res);
 }
 
 /* Whether the row `t` is forgotten: quiet for the window ($6) since its

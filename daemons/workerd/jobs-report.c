@@ -65,25 +65,6 @@
 	"($2 || '-01')::date AND (created_at AT TIME ZONE 'UTC') < " \
 	"($2 || '-01')::date + interval '1 month'"
 
-/*
- * Records the notification and the mail of the job, each unless a run
- * before did (ON CONFLICT: the unique indexes of migration 005), in one
- * statement, hence one transaction.  Returns the notification's id (NULL
- * when it was there already) and the mail's outbox id (new or old).
- * $1 user, $2 notification body, $3 job, $4 recipient, $5 subject,
- * $6 text, $7 smtp.retry_for in ms.
- */
-#define REPORT_EFFECTS_SQL \
-	"WITH n AS (INSERT INTO notifications (user_id, kind, body) " \
-	"VALUES ($1::bigint, 'report_ready', $2::jsonb) ON CONFLICT DO " \
-	"NOTHING RETURNING id), m AS (INSERT INTO mail_outbox (job_id, kind, " \
-	"recipient, subject, body, give_up_at) VALUES ($3::bigint, " \
-	"'report_ready', $4, $5, $6, now() + $7::bigint * " \
-	"interval '1 millisecond') ON CONFLICT (job_id, kind) DO NOTHING " \
-	"RETURNING id) SELECT (SELECT id FROM n), coalesce((SELECT id FROM " \
-	"m), (SELECT id FROM mail_outbox WHERE job_id = $3::bigint AND " \
-	"kind = 'report_ready'))"
-
 /* A count column as an int64 (0 when not a number). */
 static int64_t
 report_int(PGresult *res, int row, int col)
@@ -187,17 +168,15 @@ static int
 report_effects(struct workerd *w, const struct jobs_ctx *ctx,
     const char *uid, const char *to, const char *month, char **cause)
 {
-	json_t		*body;
-	PGresult	*res;
-	char		 jid[32], url[64], retry[32], *text, *subject, *mail;
-	char		*why = NULL;
-	const char	*params[7];
-	int64_t		 nid = 0, mid;
+	struct mail_outbox_new	 m;
+	json_t			*body;
+	char			 jid[32], url[64], *text, *subject, *mail;
+	char			*why = NULL;
+	int64_t			 nid = 0, mid = 0;
+	int			 rc;
 
 	snprintf(jid, sizeof jid, "%" PRId64, ctx->id);
 	snprintf(url, sizeof url, "/api/v1/reports/%s/pdf", jid);
-	snprintf(retry, sizeof retry, "%lld",
-	    (long long)w->conf.smtp.retry_for);
 	body = json_pack("{s:I,s:s,s:s}", "job_id", (json_int_t)ctx->id,
 	    "month", month, "url", url);
 	text = json_dumps(body, JSON_COMPACT);
@@ -205,25 +184,22 @@ report_effects(struct workerd *w, const struct jobs_ctx *ctx,
 	mail = xasprintf("Hello,\n\nyour pfo3 activity report for %s is "
 	    "ready:\n\n%s%s\n\nSign in to download it.\n", month,
 	    w->conf.jobs.link_base, url);
-	params[0] = uid;
-	params[1] = text;
-	params[2] = jid;
-	params[3] = to;
-	params[4] = subject;
-	params[5] = mail;
-	params[6] = retry;
-	res = tres_db_exec(w, REPORT_EFFECTS_SQL, 7, params, cause);
+	memset(&m, 0, sizeof m);
+	m.job = jid;
+	m.kind = "report_ready";
+	m.user = uid;
+	m.notification = text;
+	m.recipient = to;
+	m.subject = subject;
+	m.body = mail;
+	rc = mail_outbox_add_notified(w, &m, &nid, &mid, cause);
 	free(text);
 	free(subject);
 	free(mail);
-	if (res == NULL) {
+	if (rc == -1) {
 		json_decref(body);
 		return -1;
 	}
-	if (!PQgetisnull(res, 0, 0))
-		nid = report_int(res, 0, 0);
-	mid = report_int(res, 0, 1);
-	PQclear(res);
 	if (nid > 0)
 		report_announce(w, uid, jid, nid, body);
 	json_decref(body);

@@ -20,6 +20,47 @@
 #define OUTBOX_FIRST_PAUSE_MS	1000	/* after the first failure */
 #define OUTBOX_BATCH		"20"	/* rows a sweep looks at */
 
+/*
+ * $1 user, $2 notification body, $3 job, $4 recipient, $5 subject,
+ * $6 text, $7 smtp.retry_for in ms, $8 kind.
+ */
+#define OUTBOX_ADD_SQL \
+	"WITH n AS (INSERT INTO notifications (user_id, kind, body) " \
+	"VALUES ($1::bigint, $8, $2::jsonb) ON CONFLICT DO NOTHING " \
+	"RETURNING id), m AS (INSERT INTO mail_outbox (job_id, kind, " \
+	"recipient, subject, body, give_up_at) VALUES ($3::bigint, $8, $4, " \
+	"$5, $6, now() + $7::bigint * interval '1 millisecond') ON CONFLICT " \
+	"(job_id, kind) DO NOTHING RETURNING id) SELECT (SELECT id FROM n), " \
+	"coalesce((SELECT id FROM m), (SELECT id FROM mail_outbox WHERE " \
+	"job_id = $3::bigint AND kind = $8))"
+
+int
+mail_outbox_add_notified(struct workerd *w, const struct mail_outbox_new *m,
+    int64_t *notification, int64_t *mail, char **cause)
+{
+	const char	*params[8];
+	PGresult	*res;
+	char		 retry[32];
+
+	snprintf(retry, sizeof retry, "%lld",
+	    (long long)w->conf.smtp.retry_for);
+	params[0] = m->user;
+	params[1] = m->notification;
+	params[2] = m->job;
+	params[3] = m->recipient;
+	params[4] = m->subject;
+	params[5] = m->body;
+	params[6] = retry;
+	params[7] = m->kind;
+	if ((res = tres_db_exec(w, OUTBOX_ADD_SQL, 8, params, cause)) == NULL)
+		return -1;
+	*notification = PQgetisnull(res, 0, 0) ? 0 :
+	    strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*mail = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
 /* The pause after the `attempts`-th failed try: doubling, bounded. */
 static int64_t
 outbox_pause(struct workerd *w, int attempts)
