@@ -30,6 +30,7 @@
 
 #include "broker.h"
 #include "db.h"
+#include "job-types.h"
 #include "jobs-int.h"
 #include "log.h"
 #include "mail-outbox.h"
@@ -37,6 +38,7 @@
 #include "s3.h"
 #include "storage.h"
 #include "tres.h"
+#include "users-db.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -55,13 +57,13 @@
 	"(SELECT coalesce(sum(size), 0) FROM files WHERE " \
 	"owner_id = $1::bigint AND (created_at AT TIME ZONE 'UTC')::date = d), " \
 	"(SELECT count(*) FROM jobs WHERE user_id = $1::bigint AND " \
-	"type = 'task' AND (created_at AT TIME ZONE 'UTC')::date = d) " \
+	"type = $3 AND (created_at AT TIME ZONE 'UTC')::date = d) " \
 	"FROM days ORDER BY d"
 
 /* The report jobs of the user created in the month (this one included). */
 #define REPORT_COUNT_SQL \
 	"SELECT count(*) FROM jobs WHERE user_id = $1::bigint AND " \
-	"type = 'report' AND (created_at AT TIME ZONE 'UTC') >= " \
+	"type = $3 AND (created_at AT TIME ZONE 'UTC') >= " \
 	"($2 || '-01')::date AND (created_at AT TIME ZONE 'UTC') < " \
 	"($2 || '-01')::date + interval '1 month'"
 
@@ -81,13 +83,12 @@ static enum jobs_result
 report_load(struct workerd *w, const char *uid, const char *month,
     struct report_data *d, PGresult **user, char **cause)
 {
-	const char			*params[2] = { uid, month };
+	const char			*params[3] = { uid, month, NULL };
 	PGresult			*res;
 	int				 i, day;
 
-	*user = tres_db_exec_retry(w, "SELECT name, email FROM users WHERE "
-	    "id = $1::bigint", 1, params, cause);
-	if (*user == NULL)
+	/* Columns id, email, name, … (users-db.h). */
+	if ((*user = users_db_by_id(w, uid, cause)) == NULL)
 		return JOBS_FAIL;
 	if (PQntuples(*user) != 1) {
 		*cause = xasprintf("user %s does not exist", uid);
@@ -95,12 +96,13 @@ report_load(struct workerd *w, const char *uid, const char *month,
 	}
 	d->email = PQgetvalue(*user, 0, 1);
 	/* The name may be empty; the report needs one. */
-	d->name = *PQgetvalue(*user, 0, 0) != '\0' ? PQgetvalue(*user, 0, 0) :
+	d->name = *PQgetvalue(*user, 0, 2) != '\0' ? PQgetvalue(*user, 0, 2) :
 	    d->email;
 	d->month = month;
 	d->days = report_month_days(month);
 
-	if ((res = tres_db_exec_retry(w, REPORT_DAYS_SQL, 2, params,
+	params[2] = job_types[JOB_TASK];
+	if ((res = tres_db_exec_retry(w, REPORT_DAYS_SQL, 3, params,
 	    cause)) == NULL)
 		return JOBS_FAIL;
 	if (PQntuples(res) != d->days) {
@@ -124,7 +126,8 @@ report_load(struct workerd *w, const char *uid, const char *month,
 	}
 	PQclear(res);
 
-	if ((res = tres_db_exec_retry(w, REPORT_COUNT_SQL, 2, params,
+	params[2] = job_types[JOB_REPORT];
+	if ((res = tres_db_exec_retry(w, REPORT_COUNT_SQL, 3, params,
 	    cause)) == NULL)
 		return JOBS_FAIL;
 	d->totals.reports = report_int(res, 0, 0);
