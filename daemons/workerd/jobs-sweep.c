@@ -8,9 +8,10 @@
  * published_at NULL that are older than a grace (time for their own
  * worker's publish to finish; jobs_db_unpublished).  Those rows are
  * locked FOR UPDATE SKIP LOCKED inside a transaction, published with
- * confirms, marked published and committed: several workers sweeping at once each take other rows,
- * so none is published twice by sweepers.  (A publish that outlives the
- * grace can still meet the sweeper's: consumers skip the duplicate.)
+ * confirms, marked published and committed: several workers sweeping at
+ * once each take other rows, so none is published twice by sweepers.
+ * (A publish that outlives the grace can still meet the sweeper's:
+ * consumers skip the duplicate.)
  *
  * Only unpublished rows are swept.  A job whose message the broker
  * confirmed is in a durable queue, or in a retry delay that may
