@@ -13,6 +13,9 @@
  * Everything is durable; the job, dead and retry queues have the configured
  * x-queue-type (classic, or quorum for a cluster).
  *
+ * The job queues and their bindings are those of the job types declared in
+ * common/job-types.c: a type added there gets its queue here.
+ *
  * pfo3.dead is a fanout: every dead job lands in pfo3.jobs.dead whatever its
  * type, a type added later included, without one binding per type.
  *
@@ -41,6 +44,7 @@
 
 #include "broker-int.h"
 #include "conf.h"
+#include "job-types.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -182,7 +186,7 @@ broker_declare_topology(struct broker *b, char **cause)
 		return -1;
 	if (broker_exchange(b, BROKER_JOBS, "direct", cause) != 0)
 		return -1;
-	for (t = broker_job_types; *t != NULL; t++) {
+	for (t = job_types; *t != NULL; t++) {
 		queue = xasprintf("%s%s", BROKER_QUEUE_PREFIX, *t);
 		rc = broker_queue(b, queue, BROKER_DEAD, cause);
 		if (rc == 0)
@@ -245,7 +249,7 @@ broker_delete_topology(struct broker *b, char **cause)
 
 	if (broker_ready(b, cause) != 0)
 		return -1;
-	for (t = broker_job_types; *t != NULL; t++) {
+	for (t = job_types; *t != NULL; t++) {
 		snprintf(queue, sizeof queue, "%s%s", BROKER_QUEUE_PREFIX, *t);
 		if (broker_delete_queue(b, queue, cause) != 0)
 			return -1;

@@ -22,10 +22,12 @@
 #include "broker-int.h"
 #include "clock.h"
 #include "conf.h"
+#include "job-types.h"
 #include "log.h"
 #include "xmalloc.h"
 
-const char *const broker_job_types[] = { "report", "thumbnail", "task", NULL };
+/* Derived from the one table of job types (common/job-types.c). */
+const char *const *const broker_job_types = job_types;
 
 static struct broker *broker_open(const struct conf_amqp *, const char *,
 	    int, int64_t, char **);

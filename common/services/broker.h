@@ -39,8 +39,9 @@ struct broker;
 #define BROKER_QUEUE_PREFIX	"pfo3.jobs."	/* + job type */
 #define BROKER_RETRY_QUEUE	"pfo3.retry."	/* + level, 1.. */
 
-/* The job types, each with its queue BROKER_QUEUE_PREFIX<type>; NULL-ended. */
-extern const char *const broker_job_types[];
+/* The job types, each with its queue BROKER_QUEUE_PREFIX<type>; NULL-ended:
+ * job_types of common/job-types.h, where types are declared. */
+extern const char *const *const broker_job_types;
 
 struct broker_delivery {
 	uint64_t	 tag;		/* for broker_ack / broker_reject */

@@ -47,6 +47,8 @@
 #include "http.h"
 #include "log.h"
 #include "router.h"
+#include "tres.h"
+#include "users-db.h"
 #include "workerd.h"
 
 /* How often (at most) one worker purges expired rows. */
@@ -149,7 +151,7 @@ auth_limit_check(struct workerd *w, const char *email, const char *addr,
 	snprintf(known_ttl, sizeof known_ttl, "%lld",
 	    (long long)w->conf.auth.known_source_ttl);
 	/* The longest block running on the login's keys, if any. */
-	res = db_exec_retry(&w->conf.postgres,
+	res = tres_db_exec_retry(w,
 	    "SELECT max(ceil(extract(epoch FROM blocked_until - now())))::bigint"
 	    " FROM auth_throttle WHERE blocked_until > now()"
 	    "  AND (key = " KEY_PAIR " OR key = " KEY_SRC
@@ -188,7 +190,7 @@ auth_limit_purge(struct workerd *w)
 	snprintf(known, sizeof known, "%lld", (long long)a->known_source_ttl);
 	snprintf(reg, sizeof reg, "%lld", (long long)a->register_window);
 	snprintf(window, sizeof window, "%lld", (long long)a->failure_window);
-	res = db_exec_retry(&w->conf.postgres,
+	res = tres_db_exec_retry(w,
 	    "DELETE FROM auth_throttle WHERE CASE"
 	    " WHEN key LIKE 'known:%' THEN last_at <= now() - $1::bigint *" MS
 	    " WHEN key LIKE 'reg:%' THEN first_at <= now() - $2::bigint *" MS
@@ -201,14 +203,10 @@ auth_limit_purge(struct workerd *w)
 		return;
 	}
 	PQclear(res);
-	res = db_exec_retry(&w->conf.postgres,
-	    "DELETE FROM sessions WHERE expires_at <= now()", 0, NULL, &cause);
-	if (res == NULL) {
+	if (users_db_sessions_purge(w, &cause) == -1) {
 		log_warnx("purging expired sessions: %s", cause);
 		free(cause);
-		return;
 	}
-	PQclear(res);
 }
 
 /* Whether the row `t` is forgotten: quiet for the window ($6) since its
@@ -240,7 +238,7 @@ auth_limit_fail(struct workerd *w, const char *email, const char *addr,
 	 * A key at n failures with limit l is blocked for
 	 * min(max, base * 2^(n - l)) from now once n >= l.
 	 */
-	res = db_exec(&w->conf.postgres,
+	res = tres_db_exec(w,
 	    "INSERT INTO auth_throttle AS t (key, threshold, blocked_until)"
 	    " SELECT k, l, CASE WHEN l <= 1 THEN now() + least($3::bigint,"
 	    "   $4::bigint) *" MS " END"
@@ -270,7 +268,7 @@ auth_limit_ok(struct workerd *w, const char *email, const char *addr,
 
 	/* This client knows the password: its own failures on the account
 	 * are forgotten, and the account's limit no longer applies to it. */
-	res = db_exec(&w->conf.postgres,
+	res = tres_db_exec(w,
 	    "WITH forgotten AS (DELETE FROM auth_throttle"
 	    "  WHERE key = " KEY_PAIR ")"
 	    " INSERT INTO auth_throttle AS t (key) VALUES (" KEY_KNOWN ")"
@@ -298,7 +296,7 @@ auth_limit_register(struct workerd *w, const char *addr,
 	snprintf(window, sizeof window, "%lld", (long long)a->register_window);
 	/* Counts this attempt and says whether it is over the limit, in one
 	 * statement: concurrent registrations cannot overshoot. */
-	res = db_exec(&w->conf.postgres,
+	res = tres_db_exec(w,
 	    "INSERT INTO auth_throttle AS t (key, threshold)"
 	    " VALUES ('reg:' || $1::text, $2::int)"
 	    " ON CONFLICT (key) DO UPDATE SET"

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "respond.h"
 #include "router.h"
+#include "users-db.h"
 #include "workerd.h"
 
 /* Accepts the worker before its pool starts. */
@@ -77,8 +78,6 @@ auth_bearer(struct workerd *w, const struct request *req,
     struct response *resp)
 {
 	char hash[AUTH_HASH_PARAM_LEN], *cause = NULL;
-	const char *params[1];
-	PGresult *res;
 	int64_t id = 0;
 	int found;
 
@@ -86,18 +85,10 @@ auth_bearer(struct workerd *w, const struct request *req,
 		auth_unauthorized(resp, found != 0);
 		return 0;
 	}
-	params[0] = hash;
-	res = db_exec_retry(&w->conf.postgres,
-	    "SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id"
-	    " WHERE s.token_hash = $1::bytea AND s.expires_at > now()",
-	    1, params, &cause);
-	if (res == NULL) {
+	if (users_db_session_user(w, hash, &id, &cause) == -1) {
 		auth_db_failed(resp, "session lookup", cause);
 		return 0;
 	}
-	if (PQntuples(res) == 1)
-		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	if (id <= 0)
 		auth_unauthorized(resp, 1);
 	return id;

@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "files.h"
+#include "job-types.h"
 #include "log.h"
 #include "respond.h"
 #include "s3.h"
@@ -83,7 +84,7 @@ files_load(struct workerd *w, int64_t id, int64_t owner,
 	memset(row, 0, sizeof *row);
 	snprintf(sid, sizeof sid, "%" PRId64, id);
 	snprintf(sowner, sizeof sowner, "%" PRId64, owner);
-	res = db_exec_retry(&w->conf.postgres, "SELECT " FILES_COLUMNS
+	res = tres_db_exec_retry(w, "SELECT " FILES_COLUMNS
 	    " FROM files f WHERE f.id = $1::bigint AND f.owner_id = $2::bigint",
 	    2, params, cause);
 	if (res == NULL)
@@ -94,6 +95,136 @@ files_load(struct workerd *w, int64_t id, int64_t owner,
 	return found;
 }
 
+PGresult *
+files_list(struct workerd *w, int64_t owner, int64_t before, int64_t limit,
+    char **cause)
+{
+	char		 sowner[32], sbefore[32], slimit[32];
+	const char	*params[3] = { sowner, sbefore, slimit };
+
+	snprintf(sowner, sizeof sowner, "%" PRId64, owner);
+	snprintf(sbefore, sizeof sbefore, "%" PRId64, before);
+	snprintf(slimit, sizeof slimit, "%" PRId64, limit);
+	return tres_db_exec_retry(w, "SELECT " FILES_COLUMNS
+	    " FROM files f WHERE f.owner_id = $1::bigint AND ($2::bigint = 0"
+	    " OR f.id < $2::bigint) ORDER BY f.id DESC LIMIT $3::bigint", 3,
+	    params, cause);
+}
+
+int
+files_new_id(struct workerd *w, int64_t *id, char **cause)
+{
+	PGresult	*res;
+
+	res = tres_db_exec_retry(w, "SELECT nextval("
+	    "pg_get_serial_sequence('files', 'id'))", 0, NULL, cause);
+	if (res == NULL)
+		return -1;
+	*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+int
+files_create(struct workerd *w, const struct files_new *f, int64_t *job,
+    int64_t *old_photo, char **cause)
+{
+	char		 id[32], owner[32], size[32];
+	const char	*params[10];
+	PGresult	*res;
+
+	snprintf(id, sizeof id, "%" PRId64, f->id);
+	snprintf(owner, sizeof owner, "%" PRId64, f->owner);
+	snprintf(size, sizeof size, "%" PRId64, f->size);
+	params[0] = id;
+	params[1] = owner;
+	params[2] = f->s3_key;
+	params[3] = size;
+	params[4] = f->content_type;
+	params[5] = f->sha256;
+	params[6] = f->name;
+	params[7] = f->thumbnail ? "true" : "false";
+	params[8] = f->photo ? "true" : "false";
+	params[9] = job_types[JOB_THUMBNAIL];
+	/* Every CTE sees the rows as they were: `old` is the photo before. */
+	res = tres_db_exec(w,
+	    "WITH f AS (INSERT INTO files (id, owner_id, s3_key, size, "
+	    "content_type, sha256, original_name) VALUES ($1::bigint, "
+	    "$2::bigint, $3, $4::bigint, $5, $6, $7) RETURNING id, owner_id), "
+	    "j AS (INSERT INTO jobs (type, user_id, payload) SELECT $10::text, "
+	    "owner_id, jsonb_build_object('file_id', id) FROM f "
+	    "WHERE $8::boolean RETURNING id), "
+	    "old AS (SELECT photo_file_id FROM users WHERE id = $2::bigint "
+	    "AND $9::boolean), "
+	    "u AS (UPDATE users SET photo_file_id = (SELECT id FROM f) WHERE "
+	    "id = $2::bigint AND $9::boolean RETURNING id) "
+	    "SELECT coalesce((SELECT id FROM j), 0), coalesce((SELECT "
+	    "photo_file_id FROM old), 0), (SELECT count(*) FROM u)",
+	    10, params, cause);
+	if (res == NULL)
+		return -1;
+	*job = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*old_photo = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+PGresult *
+files_source(struct workerd *w, const char *id, char **cause)
+{
+	const char	*params[1] = { id };
+
+	return tres_db_exec_retry(w, "SELECT owner_id, s3_key, size, "
+	    "content_type FROM files WHERE id = $1::bigint", 1, params, cause);
+}
+
+/* SQLSTATE foreign_key_violation: the file's row is gone. */
+#define FILES_FK_GONE	"23503"
+
+int
+files_thumbs_record(struct workerd *w, const char *id,
+    const struct files_thumb *t, int n, char **cause)
+{
+	char		 num[2][3][16];
+	const char	*params[1 + 4 * 2];
+	PGresult	*res;
+	int		 i;
+
+	/* One statement for both rows: either both are recorded or
+	 * neither.  The thumbnails table's CHECK allows two sizes. */
+	if (n != 2) {
+		*cause = xasprintf("%d thumbnails, not 2", n);
+		return -1;
+	}
+	params[0] = id;
+	for (i = 0; i < n; i++) {
+		snprintf(num[i][0], sizeof num[i][0], "%d", t[i].size);
+		snprintf(num[i][1], sizeof num[i][1], "%d", t[i].width);
+		snprintf(num[i][2], sizeof num[i][2], "%d", t[i].height);
+		params[1 + 4 * i] = num[i][0];
+		params[2 + 4 * i] = t[i].s3_key;
+		params[3 + 4 * i] = num[i][1];
+		params[4 + 4 * i] = num[i][2];
+	}
+	/* An upsert: safe to run twice after a lost connection. */
+	res = tres_db_exec_retry(w, "INSERT INTO thumbnails (file_id, size, "
+	    "s3_key, width, height) VALUES ($1::bigint, $2::int, $3, $4::int, "
+	    "$5::int), ($1::bigint, $6::int, $7, $8::int, $9::int) "
+	    "ON CONFLICT (file_id, size) DO UPDATE SET s3_key = "
+	    "EXCLUDED.s3_key, width = EXCLUDED.width, height = "
+	    "EXCLUDED.height, created_at = now()", 1 + 4 * n, params, cause);
+	if (res != NULL) {
+		PQclear(res);
+		return 0;
+	}
+	if (strcmp(db_last_sqlstate(), FILES_FK_GONE) == 0) {
+		free(*cause);
+		*cause = NULL;
+		return 1;
+	}
+	return -1;
+}
+
 /* Runs one statement of the delete's transaction; -1 and *cause. */
 static int
 files_sql(struct workerd *w, const char *sql, int n, const char *const *p,
@@ -101,7 +232,7 @@ files_sql(struct workerd *w, const char *sql, int n, const char *const *p,
 {
 	PGresult *res;
 
-	if ((res = db_exec(&w->conf.postgres, sql, n, p, cause)) == NULL)
+	if ((res = tres_db_exec(w, sql, n, p, cause)) == NULL)
 		return -1;
 	PQclear(res);
 	return 0;
@@ -128,7 +259,7 @@ files_delete(struct workerd *w, int64_t id, int64_t owner,
 	 */
 	if (files_sql(w, "BEGIN", 0, NULL, cause) == -1)
 		return -1;
-	res = db_exec(&w->conf.postgres, "SELECT s3_key FROM files WHERE "
+	res = tres_db_exec(w, "SELECT s3_key FROM files WHERE "
 	    "id = $1::bigint AND owner_id = $2::bigint FOR UPDATE", 2, params,
 	    cause);
 	if (res == NULL)

@@ -1,6 +1,8 @@
 /*
  * files.h — uploaded files: their rows, their objects, and what the file
- * handlers (h-files.c, h-upload.c) share.
+ * handlers (h-files.c, h-upload.c) share.  files.c holds every statement
+ * on the `files` and `thumbnails` tables (the storage reconciler's
+ * repairs in common/services/storage-scan.c aside).
  *
  * A file is an object in S3 under files/<owner>/<id> and a row in
  * `files` written after the object is stored, so a row always names an
@@ -51,6 +53,62 @@ void	files_row_clear(struct files_row *row);
  */
 int	files_load(struct workerd *w, int64_t id, int64_t owner,
 	    struct files_row *row, char **cause);
+
+/*
+ * The page of `owner`'s files with ids below `before` (0: from the
+ * newest), newest first, at most `limit` rows: a result of FILES_COLUMNS
+ * the caller PQclear-s, or NULL and *cause.
+ */
+PGresult *files_list(struct workerd *w, int64_t owner, int64_t before,
+	    int64_t limit, char **cause);
+
+/* A new id for a file, before anything is stored: 0, or -1 and *cause. */
+int	files_new_id(struct workerd *w, int64_t *id, char **cause);
+
+/* A file whose object is stored, to be recorded by files_create. */
+struct files_new {
+	int64_t		 id;		/* from files_new_id */
+	int64_t		 owner;
+	const char	*s3_key;
+	int64_t		 size;
+	const char	*content_type;
+	const char	*sha256;
+	const char	*name;
+	int		 thumbnail;	/* queue its thumbnail job */
+	int		 photo;		/* make it the owner's photo */
+};
+
+/*
+ * Records file `f` in one statement, with the thumbnail job of an image
+ * (in `jobs`) and, for a photo, the owner's users.photo_file_id: all or
+ * nothing.  0 with *job (the job's id, 0: none) and *old_photo (the photo
+ * it replaced, 0: none); -1 and *cause.
+ */
+int	files_create(struct workerd *w, const struct files_new *f,
+	    int64_t *job, int64_t *old_photo, char **cause);
+
+/*
+ * Reads what a thumbnail job needs of file `id` (decimal): a result with
+ * owner_id, s3_key, size, content_type (no row: no such file) the caller
+ * PQclear-s, or NULL and *cause.
+ */
+PGresult *files_source(struct workerd *w, const char *id, char **cause);
+
+/* One thumbnail made for a file. */
+struct files_thumb {
+	int		 size;
+	const char	*s3_key;
+	int		 width;
+	int		 height;
+};
+
+/*
+ * Records the `n` thumbnails of file `id` (decimal) in one statement (an
+ * upsert: safe to run again).  0; 1 when the file's row is gone; -1 and
+ * *cause.
+ */
+int	files_thumbs_record(struct workerd *w, const char *id,
+	    const struct files_thumb *t, int n, char **cause);
 
 /*
  * Deletes file `id` of `owner`: its objects first (the file's and its

@@ -59,8 +59,7 @@ h_files_list(struct workerd *w, const struct request *req,
 {
 	struct files_row row;
 	int64_t		 limit, before;
-	char		 owner[32], sbefore[32], slimit[32], *cause = NULL;
-	const char	*params[3] = { owner, sbefore, slimit };
+	char		*cause = NULL;
 	json_t		*list, *reply;
 	PGresult	*res;
 	int		 i, n;
@@ -70,15 +69,9 @@ h_files_list(struct workerd *w, const struct request *req,
 	    request_query_int(req, resp, "before", 0, 0, INT64_MAX,
 	    &before) == -1)
 		return;
-	snprintf(owner, sizeof owner, "%" PRId64, req->user_id);
-	snprintf(sbefore, sizeof sbefore, "%" PRId64, before);
 	/* One more than asked tells whether a next page exists. */
-	snprintf(slimit, sizeof slimit, "%" PRId64, limit + 1);
-	res = db_exec_retry(&w->conf.postgres, "SELECT " FILES_COLUMNS
-	    " FROM files f WHERE f.owner_id = $1::bigint AND ($2::bigint = 0"
-	    " OR f.id < $2::bigint) ORDER BY f.id DESC LIMIT $3::bigint", 3,
-	    params, &cause);
-	if (res == NULL) {
+	if ((res = files_list(w, req->user_id, before, limit + 1,
+	    &cause)) == NULL) {
 		log_warnx("files: %s", cause);
 		free(cause);
 		files_unavailable(w, resp, "database");

@@ -23,6 +23,7 @@
 #include "request.h"
 #include "respond.h"
 #include "router.h"
+#include "tres.h"
 #include "workerd.h"
 
 #define NOTIFICATIONS_LIMIT	50
@@ -72,7 +73,7 @@ h_notifications(struct workerd *w, const struct request *req,
 	snprintf(user, sizeof user, "%" PRId64, req->user_id);
 	snprintf(a, sizeof a, "%" PRId64, after);
 	snprintf(l, sizeof l, "%" PRId64, limit);
-	res = db_exec_retry(&w->conf.postgres,
+	res = tres_db_exec_retry(w,
 	    "SELECT id, kind, body::text, "
 	    NOTIFICATIONS_ISO8601("created_at") ", "
 	    NOTIFICATIONS_ISO8601("read_at")

@@ -22,7 +22,9 @@
 
 #include "db.h"
 #include "idempotency.h"
+#include "job-types.h"
 #include "jobs.h"
+#include "jobs-db.h"
 #include "log.h"
 #include "report-pdf.h"
 #include "request.h"
@@ -90,8 +92,9 @@ reports_accept(struct workerd *w, const struct request *req,
 	}
 	payload = json_pack("{s:s}", "month", m);
 	json_decref(body);
-	dedup = idem_dedup_key(idem, "report");
-	id = jobs_submit(w, "report", req->user_id, payload, dedup, &cause);
+	dedup = idem_dedup_key(idem, job_types[JOB_REPORT]);
+	id = jobs_submit(w, job_types[JOB_REPORT], req->user_id, payload,
+	    dedup, &cause);
 	free(dedup);
 	json_decref(payload);
 	if (id == -1) {
@@ -144,16 +147,11 @@ h_reports_pdf(struct workerd *w, const struct request *req,
 	struct s3		*s3;
 	PGresult		*res;
 	char			 id[32], user[32], *key, *cause = NULL;
-	const char		*params[2] = { id, user };
 	int			 rc;
 
 	snprintf(id, sizeof id, "%" PRId64, req->ids[0]);
 	snprintf(user, sizeof user, "%" PRId64, req->user_id);
-	res = db_exec_retry(&w->conf.postgres,
-	    "SELECT result->>'s3_key' FROM jobs WHERE id = $1::bigint AND "
-	    "user_id = $2::bigint AND type = 'report' AND "
-	    "result->>'s3_key' IS NOT NULL", 2, params, &cause);
-	if (res == NULL) {
+	if ((res = jobs_db_report_key(w, id, user, &cause)) == NULL) {
 		log_warnx("report %s: %s", id, cause);
 		free(cause);
 		reports_unavailable(w, resp, "database");

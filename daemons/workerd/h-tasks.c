@@ -20,6 +20,7 @@
 
 #include "auth.h"
 #include "idempotency.h"
+#include "job-types.h"
 #include "jobs.h"
 #include "log.h"
 #include "probe.h"
@@ -66,8 +67,8 @@ h_tasks_async(struct workerd *w, const struct request *req, json_t *task,
 	if (idem_begin(w, req, user, 0, &idem, resp) != 0)
 		return;
 	json_object_del(task, "async");
-	dedup = idem_dedup_key(&idem, "task");
-	id = jobs_submit(w, "task", user, task, dedup, &cause);
+	dedup = idem_dedup_key(&idem, job_types[JOB_TASK]);
+	id = jobs_submit(w, job_types[JOB_TASK], user, task, dedup, &cause);
 	free(dedup);
 	if (id == -1) {
 		log_warnx("async task: %s", cause);

@@ -33,6 +33,7 @@
 #include "form.h"
 #include "http.h"
 #include "idempotency.h"
+#include "job-types.h"
 #include "jobs.h"
 #include "log.h"
 #include "request.h"
@@ -212,21 +213,16 @@ upload_describe(struct upload *u)
 static int
 upload_reserve(struct upload *u)
 {
-	PGresult	*res;
 	char		*cause = NULL;
 
-	res = db_exec_retry(&u->w->conf.postgres, "SELECT nextval("
-	    "pg_get_serial_sequence('files', 'id'))", 0, NULL, &cause);
-	if (res == NULL) {
+	if (files_new_id(u->w, &u->id, &cause) == -1) {
 		log_warnx("upload: reserving an id: %s", cause);
 		free(cause);
 		files_unavailable(u->w, u->resp, "database");
 		return -1;
 	}
-	u->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	files_key(u->key, sizeof u->key, u->req->user_id, u->id);
-	if (storage_reserve(&u->w->conf.postgres, u->key, STORAGE_FILE,
+	if (storage_reserve(tres_pg(u->w), u->key, STORAGE_FILE,
 	    &cause) != 0) {
 		log_warnx("upload: reserving %s: %s", u->key, cause);
 		free(cause);
@@ -246,7 +242,7 @@ upload_store(struct upload *u)
 	int		 status = 503;
 
 	if ((s3 = tres_s3(u->w, &cause)) == NULL ||
-	    files_store(s3, &u->w->conf.postgres, u->key, u->ctype,
+	    files_store(s3, tres_pg(u->w), u->key, u->ctype,
 	    u->form != NULL ? -1 : u->req->body_length, u->form != NULL ?
 	    upload_read_form : upload_read_raw, u->form != NULL ?
 	    (void *)u->form : (void *)u->req, &u->obj, &status,
@@ -267,7 +263,7 @@ upload_store(struct upload *u)
 			    cause);
 			free(cause);
 		} else
-			storage_forget(&u->w->conf.postgres, u->key);
+			storage_forget(tres_pg(u->w), u->key);
 		return -1;
 	}
 	return 0;
@@ -281,39 +277,21 @@ upload_store(struct upload *u)
 static int
 upload_commit(struct upload *u, int64_t *job, int64_t *old_photo)
 {
-	char		 id[32], owner[32], size[32], *cause = NULL;
-	const char	*params[9];
-	PGresult	*res;
+	struct files_new f;
+	char		*cause = NULL;
 	struct s3	*s3;
 
-	snprintf(id, sizeof id, "%" PRId64, u->id);
-	snprintf(owner, sizeof owner, "%" PRId64, u->req->user_id);
-	snprintf(size, sizeof size, "%" PRId64, u->obj.size);
-	params[0] = id;
-	params[1] = owner;
-	params[2] = u->key;
-	params[3] = size;
-	params[4] = u->ctype;
-	params[5] = u->obj.sha256;
-	params[6] = u->name;
-	params[7] = strncmp(u->ctype, "image/", 6) == 0 ? "true" : "false";
-	params[8] = u->photo ? "true" : "false";
-	/* Every CTE sees the rows as they were: `old` is the photo before. */
-	res = db_exec(&u->w->conf.postgres,
-	    "WITH f AS (INSERT INTO files (id, owner_id, s3_key, size, "
-	    "content_type, sha256, original_name) VALUES ($1::bigint, "
-	    "$2::bigint, $3, $4::bigint, $5, $6, $7) RETURNING id, owner_id), "
-	    "j AS (INSERT INTO jobs (type, user_id, payload) SELECT "
-	    "'thumbnail', owner_id, jsonb_build_object('file_id', id) FROM f "
-	    "WHERE $8::boolean RETURNING id), "
-	    "old AS (SELECT photo_file_id FROM users WHERE id = $2::bigint "
-	    "AND $9::boolean), "
-	    "u AS (UPDATE users SET photo_file_id = (SELECT id FROM f) WHERE "
-	    "id = $2::bigint AND $9::boolean RETURNING id) "
-	    "SELECT coalesce((SELECT id FROM j), 0), coalesce((SELECT "
-	    "photo_file_id FROM old), 0), (SELECT count(*) FROM u)",
-	    9, params, &cause);
-	if (res == NULL) {
+	memset(&f, 0, sizeof f);
+	f.id = u->id;
+	f.owner = u->req->user_id;
+	f.s3_key = u->key;
+	f.size = u->obj.size;
+	f.content_type = u->ctype;
+	f.sha256 = u->obj.sha256;
+	f.name = u->name;
+	f.thumbnail = strncmp(u->ctype, "image/", 6) == 0;
+	f.photo = u->photo;
+	if (files_create(u->w, &f, job, old_photo, &cause) == -1) {
 		log_warnx("upload %s: writing its row: %s", u->key, cause);
 		free(cause);
 		cause = NULL;
@@ -323,13 +301,10 @@ upload_commit(struct upload *u, int64_t *job, int64_t *old_photo)
 			    "(the reconciler's): %s", u->key, cause);
 			free(cause);
 		} else
-			storage_forget(&u->w->conf.postgres, u->key);
+			storage_forget(tres_pg(u->w), u->key);
 		files_unavailable(u->w, u->resp, "database");
 		return -1;
 	}
-	*job = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	*old_photo = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	PQclear(res);
 	return 0;
 }
 
@@ -352,7 +327,7 @@ upload_run(struct workerd *w, const struct request *req,
 	    upload_store(&u) == -1 || upload_commit(&u, &job, &old) == -1)
 		goto out;
 	if (job > 0)
-		jobs_publish(w, job, "thumbnail");
+		jobs_publish(w, job, job_types[JOB_THUMBNAIL]);
 	if (old > 0 && old != u.id &&
 	    files_delete(w, old, req->user_id, &what, &cause) == -1) {
 		log_warnx("photo: the previous photo %" PRId64 " stays a file "

@@ -23,16 +23,13 @@
 #include "request.h"
 #include "respond.h"
 #include "router.h"
+#include "users-db.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
 #define USERS_EMAIL_MAX		254	/* bytes: the longest SMTP path */
 #define USERS_PASSWORD_MAX	1024	/* bytes: hashing has to end */
 #define USERS_NAME_MAX		200	/* characters */
-
-/* The columns every user answer is built from, in this order. */
-#define USERS_COLUMNS \
-	"id, email, name, " AUTH_ISO8601("created_at") ", photo_file_id"
 
 /*
  * The string member `name` of `obj`, or NULL after answering 422 naming
@@ -115,7 +112,7 @@ users_email_valid(const char *email)
 	return strchr(email, ' ') == NULL && !users_has_control(email);
 }
 
-/* Accepts a row of USERS_COLUMNS; the user as the API shows it. */
+/* Accepts a row of users_db_*; the user as the API shows it. */
 static json_t *
 users_json(const PGresult *res, int row, int with_created)
 {
@@ -162,7 +159,7 @@ void
 h_users_create(struct workerd *w, const struct request *req,
     struct response *resp)
 {
-	const char *raw, *password, *name, *params[3];
+	const char *raw, *password, *name;
 	char *email = NULL, *hash = NULL, *cause = NULL, addr[64];
 	int64_t retry;
 	json_t *body;
@@ -217,14 +214,7 @@ h_users_create(struct workerd *w, const struct request *req,
 		response_error(resp, 500, "cannot hash the password");
 		goto out;
 	}
-	params[0] = email;
-	params[1] = name;
-	params[2] = hash;
-	res = db_exec(&w->conf.postgres,
-	    "INSERT INTO users (email, name, password_hash)"
-	    " VALUES ($1, $2, $3) RETURNING " USERS_COLUMNS,
-	    3, params, &cause);
-	if (res == NULL) {
+	if ((res = users_db_create(w, email, name, hash, &cause)) == NULL) {
 		if (strcmp(db_last_sqlstate(), "23505") == 0) {
 			free(cause);
 			response_error(resp, 409, "email already registered");
@@ -250,9 +240,8 @@ static void
 users_login_ok(struct workerd *w, const PGresult *user, const char *email,
     const char *addr, const char *password, struct response *resp)
 {
-	char token[AUTH_TOKEN_LEN + 1], hash[AUTH_HASH_PARAM_LEN], ttl[32];
+	char token[AUTH_TOKEN_LEN + 1], hash[AUTH_HASH_PARAM_LEN];
 	char *cause = NULL, *rehash;
-	const char *params[3];
 	PGresult *res;
 	json_t *reply;
 
@@ -263,15 +252,9 @@ users_login_ok(struct workerd *w, const PGresult *user, const char *email,
 	}
 	if (auth_password_needs_rehash(PQgetvalue(user, 0, 5))) {
 		if ((rehash = auth_password_hash(password, &cause)) != NULL) {
-			params[0] = PQgetvalue(user, 0, 0);
-			params[1] = rehash;
-			params[2] = PQgetvalue(user, 0, 5);
-			/* Unless the password changed meanwhile. */
-			res = db_exec(&w->conf.postgres, "UPDATE users SET"
-			    " password_hash = $2 WHERE id = $1::bigint"
-			    " AND password_hash = $3", 3, params, &cause);
+			(void)users_db_rehash(w, PQgetvalue(user, 0, 0),
+			    rehash, PQgetvalue(user, 0, 5), &cause);
 			free(rehash);
-			PQclear(res);
 		}
 		if (cause != NULL) {
 			log_warnx("login: rehashing a password: %s", cause);
@@ -281,16 +264,8 @@ users_login_ok(struct workerd *w, const PGresult *user, const char *email,
 	}
 
 	auth_token_new(token, hash);
-	snprintf(ttl, sizeof ttl, "%lld", (long long)w->conf.auth.session_ttl);
-	params[0] = hash;
-	params[1] = PQgetvalue(user, 0, 0);
-	params[2] = ttl;
-	res = db_exec(&w->conf.postgres,
-	    "INSERT INTO sessions (token_hash, user_id, expires_at)"
-	    " VALUES ($1::bytea, $2::bigint,"
-	    "  now() + $3::bigint * interval '1 millisecond')"
-	    " RETURNING " AUTH_ISO8601("expires_at"), 3, params, &cause);
-	if (res == NULL) {
+	if ((res = users_db_session_open(w, hash, PQgetvalue(user, 0, 0),
+	    w->conf.auth.session_ttl, &cause)) == NULL) {
 		auth_db_failed(resp, "login: opening a session", cause);
 		return;
 	}
@@ -307,7 +282,7 @@ users_login_ok(struct workerd *w, const PGresult *user, const char *email,
 void
 h_login(struct workerd *w, const struct request *req, struct response *resp)
 {
-	const char *raw, *password, *params[1];
+	const char *raw, *password;
 	char *email = NULL, *cause = NULL, addr[64];
 	int64_t retry;
 	json_t *body;
@@ -344,11 +319,7 @@ h_login(struct workerd *w, const struct request *req, struct response *resp)
 		goto out;
 	}
 
-	params[0] = email;
-	res = db_exec_retry(&w->conf.postgres,
-	    "SELECT " USERS_COLUMNS ", password_hash FROM users"
-	    " WHERE lower(email) = lower($1::text)", 1, params, &cause);
-	if (res == NULL) {
+	if ((res = users_db_by_email(w, email, &cause)) == NULL) {
 		auth_db_failed(resp, "login: looking up the account", cause);
 		goto out;
 	}
@@ -374,22 +345,16 @@ void
 h_logout(struct workerd *w, const struct request *req, struct response *resp)
 {
 	char hash[AUTH_HASH_PARAM_LEN], *cause = NULL;
-	const char *params[1] = { hash };
-	PGresult *res;
 
 	/* auth_bearer accepted this request's token just before. */
 	if (auth_request_token(req, hash) != 1) {
 		auth_unauthorized(resp, 1);
 		return;
 	}
-	res = db_exec_retry(&w->conf.postgres,
-	    "DELETE FROM sessions WHERE token_hash = $1::bytea", 1, params,
-	    &cause);
-	if (res == NULL) {
+	if (users_db_session_close(w, hash, &cause) == -1) {
 		auth_db_failed(resp, "logout", cause);
 		return;
 	}
-	PQclear(res);
 	response_body(resp, 204, NULL, NULL, 0);
 }
 
@@ -398,14 +363,10 @@ void
 h_me(struct workerd *w, const struct request *req, struct response *resp)
 {
 	char id[32], *cause = NULL;
-	const char *params[1] = { id };
 	PGresult *res;
 
 	snprintf(id, sizeof id, "%lld", (long long)req->user_id);
-	res = db_exec_retry(&w->conf.postgres,
-	    "SELECT " USERS_COLUMNS " FROM users WHERE id = $1::bigint", 1,
-	    params, &cause);
-	if (res == NULL) {
+	if ((res = users_db_by_id(w, id, &cause)) == NULL) {
 		auth_db_failed(resp, "reading an account", cause);
 		return;
 	}

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "respond.h"
 #include "router.h"
+#include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -108,7 +109,7 @@ idem_unlock(struct workerd *w, const struct idem *idem)
 	PGresult	*res;
 	char		*cause = NULL;
 
-	res = db_exec(&w->conf.postgres, "SELECT pg_advisory_unlock("
+	res = tres_db_exec(w, "SELECT pg_advisory_unlock("
 	    "hashtext($1), hashtext($2))", 2, params, &cause);
 	if (res == NULL) {
 		log_warnx("idempotency key %s: cannot release its lock (%s): "
@@ -157,14 +158,13 @@ static int
 idem_claim(struct workerd *w, struct idem *idem, const char *fp,
     struct response *resp)
 {
-	const struct conf_postgres	*pg = &w->conf.postgres;
 	const char			*params[4];
 	PGresult			*res;
 	char				 ttl[32], *cause = NULL;
 
 	params[0] = idem->scope;
 	params[1] = idem->key;
-	res = db_exec(pg, "SELECT fingerprint, state, status, content_type, "
+	res = tres_db_exec(w, "SELECT fingerprint, state, status, content_type, "
 	    "coalesce(headers, ''), coalesce(body, ''), "
 	    "(extract(epoch FROM created_at) * 1000000)::bigint "
 	    "FROM idempotency_keys WHERE scope = $1 AND key = $2 AND "
@@ -199,7 +199,7 @@ idem_claim(struct workerd *w, struct idem *idem, const char *fp,
 	snprintf(ttl, sizeof ttl, "%lld", (long long)w->conf.idempotency.ttl);
 	params[2] = fp;
 	params[3] = ttl;
-	res = db_exec(pg, "INSERT INTO idempotency_keys (scope, key, "
+	res = tres_db_exec(w, "INSERT INTO idempotency_keys (scope, key, "
 	    "fingerprint, expires_at) VALUES ($1, $2, $3, now() + "
 	    "$4::bigint * interval '1 millisecond') ON CONFLICT (scope, key) "
 	    "DO UPDATE SET fingerprint = excluded.fingerprint, state = "
@@ -239,7 +239,7 @@ idem_begin(struct workerd *w, const struct request *req, int64_t user,
 
 	params[0] = idem->scope;
 	params[1] = idem->key;
-	res = db_exec_retry(&w->conf.postgres, "SELECT pg_try_advisory_lock("
+	res = tres_db_exec_retry(w, "SELECT pg_try_advisory_lock("
 	    "hashtext($1), hashtext($2))", 2, params, &cause);
 	if (res == NULL) {
 		idem_unavailable(w, resp, cause);
@@ -285,14 +285,14 @@ idem_end(struct workerd *w, struct idem *idem, const struct response *resp)
 		params[3] = IDEM_JSON;
 		params[4] = resp->headers != NULL ? resp->headers : "";
 		params[5] = body;
-		res = db_exec_retry(&w->conf.postgres, "UPDATE "
+		res = tres_db_exec_retry(w, "UPDATE "
 		    "idempotency_keys SET state = 'done', status = $3::int, "
 		    "content_type = $4, headers = $5, body = $6 WHERE scope = "
 		    "$1 AND key = $2", 6, params, &cause);
 		free(body);
 	} else
 		/* Nothing was made: the key may be tried again. */
-		res = db_exec_retry(&w->conf.postgres, "DELETE FROM "
+		res = tres_db_exec_retry(w, "DELETE FROM "
 		    "idempotency_keys WHERE scope = $1 AND key = $2", 2, params,
 		    &cause);
 	if (res == NULL) {
@@ -323,7 +323,7 @@ idem_purge(struct workerd *w, char **cause)
 
 	/* A request that outlived idempotency.ttl loses its row here; its
 	 * idem_end then records nothing, which costs only the replay. */
-	res = db_exec(&w->conf.postgres, "DELETE FROM idempotency_keys WHERE "
+	res = tres_db_exec(w, "DELETE FROM idempotency_keys WHERE "
 	    "expires_at <= now()", 0, NULL, cause);
 	if (res == NULL)
 		return -1;

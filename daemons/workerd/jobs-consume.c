@@ -102,7 +102,7 @@ jobs_connect(struct jobs_consumer *c, char **cause)
 		if (jobs_types[i].run == NULL)
 			continue;
 		queue = xasprintf("%s%s", BROKER_QUEUE_PREFIX,
-		    jobs_types[i].name);
+		    job_types[i]);
 		rc = broker_consume(c->b, queue, cause);
 		free(queue);
 		if (rc != 0)

@@ -2,10 +2,11 @@
  * jobs-int.h — what jobs.c, jobs-consume.c, jobs-sweep.c and the job type
  * handlers (jobs-task.c, …) share.
  *
- * A job type is one row of jobs_types[] (jobs.c): its name (also the
- * routing key and the queue pfo3.jobs.<name>) and its handler.  A worker
- * consumes only the queues of the types it has a handler for, so a type
- * is added by writing its handler and filling its row.
+ * The job types are declared once, in common/job-types.c (their names,
+ * hence routing keys and queues pfo3.jobs.<name>); jobs_types[] (jobs.c)
+ * adds what the worker does with each, indexed by the same enum: its
+ * handler and its retry policy.  A worker consumes only the queues of the
+ * types it has a handler for.
  */
 #ifndef PFO3_JOBS_INT_H
 #define PFO3_JOBS_INT_H
@@ -18,6 +19,7 @@
 #include <jansson.h>
 
 #include "broker.h"
+#include "job-types.h"
 
 struct workerd;
 
@@ -48,14 +50,20 @@ typedef enum jobs_result (*jobs_fn)(struct workerd *w,
 /* Rewrites a stored result (stolen) for the API; NULL: shown as stored. */
 typedef json_t *(*jobs_show_fn)(json_t *result);
 
+/* A type's retries: amqp.max_retries, the configured default. */
+#define JOBS_RETRIES_CONF	(-1)
+
 struct jobs_type {
-	const char	*name;
 	jobs_fn		 run;		/* NULL: not consumed by this worker */
 	jobs_show_fn	 show;
+	/* Failed attempts retried with backoff before the job fails for
+	 * good (JOBS_RETRIES_CONF: amqp.max_retries, also the most). */
+	int		 retries;
 };
 
-extern const struct jobs_type jobs_types[];
-#define JOBS_NTYPES	3
+/* Indexed by enum job_type_id (job-types.h). */
+extern const struct jobs_type jobs_types[JOB_NTYPES];
+#define JOBS_NTYPES	JOB_NTYPES
 
 /* Counters of one type, written on pool threads and the consumer. */
 struct jobs_counters {
@@ -115,7 +123,9 @@ struct jobs {
 
 /* jobs.c */
 /* The index of type `name` in jobs_types, or -1. */
-int	 jobs_type_find(const char *name);
+#define jobs_type_find(name)	job_type_find(name)
+/* How many failed attempts of type `type` are retried. */
+int	 jobs_type_retries(const struct workerd *w, int type);
 /* The message of job `id`, {"job_id":N}, in `buf`; returns its length. */
 size_t	 jobs_message(char *buf, size_t len, int64_t id);
 /* A JSON text as PostgreSQL prints jsonb (see jobs.c); NULL if invalid. */

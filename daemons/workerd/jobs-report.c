@@ -30,6 +30,7 @@
 
 #include "broker.h"
 #include "db.h"
+#include "job-types.h"
 #include "jobs-int.h"
 #include "log.h"
 #include "mail-outbox.h"
@@ -37,6 +38,7 @@
 #include "s3.h"
 #include "storage.h"
 #include "tres.h"
+#include "users-db.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -55,34 +57,15 @@
 	"(SELECT coalesce(sum(size), 0) FROM files WHERE " \
 	"owner_id = $1::bigint AND (created_at AT TIME ZONE 'UTC')::date = d), " \
 	"(SELECT count(*) FROM jobs WHERE user_id = $1::bigint AND " \
-	"type = 'task' AND (created_at AT TIME ZONE 'UTC')::date = d) " \
+	"type = $3 AND (created_at AT TIME ZONE 'UTC')::date = d) " \
 	"FROM days ORDER BY d"
 
 /* The report jobs of the user created in the month (this one included). */
 #define REPORT_COUNT_SQL \
 	"SELECT count(*) FROM jobs WHERE user_id = $1::bigint AND " \
-	"type = 'report' AND (created_at AT TIME ZONE 'UTC') >= " \
+	"type = $3 AND (created_at AT TIME ZONE 'UTC') >= " \
 	"($2 || '-01')::date AND (created_at AT TIME ZONE 'UTC') < " \
 	"($2 || '-01')::date + interval '1 month'"
-
-/*
- * Records the notification and the mail of the job, each unless a run
- * before did (ON CONFLICT: the unique indexes of migration 005), in one
- * statement, hence one transaction.  Returns the notification's id (NULL
- * when it was there already) and the mail's outbox id (new or old).
- * $1 user, $2 notification body, $3 job, $4 recipient, $5 subject,
- * $6 text, $7 smtp.retry_for in ms.
- */
-#define REPORT_EFFECTS_SQL \
-	"WITH n AS (INSERT INTO notifications (user_id, kind, body) " \
-	"VALUES ($1::bigint, 'report_ready', $2::jsonb) ON CONFLICT DO " \
-	"NOTHING RETURNING id), m AS (INSERT INTO mail_outbox (job_id, kind, " \
-	"recipient, subject, body, give_up_at) VALUES ($3::bigint, " \
-	"'report_ready', $4, $5, $6, now() + $7::bigint * " \
-	"interval '1 millisecond') ON CONFLICT (job_id, kind) DO NOTHING " \
-	"RETURNING id) SELECT (SELECT id FROM n), coalesce((SELECT id FROM " \
-	"m), (SELECT id FROM mail_outbox WHERE job_id = $3::bigint AND " \
-	"kind = 'report_ready'))"
 
 /* A count column as an int64 (0 when not a number). */
 static int64_t
@@ -100,14 +83,12 @@ static enum jobs_result
 report_load(struct workerd *w, const char *uid, const char *month,
     struct report_data *d, PGresult **user, char **cause)
 {
-	const struct conf_postgres	*pg = &w->conf.postgres;
-	const char			*params[2] = { uid, month };
+	const char			*params[3] = { uid, month, NULL };
 	PGresult			*res;
 	int				 i, day;
 
-	*user = db_exec_retry(pg, "SELECT name, email FROM users WHERE "
-	    "id = $1::bigint", 1, params, cause);
-	if (*user == NULL)
+	/* Columns id, email, name, … (users-db.h). */
+	if ((*user = users_db_by_id(w, uid, cause)) == NULL)
 		return JOBS_FAIL;
 	if (PQntuples(*user) != 1) {
 		*cause = xasprintf("user %s does not exist", uid);
@@ -115,12 +96,13 @@ report_load(struct workerd *w, const char *uid, const char *month,
 	}
 	d->email = PQgetvalue(*user, 0, 1);
 	/* The name may be empty; the report needs one. */
-	d->name = *PQgetvalue(*user, 0, 0) != '\0' ? PQgetvalue(*user, 0, 0) :
+	d->name = *PQgetvalue(*user, 0, 2) != '\0' ? PQgetvalue(*user, 0, 2) :
 	    d->email;
 	d->month = month;
 	d->days = report_month_days(month);
 
-	if ((res = db_exec_retry(pg, REPORT_DAYS_SQL, 2, params,
+	params[2] = job_types[JOB_TASK];
+	if ((res = tres_db_exec_retry(w, REPORT_DAYS_SQL, 3, params,
 	    cause)) == NULL)
 		return JOBS_FAIL;
 	if (PQntuples(res) != d->days) {
@@ -144,7 +126,8 @@ report_load(struct workerd *w, const char *uid, const char *month,
 	}
 	PQclear(res);
 
-	if ((res = db_exec_retry(pg, REPORT_COUNT_SQL, 2, params,
+	params[2] = job_types[JOB_REPORT];
+	if ((res = tres_db_exec_retry(w, REPORT_COUNT_SQL, 3, params,
 	    cause)) == NULL)
 		return JOBS_FAIL;
 	d->totals.reports = report_int(res, 0, 0);
@@ -188,17 +171,15 @@ static int
 report_effects(struct workerd *w, const struct jobs_ctx *ctx,
     const char *uid, const char *to, const char *month, char **cause)
 {
-	json_t		*body;
-	PGresult	*res;
-	char		 jid[32], url[64], retry[32], *text, *subject, *mail;
-	char		*why = NULL;
-	const char	*params[7];
-	int64_t		 nid = 0, mid;
+	struct mail_outbox_new	 m;
+	json_t			*body;
+	char			 jid[32], url[64], *text, *subject, *mail;
+	char			*why = NULL;
+	int64_t			 nid = 0, mid = 0;
+	int			 rc;
 
 	snprintf(jid, sizeof jid, "%" PRId64, ctx->id);
 	snprintf(url, sizeof url, "/api/v1/reports/%s/pdf", jid);
-	snprintf(retry, sizeof retry, "%lld",
-	    (long long)w->conf.smtp.retry_for);
 	body = json_pack("{s:I,s:s,s:s}", "job_id", (json_int_t)ctx->id,
 	    "month", month, "url", url);
 	text = json_dumps(body, JSON_COMPACT);
@@ -206,25 +187,22 @@ report_effects(struct workerd *w, const struct jobs_ctx *ctx,
 	mail = xasprintf("Hello,\n\nyour pfo3 activity report for %s is "
 	    "ready:\n\n%s%s\n\nSign in to download it.\n", month,
 	    w->conf.jobs.link_base, url);
-	params[0] = uid;
-	params[1] = text;
-	params[2] = jid;
-	params[3] = to;
-	params[4] = subject;
-	params[5] = mail;
-	params[6] = retry;
-	res = db_exec(&w->conf.postgres, REPORT_EFFECTS_SQL, 7, params, cause);
+	memset(&m, 0, sizeof m);
+	m.job = jid;
+	m.kind = "report_ready";
+	m.user = uid;
+	m.notification = text;
+	m.recipient = to;
+	m.subject = subject;
+	m.body = mail;
+	rc = mail_outbox_add_notified(w, &m, &nid, &mid, cause);
 	free(text);
 	free(subject);
 	free(mail);
-	if (res == NULL) {
+	if (rc == -1) {
 		json_decref(body);
 		return -1;
 	}
-	if (!PQgetisnull(res, 0, 0))
-		nid = report_int(res, 0, 0);
-	mid = report_int(res, 0, 1);
-	PQclear(res);
 	if (nid > 0)
 		report_announce(w, uid, jid, nid, body);
 	json_decref(body);
@@ -270,7 +248,7 @@ jobs_report(struct workerd *w, const struct jobs_ctx *ctx, json_t **result,
 	}
 
 	key = xasprintf("reports/%s/%" PRId64 ".pdf", uid, ctx->id);
-	if (storage_reserve(&w->conf.postgres, key, STORAGE_REPORT,
+	if (storage_reserve(tres_pg(w), key, STORAGE_REPORT,
 	    cause) != 0 || (s3 = tres_s3(w, cause)) == NULL ||
 	    s3_put_buf(s3, key, "application/pdf", pdf, len, cause) != 0) {
 		r = JOBS_FAIL;

@@ -43,8 +43,10 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "jobs-db.h"
 #include "jobs-int.h"
 #include "log.h"
+#include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -114,8 +116,8 @@ jobs_bool(struct workerd *w, const char *sql, const char *sid, int retry,
 	PGresult	*res;
 	int		 v;
 
-	res = retry ? db_exec_retry(&w->conf.postgres, sql, 1, params, cause) :
-	    db_exec(&w->conf.postgres, sql, 1, params, cause);
+	res = retry ? tres_db_exec_retry(w, sql, 1, params, cause) :
+	    tres_db_exec(w, sql, 1, params, cause);
 	if (res == NULL)
 		return -1;
 	v = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
@@ -130,7 +132,7 @@ jobs_backend(struct workerd *w)
 	PGconn	*conn;
 	char	*cause = NULL;
 
-	if ((conn = db_conn(&w->conf.postgres, &cause)) == NULL) {
+	if ((conn = db_conn(tres_pg(w), &cause)) == NULL) {
 		free(cause);
 		return 0;
 	}
@@ -165,7 +167,6 @@ static int
 jobs_claim(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 {
 	struct jobs_counters	*n = NULL;
-	const char		*params[2];
 	PGresult		*res;
 	char			*cause = NULL;
 	int			 got;
@@ -194,16 +195,8 @@ jobs_claim(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 	}
 
 	row->backend = jobs_backend(w);
-	params[0] = row->sid;
-	params[1] = w->conf.worker.id;
-	res = db_exec(&w->conf.postgres, "WITH c AS (UPDATE jobs SET status = "
-	    "'running', worker = $2, attempts = attempts + 1 WHERE id = $1 AND "
-	    "status IN ('queued', 'running') RETURNING type, user_id, "
-	    "payload::text, attempts) SELECT 1, type, user_id, payload, "
-	    "attempts FROM c UNION ALL SELECT 0, status, NULL, NULL, 0 FROM "
-	    "jobs WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM c)", 2, params,
-	    &cause);
-	if (res == NULL) {
+	if ((res = jobs_db_claim(w, row->sid, w->conf.worker.id,
+	    &cause)) == NULL) {
 		jobs_answer_set(job, jobs_db_outage() ? JOBS_ANSWER_REQUEUE :
 		    JOBS_ANSWER_DEAD, cause);
 		log_warnx("job %s: %s", row->sid, cause);
@@ -239,16 +232,12 @@ jobs_claim(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
  * answer for a database that failed. */
 static int
 jobs_record(struct workerd *w, struct jobs_job *job, struct jobs_row *row,
-    const char *sql, const char *text)
+    enum jobs_db_end end, const char *text)
 {
-	const char	*params[2] = { row->sid, text };
-	PGresult	*res;
 	char		*cause = NULL;
 
-	if ((res = db_exec(&w->conf.postgres, sql, 2, params, &cause)) != NULL) {
-		PQclear(res);
+	if (jobs_db_end(w, row->sid, end, text, &cause) == 0)
 		return 0;
-	}
 	log_warnx("job %s: %s", row->sid, cause);
 	jobs_answer_set(job, jobs_db_outage() ? JOBS_ANSWER_REQUEUE :
 	    JOBS_ANSWER_DEAD, cause);
@@ -265,12 +254,11 @@ jobs_failed(struct workerd *w, struct jobs_job *job, struct jobs_row *row,
 
 	if (row->type != -1)
 		atomic_fetch_add(&job->j->count[row->type].failed, 1);
-	final = fatal || row->attempts > w->conf.amqp.max_retries;
+	final = fatal || row->attempts > jobs_type_retries(w, row->type);
 	log_warnx("job %s failed (attempt %d%s): %s", row->sid, row->attempts,
 	    final ? ", the last" : "", why);
-	if (jobs_record(w, job, row, final ? "UPDATE jobs SET status = "
-	    "'failed', error = $2 WHERE id = $1" : "UPDATE jobs SET status = "
-	    "'queued', error = $2 WHERE id = $1", why) != 0)
+	if (jobs_record(w, job, row, final ? JOBS_DB_FAILED : JOBS_DB_RETRY,
+	    why) != 0)
 		return;
 	job->attempt = row->attempts;
 	jobs_answer_set(job, final ? JOBS_ANSWER_DEAD : JOBS_ANSWER_RETRY, why);
@@ -310,13 +298,8 @@ jobs_execute(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 			break;
 		}
 		/* Done once its effects are: a job whose mail still waits
-		 * in the outbox stays running, with its result, and the
-		 * send of that mail finishes it (mail-outbox.h). */
-		if (jobs_record(w, job, row, "UPDATE jobs SET status = CASE "
-		    "WHEN EXISTS (SELECT 1 FROM mail_outbox WHERE job_id = $1 "
-		    "AND state = 'pending') THEN 'running' ELSE 'done' END, "
-		    "result = $2::jsonb, error = NULL WHERE id = $1",
-		    text) == 0) {
+		 * in the outbox stays running (jobs_db_end). */
+		if (jobs_record(w, job, row, JOBS_DB_DONE, text) == 0) {
 			atomic_fetch_add(&job->j->count[row->type].processed, 1);
 			jobs_answer_set(job, JOBS_ANSWER_ACK, NULL);
 			log_debug("job %s done (attempt %d)", row->sid,
@@ -338,9 +321,8 @@ jobs_execute(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 	case JOBS_UNAVAILABLE:
 		log_warnx("job %s: %s: back to the queue", row->sid, cause);
 		/* Best effort: the attempt does not count. */
-		if (jobs_record(w, job, row, "UPDATE jobs SET status = "
-		    "'queued', attempts = greatest(attempts - 1, 0), error = $2 "
-		    "WHERE id = $1", cause != NULL ? cause : "unavailable") == 0)
+		if (jobs_record(w, job, row, JOBS_DB_LATER,
+		    cause != NULL ? cause : "unavailable") == 0)
 			jobs_answer_set(job, JOBS_ANSWER_REQUEUE, cause);
 		else
 			jobs_answer_set(job, JOBS_ANSWER_REQUEUE, NULL);

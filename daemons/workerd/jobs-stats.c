@@ -26,7 +26,7 @@ jobs_stats(struct workerd *w)
 
 	types = json_object();
 	for (t = 0; t < JOBS_NTYPES; t++)
-		json_object_set_new(types, jobs_types[t].name, json_pack(
+		json_object_set_new(types, job_types[t], json_pack(
 		    "{s:b,s:I,s:I,s:I,s:I,s:I,s:I}",
 		    "consumed", jobs_types[t].run != NULL,
 		    "processed", (json_int_t)JOBS_COUNTER(j, t, processed),
@@ -89,7 +89,7 @@ jobs_metrics(FILE *f, struct workerd *w, const char *labels)
 			case 5: v = JOBS_COUNTER(j, t, requeued); break;
 			}
 			fprintf(f, "%s{%s,type=\"%s\"} %.17g\n", fam[i].name,
-			    labels, jobs_types[t].name, v);
+			    labels, job_types[t], v);
 		}
 	}
 	jobs_metrics_one(f, labels, "pfo3_jobs_running", "Jobs running on "

@@ -5,12 +5,13 @@
  * outbox that is due (mail-outbox.h); deletes expired idempotency keys.
  *
  * Every jobs.sweep_interval it looks for rows still 'queued' with
- * published_at NULL that are older than JOBS_SWEEP_GRACE (time for their
- * own worker's publish to finish).  Those rows are locked FOR UPDATE SKIP
- * LOCKED inside a transaction, published with confirms, marked published
- * and committed: several workers sweeping at once each take other rows,
- * so none is published twice by sweepers.  (A publish that outlives the
- * grace can still meet the sweeper's: consumers skip the duplicate.)
+ * published_at NULL that are older than a grace (time for their own
+ * worker's publish to finish; jobs_db_unpublished).  Those rows are
+ * locked FOR UPDATE SKIP LOCKED inside a transaction, published with
+ * confirms, marked published and committed: several workers sweeping at
+ * once each take other rows, so none is published twice by sweepers.
+ * (A publish that outlives the grace can still meet the sweeper's:
+ * consumers skip the duplicate.)
  *
  * Only unpublished rows are swept.  A job whose message the broker
  * confirmed is in a durable queue, or in a retry delay that may
@@ -36,20 +37,15 @@
 #include "clock.h"
 #include "db.h"
 #include "idempotency.h"
+#include "jobs-db.h"
 #include "jobs-int.h"
 #include "log.h"
 #include "mail-outbox.h"
 #include "storage.h"
 #include "storage-tick.h"
+#include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
-
-#define JOBS_SWEEP_GRACE	"1 second"
-#define JOBS_SWEEP_BATCH	"100"
-
-#define JOBS_SWEEP_WHERE \
-	"status = 'queued' AND published_at IS NULL AND created_at < " \
-	"now() - interval '" JOBS_SWEEP_GRACE "'"
 
 /* What the sweeper remembers between sweeps. */
 struct jobs_sweeper {
@@ -68,20 +64,27 @@ jobs_sweep_failed(struct jobs_sweeper *s, const char *what, const char *cause)
 	s->failing = 1;
 }
 
-/* Runs a statement of the sweep; NULL after logging. */
-static PGresult *
-jobs_sweep_exec(struct jobs_sweeper *s, const char *sql, int nparams,
-    const char *const *params)
+/* A statement of the sweep that failed with `cause` (freed): logged. */
+static void
+jobs_sweep_db_failed(struct jobs_sweeper *s, char *cause)
+{
+	jobs_sweep_failed(s, "database", cause);
+	free(cause);
+}
+
+/* BEGIN or COMMIT; 0, or -1 after logging. */
+static int
+jobs_sweep_tx(struct jobs_sweeper *s, const char *sql)
 {
 	PGresult	*res;
 	char		*cause = NULL;
 
-	res = db_exec(&s->w->conf.postgres, sql, nparams, params, &cause);
-	if (res == NULL) {
-		jobs_sweep_failed(s, "database", cause);
-		free(cause);
+	if ((res = tres_db_exec(s->w, sql, 0, NULL, &cause)) == NULL) {
+		jobs_sweep_db_failed(s, cause);
+		return -1;
 	}
-	return res;
+	PQclear(res);
+	return 0;
 }
 
 /* Publishes the locked rows of `res` until one fails; fills `ids` with
@@ -127,14 +130,14 @@ jobs_sweep(struct jobs_sweeper *s)
 {
 	struct broker	*b;
 	PGresult	*res;
-	const char	*params[1];
 	char		*cause = NULL, *ids = NULL, *name;
 	int		 n, rows;
 
 	/* A look without locks first: most sweeps end here. */
-	if ((res = jobs_sweep_exec(s, "SELECT 1 FROM jobs WHERE "
-	    JOBS_SWEEP_WHERE " LIMIT 1", 0, NULL)) == NULL)
+	if ((res = jobs_db_unpublished(s->w, 0, &cause)) == NULL) {
+		jobs_sweep_db_failed(s, cause);
 		return;
+	}
 	n = PQntuples(res);
 	PQclear(res);
 	if (n == 0) {
@@ -153,26 +156,21 @@ jobs_sweep(struct jobs_sweeper *s)
 		return;
 	}
 
-	if ((res = jobs_sweep_exec(s, "BEGIN", 0, NULL)) == NULL)
+	if (jobs_sweep_tx(s, "BEGIN") != 0)
 		goto out;
-	PQclear(res);
-	if ((res = jobs_sweep_exec(s, "SELECT id, type FROM jobs WHERE "
-	    JOBS_SWEEP_WHERE " ORDER BY id LIMIT " JOBS_SWEEP_BATCH
-	    " FOR UPDATE SKIP LOCKED", 0, NULL)) == NULL)
+	if ((res = jobs_db_unpublished(s->w, 1, &cause)) == NULL) {
+		jobs_sweep_db_failed(s, cause);
 		goto out;
+	}
 	rows = PQntuples(res);
 	n = jobs_sweep_publish(s, b, res, &ids);
 	PQclear(res);
-	if (n > 0) {
-		params[0] = ids;
-		if ((res = jobs_sweep_exec(s, "UPDATE jobs SET published_at = "
-		    "now() WHERE id = ANY ($1::bigint[])", 1, params)) == NULL)
-			goto out;
-		PQclear(res);
-	}
-	if ((res = jobs_sweep_exec(s, "COMMIT", 0, NULL)) == NULL)
+	if (n > 0 && jobs_db_published(s->w, ids, &cause) != 0) {
+		jobs_sweep_db_failed(s, cause);
 		goto out;
-	PQclear(res);
+	}
+	if (jobs_sweep_tx(s, "COMMIT") != 0)
+		goto out;
 	if (n > 0)
 		log_info("sweeper: published %d queued jobs: %s", n, ids);
 	if (n == rows)

@@ -27,6 +27,7 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "files.h"
 #include "jobs-int.h"
 #include "log.h"
 #include "s3.h"
@@ -39,17 +40,6 @@
 /* The sizes made, as the thumbnails table's CHECK allows them. */
 static const int thumb_sizes[] = { 128, 512 };
 #define THUMB_NSIZES	(sizeof thumb_sizes / sizeof thumb_sizes[0])
-
-/* One statement for both rows: either both are recorded or neither. */
-#define THUMB_UPSERT_SQL \
-	"INSERT INTO thumbnails (file_id, size, s3_key, width, height) " \
-	"VALUES ($1::bigint, $2::int, $3, $4::int, $5::int), " \
-	"($1::bigint, $6::int, $7, $8::int, $9::int) " \
-	"ON CONFLICT (file_id, size) DO UPDATE SET s3_key = EXCLUDED.s3_key, " \
-	"width = EXCLUDED.width, height = EXCLUDED.height, created_at = now()"
-
-/* SQLSTATE foreign_key_violation: the file's row is gone. */
-#define THUMB_FK_GONE	"23503"
 
 /* The object being downloaded. */
 struct thumb_fetch {
@@ -134,14 +124,10 @@ thumb_gone(int64_t file_id)
 static enum jobs_result
 thumb_row(struct workerd *w, const char *fid, PGresult **row, char **cause)
 {
-	const char	*params[1] = { fid };
 	PGresult	*res;
 
 	*row = NULL;
-	res = db_exec_retry(&w->conf.postgres, "SELECT owner_id, s3_key, "
-	    "size, content_type FROM files WHERE id = $1::bigint", 1, params,
-	    cause);
-	if (res == NULL)
+	if ((res = files_source(w, fid, cause)) == NULL)
 		return thumb_db_failed();
 	if (PQntuples(res) == 0)
 		PQclear(res);
@@ -177,35 +163,23 @@ static enum jobs_result
 thumb_record(struct workerd *w, struct s3 *s3, const char *fid,
     struct thumb_out *out, int *gone, char **cause)
 {
-	char		 num[THUMB_NSIZES][3][16];
-	const char	*params[1 + 4 * THUMB_NSIZES];
-	PGresult	*res;
-	size_t		 i;
+	struct files_thumb	 t[THUMB_NSIZES];
+	size_t			 i;
+	int			 rc;
 
-	params[0] = fid;
 	for (i = 0; i < THUMB_NSIZES; i++) {
-		snprintf(num[i][0], sizeof num[i][0], "%d", out[i].size);
-		snprintf(num[i][1], sizeof num[i][1], "%d", out[i].width);
-		snprintf(num[i][2], sizeof num[i][2], "%d", out[i].height);
-		params[1 + 4 * i] = num[i][0];
-		params[2 + 4 * i] = out[i].key;
-		params[3 + 4 * i] = num[i][1];
-		params[4 + 4 * i] = num[i][2];
+		t[i].size = out[i].size;
+		t[i].s3_key = out[i].key;
+		t[i].width = out[i].width;
+		t[i].height = out[i].height;
 	}
 	*gone = 0;
-	/* An upsert: safe to run twice after a lost connection. */
-	res = db_exec_retry(&w->conf.postgres, THUMB_UPSERT_SQL,
-	    1 + 4 * THUMB_NSIZES, params, cause);
-	if (res != NULL) {
-		PQclear(res);
+	if ((rc = files_thumbs_record(w, fid, t, THUMB_NSIZES, cause)) == 0)
 		return JOBS_DONE;
-	}
-	if (strcmp(db_last_sqlstate(), THUMB_FK_GONE) == 0) {
+	if (rc == 1) {
 		log_info("file %s was deleted while its thumbnails were made",
 		    fid);
-		free(*cause);
-		*cause = NULL;
-		thumb_unstore(s3, &w->conf.postgres, fid, out, THUMB_NSIZES);
+		thumb_unstore(s3, tres_pg(w), fid, out, THUMB_NSIZES);
 		*gone = 1;
 		return JOBS_DONE;
 	}
@@ -366,7 +340,7 @@ jobs_thumb(struct workerd *w, const struct jobs_ctx *ctx, json_t **result,
 	free(f.data);		/* the image is not needed any more */
 	f.data = NULL;
 	for (i = 0; i < THUMB_NSIZES; i++) {
-		if (storage_reserve(&w->conf.postgres, out[i].key,
+		if (storage_reserve(tres_pg(w), out[i].key,
 		    STORAGE_THUMBNAIL, cause) != 0) {
 			r = thumb_db_failed();
 			goto out;

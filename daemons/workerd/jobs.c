@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "db.h"
 #include "jobs.h"
+#include "jobs-db.h"
 #include "jobs-int.h"
 #include "log.h"
 #include "probe.h"
@@ -28,27 +29,24 @@
 #include "thread.h"
 #include "xmalloc.h"
 
-/* Every type of broker_job_types (and of the jobs table's CHECK). */
+/* What this worker does with each type of common/job-types.c. */
 const struct jobs_type jobs_types[JOBS_NTYPES] = {
-	{ "report",	jobs_report,	NULL },
-	{ "thumbnail",	jobs_thumb,	NULL },
-	{ "task",	jobs_task,	jobs_task_show },
+	[JOB_REPORT] =	  { jobs_report,	NULL,		JOBS_RETRIES_CONF },
+	[JOB_THUMBNAIL] = { jobs_thumb,		NULL,		JOBS_RETRIES_CONF },
+	[JOB_TASK] =	  { jobs_task,		jobs_task_show,	JOBS_RETRIES_CONF },
 };
 
-/* An instant as the API shows it: ISO 8601 in UTC, to the second. */
-#define JOBS_ISO8601(e) \
-	"to_char((" e ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 int
-jobs_type_find(const char *name)
+jobs_type_retries(const struct workerd *w, int type)
 {
-	int	i;
+	int	conf = (int)w->conf.amqp.max_retries;
 
-	for (i = 0; i < JOBS_NTYPES; i++) {
-		if (strcmp(jobs_types[i].name, name) == 0)
-			return i;
-	}
-	return -1;
+	/* Never more than amqp.max_retries: past it, the broker's retry
+	 * (broker_retry) dead-letters the message whatever the type. */
+	if (type < 0 || jobs_types[type].retries == JOBS_RETRIES_CONF ||
+	    jobs_types[type].retries > conf)
+		return conf;
+	return jobs_types[type].retries;
 }
 
 size_t
@@ -187,7 +185,6 @@ int64_t
 jobs_submit(struct workerd *w, const char *type, int64_t user_id,
     const json_t *payload, const char *dedup_key, char **cause)
 {
-	const char	*params[4];
 	PGresult	*res;
 	char		 uid[32], *text;
 	int64_t		 id;
@@ -199,26 +196,14 @@ jobs_submit(struct workerd *w, const char *type, int64_t user_id,
 		return -1;
 	}
 	snprintf(uid, sizeof uid, "%" PRId64, user_id);
-	params[0] = type;
-	params[1] = user_id > 0 ? uid : NULL;
-	params[2] = text;
-	params[3] = dedup_key;
-	/*
-	 * The second SELECT finds a job of the key committed before this
-	 * statement began; one committed while it ran (a concurrent insert
-	 * of the key, which the idempotency lock makes all but impossible)
-	 * is found by the lookup below.
-	 */
-	res = db_exec(&w->conf.postgres, "WITH i AS (INSERT INTO jobs (type, "
-	    "user_id, payload, dedup_key) VALUES ($1, $2::bigint, $3::jsonb, "
-	    "$4) ON CONFLICT (dedup_key) DO NOTHING RETURNING id) "
-	    "SELECT id, 1 FROM i UNION ALL SELECT id, 0 FROM jobs WHERE "
-	    "dedup_key = $4 AND NOT EXISTS (SELECT 1 FROM i)", 4, params,
-	    cause);
+	res = jobs_db_insert(w, type, user_id > 0 ? uid : NULL, text,
+	    dedup_key, cause);
 	if (res != NULL && PQntuples(res) == 0) {
+		/* Committed while the insert ran (a concurrent insert of
+		 * the key, which the idempotency lock makes all but
+		 * impossible). */
 		PQclear(res);
-		res = db_exec_retry(&w->conf.postgres, "SELECT id, 0 FROM jobs "
-		    "WHERE dedup_key = $1", 1, params + 3, cause);
+		res = jobs_db_find_key(w, dedup_key, cause);
 		if (res != NULL && PQntuples(res) == 0) {
 			PQclear(res);
 			*cause = xstrdup("the job of this key vanished");
@@ -243,8 +228,6 @@ void
 jobs_publish(struct workerd *w, int64_t id, const char *type)
 {
 	struct jobs	*j = w->jobs;
-	const char	*params[1];
-	PGresult	*res;
 	char		 sid[32], msg[64], reason[256], *why = NULL;
 	size_t		 len;
 
@@ -268,18 +251,14 @@ jobs_publish(struct workerd *w, int64_t id, const char *type)
 	if (j != NULL)
 		atomic_fetch_add(&j->confirmed, 1);
 
-	snprintf(sid, sizeof sid, "%" PRId64, id);
-	params[0] = sid;
-	res = db_exec_retry(&w->conf.postgres, "UPDATE jobs SET published_at "
-	    "= now() WHERE id = $1 AND published_at IS NULL", 1, params, &why);
-	if (res == NULL) {
+	snprintf(sid, sizeof sid, "{%" PRId64 "}", id);
+	if (jobs_db_published(w, sid, &why) != 0) {
 		/* The sweeper publishes it again: a duplicate that consumers
 		 * recognise and skip. */
 		log_warnx("job %" PRId64 " published, but not marked so: %s",
 		    id, why);
 		free(why);
 	}
-	PQclear(res);
 	log_debug("job %" PRId64 " (%s) queued", id, type);
 }
 
@@ -296,7 +275,6 @@ json_t *
 jobs_get(struct workerd *w, int64_t id, int64_t *user_id, int *found,
     char **cause)
 {
-	const char	*params[1];
 	PGresult	*res;
 	json_t		*job, *result = NULL;
 	char		 sid[32];
@@ -305,12 +283,7 @@ jobs_get(struct workerd *w, int64_t id, int64_t *user_id, int *found,
 	*found = 0;
 	*user_id = 0;
 	snprintf(sid, sizeof sid, "%" PRId64, id);
-	params[0] = sid;
-	res = db_exec_retry(&w->conf.postgres, "SELECT type, status, "
-	    "attempts, worker, error, result::text, user_id, "
-	    JOBS_ISO8601("created_at") ", " JOBS_ISO8601("updated_at")
-	    " FROM jobs WHERE id = $1", 1, params, cause);
-	if (res == NULL) {
+	if ((res = jobs_db_get(w, sid, cause)) == NULL) {
 		*found = 1;
 		return NULL;
 	}

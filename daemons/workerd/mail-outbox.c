@@ -9,9 +9,11 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "jobs-db.h"
 #include "log.h"
 #include "mail.h"
 #include "mail-outbox.h"
+#include "tres.h"
 #include "workerd.h"
 #include "xmalloc.h"
 
@@ -19,21 +21,45 @@
 #define OUTBOX_BATCH		"20"	/* rows a sweep looks at */
 
 /*
- * Makes the jobs of the settled rows 'done', or 'failed' when a mail was
- * given up: every running job with a result (its handler finished) and
- * rows none of which is pending.  `job` limits it to one job (NULL: all;
- * the sweeper repairs a job whose end raced with its last send).
+ * $1 user, $2 notification body, $3 job, $4 recipient, $5 subject,
+ * $6 text, $7 smtp.retry_for in ms, $8 kind.
  */
-#define OUTBOX_FINISH_SQL \
-	"UPDATE jobs j SET status = CASE WHEN f.failed IS NULL THEN 'done' " \
-	"ELSE 'failed' END, error = f.failed FROM (SELECT o.job_id, " \
-	"max(CASE WHEN o.state = 'failed' THEN 'mail not delivered: ' || " \
-	"coalesce(o.last_error, '') END) AS failed, bool_or(o.state = " \
-	"'pending') AS pending FROM mail_outbox o WHERE ($1::bigint IS NULL " \
-	"OR o.job_id = $1::bigint) AND o.job_id IN (SELECT id FROM jobs " \
-	"WHERE status = 'running') GROUP BY o.job_id) f WHERE j.id = " \
-	"f.job_id AND NOT f.pending AND j.status = 'running' AND " \
-	"j.result IS NOT NULL"
+#define OUTBOX_ADD_SQL \
+	"WITH n AS (INSERT INTO notifications (user_id, kind, body) " \
+	"VALUES ($1::bigint, $8, $2::jsonb) ON CONFLICT DO NOTHING " \
+	"RETURNING id), m AS (INSERT INTO mail_outbox (job_id, kind, " \
+	"recipient, subject, body, give_up_at) VALUES ($3::bigint, $8, $4, " \
+	"$5, $6, now() + $7::bigint * interval '1 millisecond') ON CONFLICT " \
+	"(job_id, kind) DO NOTHING RETURNING id) SELECT (SELECT id FROM n), " \
+	"coalesce((SELECT id FROM m), (SELECT id FROM mail_outbox WHERE " \
+	"job_id = $3::bigint AND kind = $8))"
+
+int
+mail_outbox_add_notified(struct workerd *w, const struct mail_outbox_new *m,
+    int64_t *notification, int64_t *mail, char **cause)
+{
+	const char	*params[8];
+	PGresult	*res;
+	char		 retry[32];
+
+	snprintf(retry, sizeof retry, "%lld",
+	    (long long)w->conf.smtp.retry_for);
+	params[0] = m->user;
+	params[1] = m->notification;
+	params[2] = m->job;
+	params[3] = m->recipient;
+	params[4] = m->subject;
+	params[5] = m->body;
+	params[6] = retry;
+	params[7] = m->kind;
+	if ((res = tres_db_exec(w, OUTBOX_ADD_SQL, 8, params, cause)) == NULL)
+		return -1;
+	*notification = PQgetisnull(res, 0, 0) ? 0 :
+	    strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*mail = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	return 0;
+}
 
 /* The pause after the `attempts`-th failed try: doubling, bounded. */
 static int64_t
@@ -47,17 +73,19 @@ outbox_pause(struct workerd *w, int attempts)
 	return ms < max ? ms : max;
 }
 
-/* Runs OUTBOX_FINISH_SQL for `job` (NULL: all); logs a failure. */
+/*
+ * Makes the jobs of the settled rows 'done', or 'failed' when a mail was
+ * given up (jobs_db_finish_mailed).  `job` limits it to one job (NULL:
+ * all; the sweeper repairs a job whose end raced with its last send).
+ * Logs a failure.
+ */
 static void
 outbox_finish(struct workerd *w, const char *job)
 {
-	const char	*params[1] = { job };
 	PGresult	*res;
 	char		*cause = NULL;
 
-	res = db_exec_retry(&w->conf.postgres, OUTBOX_FINISH_SQL, 1, params,
-	    &cause);
-	if (res == NULL) {
+	if ((res = jobs_db_finish_mailed(w, job, &cause)) == NULL) {
 		log_warnx("mail outbox: finishing jobs: %s", cause);
 		free(cause);
 		return;
@@ -71,7 +99,6 @@ outbox_finish(struct workerd *w, const char *job)
 enum mail_outbox_sent
 mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 {
-	const struct conf_postgres	*pg = &w->conf.postgres;
 	const char			*params[3];
 	PGresult			*res;
 	char				 sid[32], lease[32], pause[32], job[32];
@@ -84,7 +111,7 @@ mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 	params[0] = sid;
 	params[1] = lease;
 	/* The claim: only one worker's UPDATE finds the row due. */
-	res = db_exec(pg, "UPDATE mail_outbox SET attempts = attempts + 1, "
+	res = tres_db_exec(w, "UPDATE mail_outbox SET attempts = attempts + 1, "
 	    "next_at = now() + $2::bigint * interval '1 millisecond' WHERE "
 	    "id = $1::bigint AND state = 'pending' AND next_at <= now() "
 	    "RETURNING recipient, subject, body, attempts, job_id", 2, params,
@@ -105,7 +132,7 @@ mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 	PQclear(res);
 
 	if (sent)
-		res = db_exec_retry(pg, "UPDATE mail_outbox SET state = "
+		res = tres_db_exec_retry(w, "UPDATE mail_outbox SET state = "
 		    "'sent', sent_at = now(), last_error = NULL WHERE id = "
 		    "$1::bigint RETURNING state", 1, params, cause);
 	else {
@@ -114,7 +141,7 @@ mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 		params[1] = pause;
 		params[2] = why != NULL ? why : "unknown error";
 		/* Given up on the first failure past give_up_at. */
-		res = db_exec_retry(pg, "UPDATE mail_outbox SET last_error = "
+		res = tres_db_exec_retry(w, "UPDATE mail_outbox SET last_error = "
 		    "$3, next_at = now() + $2::bigint * interval "
 		    "'1 millisecond', state = CASE WHEN now() >= give_up_at "
 		    "THEN 'failed' ELSE 'pending' END WHERE id = $1::bigint "
@@ -144,7 +171,7 @@ mail_outbox_drain(struct workerd *w)
 	int		 i, n;
 	int64_t		*ids;
 
-	res = db_exec_retry(&w->conf.postgres, "SELECT id FROM mail_outbox "
+	res = tres_db_exec_retry(w, "SELECT id FROM mail_outbox "
 	    "WHERE state = 'pending' AND next_at <= now() ORDER BY next_at "
 	    "LIMIT " OUTBOX_BATCH, 0, NULL, &cause);
 	if (res == NULL) {

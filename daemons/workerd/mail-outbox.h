@@ -3,8 +3,10 @@
  * (mail_outbox, migration 005) until the relay accepts it.
  *
  * A job writes its mail as a row in the same statement as its other
- * effects (the report's notification), so a crash can neither lose the
- * mail nor make a second one: a rerun finds the row.  It then tries to
+ * effects (the report's notification: mail_outbox_add_notified), so a
+ * crash can neither lose the mail nor make a second one: a rerun finds
+ * the row.  mail-outbox.c holds every statement on mail_outbox, and the
+ * only one that writes notifications (that same statement).  It then tries to
  * send it at once; a relay that is down or refuses makes the row wait,
  * and the sweeper of every worker (jobs-sweep.c) tries the due rows
  * again with a pause that doubles after each failure, up to
@@ -35,6 +37,29 @@ enum mail_outbox_sent {
 	MAIL_OUTBOX_SENT,	/* the relay accepted it now */
 	MAIL_OUTBOX_FAILED,	/* the relay failed: tried again later */
 };
+
+/* A mail of a job, with the notification that goes with it. */
+struct mail_outbox_new {
+	const char	*job;		/* the job's id, decimal */
+	const char	*kind;		/* notifications.kind and
+					   mail_outbox.kind */
+	const char	*user;		/* the notified user's id, decimal */
+	const char	*notification;	/* its body, JSON text */
+	const char	*recipient;
+	const char	*subject;
+	const char	*body;
+};
+
+/*
+ * Records the notification and the mail of job `m->job`, each unless a
+ * run before did (the unique indexes of migration 005), in one statement,
+ * hence one transaction; the mail is given up smtp.retry_for from now.
+ * 0 with *notification (the new notification's id, 0 when it was there
+ * already) and *mail (the outbox row's id, new or old); -1 and *cause.
+ */
+int	mail_outbox_add_notified(struct workerd *w,
+	    const struct mail_outbox_new *m, int64_t *notification,
+	    int64_t *mail, char **cause);
 
 /* Sends row `id` if it is due.  Pool or sweeper thread. */
 enum mail_outbox_sent mail_outbox_send(struct workerd *w, int64_t id,

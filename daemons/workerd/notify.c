@@ -17,6 +17,7 @@
 #include "db.h"
 #include "log.h"
 #include "notify.h"
+#include "tres.h"
 #include "workerd.h"
 #include "thread.h"
 #include "xmalloc.h"
@@ -96,7 +97,7 @@ notify_listen(struct notify *n, int *was_up)
 	PGresult	*res;
 	char		*cause = NULL;
 
-	if ((conn = db_connect(&n->w->conf.postgres, &cause)) == NULL)
+	if ((conn = db_connect(tres_pg(n->w), &cause)) == NULL)
 		goto fail;
 	res = PQexec(conn, "LISTEN " NOTIFY_CHANNEL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {

@@ -61,7 +61,7 @@ storage_lock(struct workerd *w, const char *sql)
 	char		*cause = NULL;
 	int		 got;
 
-	if ((res = db_exec(&w->conf.postgres, sql, 0, NULL, &cause)) == NULL) {
+	if ((res = tres_db_exec(w, sql, 0, NULL, &cause)) == NULL) {
 		log_debug("storage: %s", cause);
 		free(cause);
 		return -1;
@@ -96,7 +96,7 @@ storage_tick(struct workerd *w)
 		return;
 	o.stale_after_ms = w->conf.storage.stale_after;
 	o.repair = 1;
-	if ((rep = storage_scan(&w->conf.postgres, s3, &o, &cause)) == NULL) {
+	if ((rep = storage_scan(tres_pg(w), s3, &o, &cause)) == NULL) {
 		log_warnx("storage: reconciler: %s", cause);
 		free(cause);
 	} else {

@@ -4,6 +4,7 @@
 
 #include "broker.h"
 #include "clock.h"
+#include "db.h"
 #include "s3.h"
 #include "tres.h"
 #include "workerd.h"
@@ -46,6 +47,26 @@ tres_get(void)
 		pthread_setspecific(tres_key, t);
 	}
 	return t;
+}
+
+PGresult *
+tres_db_exec(struct workerd *w, const char *sql, int nparams,
+    const char *const *params, char **cause)
+{
+	return db_exec(&w->conf.postgres, sql, nparams, params, cause);
+}
+
+PGresult *
+tres_db_exec_retry(struct workerd *w, const char *sql, int nparams,
+    const char *const *params, char **cause)
+{
+	return db_exec_retry(&w->conf.postgres, sql, nparams, params, cause);
+}
+
+const struct conf_postgres *
+tres_pg(struct workerd *w)
+{
+	return &w->conf.postgres;
 }
 
 struct s3 *

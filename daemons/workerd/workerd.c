@@ -20,6 +20,7 @@
 #include "db.h"
 #include "heartbeat.h"
 #include "jobs.h"
+#include "jobs-db.h"
 #include "log.h"
 #include "migrate.h"
 #include "notify.h"
@@ -87,6 +88,10 @@ workerd_migrate(struct workerd *w)
 	log_init("pfo3-workerd", 1, log_level_parse(w->conf.log.level));
 	if (migrate_run(&w->conf.postgres, &cause) == -1) {
 		log_errorx("migrations: %s", cause);
+		exit(1);
+	}
+	if (jobs_db_check_types(w, &cause) == -1) {
+		log_errorx("%s", cause);
 		exit(1);
 	}
 	db_close();
