@@ -5,8 +5,12 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "daemon-args.h"
+#include "log.h"
 #include "xmalloc.h"
 
 #include "config.h"
@@ -227,4 +231,18 @@ daemon_configure(struct daemon_args *a, const struct daemon_cmd *cmd,
 		return;
 	daemon_args_free(a);
 	exit(rc == 1 ? 0 : 2);
+}
+
+void
+daemon_start(const char *name, int foreground, const struct pfo3_conf *conf)
+{
+	char	*cause;
+
+	log_init(name, foreground, log_level_parse(conf->log.level));
+	if (log_open_file(conf->log.file, &cause) == -1)
+		fatalx("log.file: %s", cause);
+	if (!foreground && daemon(1, 0) == -1)
+		fatal("daemon");
+	/* Not thread-safe: before any thread starts. */
+	json_object_seed(0);
 }

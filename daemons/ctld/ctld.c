@@ -289,14 +289,8 @@ main(int argc, char **argv)
 	TAILQ_INIT(&c.watchers);
 	ctld_configure(&c, argc, argv, &foreground);
 
-	log_init("pfo3-ctld", foreground, log_level_parse(c.conf.log.level));
-	if (log_open_file(c.conf.log.file, &cause) == -1)
-		fatalx("log.file: %s", cause);
-	if (!foreground && daemon(1, 0) == -1)
-		fatal("daemon");
-
+	daemon_start("pfo3-ctld", foreground, &c.conf);
 	/* Library set-up that is not thread-safe, before any thread. */
-	json_object_seed(0);
 	if (s3_global_init(&cause) == -1)
 		fatalx("%s", cause);
 	signal(SIGPIPE, SIG_IGN);

@@ -147,15 +147,8 @@ main(int argc, char **argv)
 	if (migrate)
 		workerd_migrate(&w);
 
-	log_init("pfo3-workerd", foreground,
-	    log_level_parse(w.conf.log.level));
-	if (log_open_file(w.conf.log.file, &cause) == -1)
-		fatalx("log.file: %s", cause);
-	if (!foreground && daemon(1, 0) == -1)
-		fatal("daemon");
-
+	daemon_start("pfo3-workerd", foreground, &w.conf);
 	/* Library set-up that is not thread-safe, before any thread starts. */
-	json_object_seed(0);
 	if (s3_global_init(&cause) == -1)
 		fatalx("%s", cause);
 	if (report_pdf_init(&cause) == -1)
