@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "adopt.h"
 #include "ctld.h"
 #include "log.h"
@@ -93,8 +94,7 @@ adopt_watch(struct worker *w, adopt_lost_fn lost, char **cause)
 			*cause = xasprintf("%s: event_new failed", w->id);
 			return -1;
 		}
-		tv.tv_sec = c->conf.ctld.interval / 1000;
-		tv.tv_usec = (c->conf.ctld.interval % 1000) * 1000;
+		clock_timeval(&tv, c->conf.ctld.interval);
 		event_add(w->watch_ev, &tv);
 		return 0;
 	}

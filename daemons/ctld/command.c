@@ -143,8 +143,7 @@ cmd_watch(struct ctl_call *call)
 		watch_free(wt);
 		return;
 	}
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
+	clock_timeval(&tv, ms);
 	event_add(wt->ev, &tv);
 }
 

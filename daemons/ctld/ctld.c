@@ -321,8 +321,7 @@ main(int argc, char **argv)
 	journal_add(&c.journal, "pfo3-ctld %s started: %d local workers, "
 	    "%d adopted", PACKAGE_VERSION, c.nworkers, adopted);
 
-	tv.tv_sec = c.conf.ctld.interval / 1000;
-	tv.tv_usec = (c.conf.ctld.interval % 1000) * 1000;
+	clock_timeval(&tv, c.conf.ctld.interval);
 	if ((c.tick_ev = event_new(c.base, -1, EV_PERSIST, ctld_tick_cb,
 	    &c)) == NULL || event_add(c.tick_ev, &tv) == -1)
 		fatalx("the refresh tick: event_new failed");

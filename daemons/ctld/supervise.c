@@ -275,8 +275,7 @@ supervise_schedule(struct worker *w, int64_t delay_ms)
 	struct timeval tv;
 
 	/* Made by supervise_timers before the worker had a process. */
-	tv.tv_sec = delay_ms / 1000;
-	tv.tv_usec = (delay_ms % 1000) * 1000;
+	clock_timeval(&tv, delay_ms);
 	evtimer_add(w->restart_ev, &tv);
 }
 

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "clock.h"
 #include "ctl.h"
 #include "wlink.h"
 #include "xmalloc.h"
@@ -156,8 +157,7 @@ wlink_connect(struct wlink *l)
 	}
 	bufferevent_setcb(l->bev, wlink_read_cb, NULL, wlink_event_cb, l);
 	bufferevent_setwatermark(l->bev, EV_READ, 0, l->max_line + 1);
-	tv.tv_sec = l->timeout_ms / 1000;
-	tv.tv_usec = (l->timeout_ms % 1000) * 1000;
+	clock_timeval(&tv, l->timeout_ms);
 	bufferevent_set_timeouts(l->bev, &tv, &tv);
 	if (bufferevent_socket_connect(l->bev, (struct sockaddr *)&sun,
 	    sizeof sun) == -1) {
@@ -194,8 +194,7 @@ wlink_flush(struct wlink *l)
 	}
 	if (!l->connected)
 		return;
-	tv.tv_sec = l->timeout_ms / 1000;
-	tv.tv_usec = (l->timeout_ms % 1000) * 1000;
+	clock_timeval(&tv, l->timeout_ms);
 	bufferevent_set_timeouts(l->bev, &tv, &tv);
 	TAILQ_FOREACH(r, &l->reqs, entry) {
 		if (r->sent)

@@ -198,8 +198,7 @@ server_timeouts(struct workerd *w)
 	int i;
 
 	for (i = 0; i < TMO_COUNT; i++) {
-		tv.tv_sec = ms[i] / 1000;
-		tv.tv_usec = (ms[i] % 1000) * 1000;
+		clock_timeval(&tv, ms[i]);
 		w->timeout[i] = event_base_init_common_timeout(w->base, &tv);
 		if (w->timeout[i] == NULL)
 			fatalx("cannot register a %lld ms timeout",
