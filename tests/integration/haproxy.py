@@ -26,7 +26,9 @@ def haproxy_cmd(path, command, timeout=5.0):
 
 def show_stat(path):
     """`show stat` as a list of dicts, keyed by the column names of the
-    `# pxname,svname,...` header (columns are only ever appended)."""
+    `# pxname,svname,...` header (columns are only ever appended).
+    `check_status` is the last check's result: HAProxy writes it "* L7OK"
+    while the next check is under way, which says the same."""
     lines = haproxy_cmd(path, "show stat").splitlines()
     if not lines or not lines[0].startswith("# "):
         raise RuntimeError("unexpected show stat reply: %r" % lines[:2])
@@ -34,7 +36,10 @@ def show_stat(path):
     rows = []
     for line in lines[1:]:
         if line:
-            rows.append(dict(zip(cols, line.split(","))))
+            row = dict(zip(cols, line.split(",")))
+            if row.get("check_status", "").startswith("* "):
+                row["check_status"] = row["check_status"][2:]
+            rows.append(row)
     return rows
 
 

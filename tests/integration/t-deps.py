@@ -121,13 +121,8 @@ def lb_remove(st):
 
 
 def lb_status(st):
-    """(status, last check's result); HAProxy marks the result "* L7OK"
-    while the next check is under way, which says the same."""
     row = server_stat(st, lb_backend(), LB_NAME) or {}
-    check = row.get("check_status")
-    if check is not None and check.startswith("* "):
-        check = check[2:]
-    return row.get("status"), check
+    return row.get("status"), row.get("check_status")
 
 
 def upload(p, token, data=b"hello"):
