@@ -15,7 +15,6 @@
  * also deletes objects under pfo3's prefixes that pfo3 never reserved.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 

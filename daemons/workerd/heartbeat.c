@@ -9,7 +9,6 @@
  * and a newer one replaces an older one not yet sent.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
