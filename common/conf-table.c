@@ -204,6 +204,10 @@ const struct conf_option conf_options[] = {
 	{ "s3.complete_timeout", CONF_DURATION, S(complete_timeout), 1 * SEC,
 	  HOUR, "5m", "time S3 may take to join a multipart upload's parts "
 	  "without sending anything (duration)", NULL },
+	{ "s3.single_put_max", CONF_SIZE, S(single_put_max), 0, 5 * GiB, "5G",
+	  "largest upload of known length sent to S3 in one PUT; larger "
+	  "ones and uploads of unknown length go as multipart uploads (size)",
+	  NULL },
 
 	/* smtp: outgoing mail */
 	{ "smtp.url", CONF_STR, M(url), 1, 1023, "smtp://127.0.0.1:25",

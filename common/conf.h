@@ -111,6 +111,7 @@ struct conf_s3 {
 	int64_t	 retries;		/* more tries after a 5xx */
 	int64_t	 connect_timeout;	/* ms to open the TCP connection */
 	int64_t	 complete_timeout;	/* ms S3 may join parts in silence */
+	int64_t	 single_put_max;	/* bytes of the largest single PUT */
 };
 
 struct conf_smtp {

@@ -12,7 +12,7 @@ DEPS_PACKAGES=(
 	autoconf automake libtool libtool-bin pkgconf make gcc
 	librabbitmq-dev libpq-dev libcurl4-openssl-dev libconfig-dev
 	libncurses-dev libjansson-dev libsodium-dev libvips-dev
-	libcairo2-dev libpango1.0-dev libevent-dev
+	libcairo2-dev libpango1.0-dev libevent-dev libssl-dev
 	# fuzzing (tests/fuzz/run.sh): clang and its libFuzzer runtime
 	clang libclang-rt-14-dev
 	# CI's lint of every shell script (.ci/run)

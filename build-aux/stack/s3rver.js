@@ -35,6 +35,22 @@ require.cache[authPath].exports = () => {
 	};
 };
 
+// S3 stores nothing of a PUT whose body did not arrive whole (the client
+// aborted, the connection broke); s3rver writes the body straight to the
+// object's file and leaves what came.  Remove it when the PUT fails, so
+// that the stack's S3 keeps S3's promise: a PUT cut mid-body leaves no
+// object.
+const FilesystemStore = require(base + 'stores/filesystem');
+const putObject = FilesystemStore.prototype.putObject;
+FilesystemStore.prototype.putObject = async function putWhole(object) {
+	try {
+		return await putObject.call(this, object);
+	} catch (err) {
+		await this.deleteObject(object.bucket, object.key).catch(() => {});
+		throw err;
+	}
+};
+
 require(base + 'cli').parseAsync(process.argv).catch((e) => {
 	console.error(e.message);
 	process.exit(1);

@@ -28,6 +28,7 @@ struct s3 {
 	long		 connect_ms;	/* s3.connect_timeout */
 	long		 complete_ms;	/* s3.complete_timeout */
 	int64_t		 part_size;
+	int64_t		 single_put_max;	/* s3.single_put_max */
 	int		 retries;	/* more tries after a 5xx */
 	int64_t		 connects;
 	char		 errbuf[CURL_ERROR_SIZE];

@@ -14,21 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "log.h"
 #include "s3-int.h"
 #include "xmalloc.h"
-
-/* Hex SHA-256 of `len` bytes into `hex` (65 bytes). */
-static void
-s3_sha256_hex(const void *data, size_t len, char *hex)
-{
-	unsigned char	 md[crypto_hash_sha256_BYTES];
-
-	crypto_hash_sha256(md, data, len);
-	sodium_bin2hex(hex, crypto_hash_sha256_BYTES * 2 + 1, md, sizeof md);
-}
 
 static int
 s3_upload_id_check(struct s3 *s3, struct s3_req *r, const char *upload_id,
@@ -124,7 +112,7 @@ int
 s3_mpu_part(struct s3 *s3, const char *key, const char *upload_id,
     int partno, const void *data, size_t len, char **etag, char **cause)
 {
-	char		 hex[crypto_hash_sha256_BYTES * 2 + 1];
+	char		 hex[S3_SHA256_HEX];
 	struct s3_req	 r = { 0 };
 
 	s3_sha256_hex(data, len, hex);
@@ -156,7 +144,7 @@ s3_mpu_complete(struct s3 *s3, const char *key, const char *upload_id,
 	struct s3_param	 p[] = { { "uploadId", upload_id } };
 	struct s3_req	 r = { 0 };
 	struct s3_buf	 xml = { 0 };
-	char		 hex[crypto_hash_sha256_BYTES * 2 + 1], num[16];
+	char		 hex[S3_SHA256_HEX], num[16];
 	char		*code, *msg;
 	int		 i, rv = -1;
 

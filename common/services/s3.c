@@ -86,6 +86,7 @@ s3_new(const struct conf_s3 *c, char **cause)
 	s3->connect_ms = c->connect_timeout > 0 ? (long)c->connect_timeout :
 	    3000;
 	s3->part_size = c->part_size;
+	s3->single_put_max = c->single_put_max;
 	s3->retries = (int)c->retries;
 	if (s3->part_size < S3_PART_MIN)
 		s3->part_size = S3_PART_MIN;
@@ -123,6 +124,12 @@ int64_t
 s3_part_size(const struct s3 *s3)
 {
 	return s3->part_size;
+}
+
+int64_t
+s3_single_put_max(const struct s3 *s3)
+{
+	return s3->single_put_max;
 }
 
 int64_t
@@ -175,14 +182,12 @@ s3_put_buf(struct s3 *s3, const char *key, const char *content_type,
     const void *data, size_t len, char **cause)
 {
 	struct s3_req	 r = { 0 };
-	unsigned char	 md[crypto_hash_sha256_BYTES];
-	char		 hex[crypto_hash_sha256_BYTES * 2 + 1];
+	char		 hex[S3_SHA256_HEX];
 	int		 rv;
 
 	if (s3_key_check(key, cause) != 0)
 		return -1;
-	crypto_hash_sha256(md, data, len);
-	sodium_bin2hex(hex, sizeof hex, md, sizeof md);
+	s3_sha256_hex(data, len, hex);
 	r.method = "PUT";
 	r.key = key;
 	r.content_type = content_type != NULL ? content_type :

@@ -8,8 +8,8 @@
  *
  * Bodies are streamed: s3_put() pulls the body through a read callback and
  * s3_get() pushes it through a write callback, so memory stays bounded
- * whatever the object size.  Multipart parts are passed in memory (a part
- * must be hashed before it is sent).
+ * whatever the object size.  Multipart parts are passed in memory (hashed
+ * before they are sent) or streamed (s3_mpu_part_stream).
  *
  * Every failure returns -1 (or S3_NOTFOUND) and sets *cause to one line such
  * as "S3 PUT files/1: 403 SignatureDoesNotMatch: The request signature …".
@@ -165,6 +165,22 @@ int	s3_lifecycle_abort(struct s3 *s3, int days, char **cause);
 
 /* The configured part size (bytes), for callers that split bodies. */
 int64_t	s3_part_size(const struct s3 *s3);
+/* The largest body sent in one PUT (s3.single_put_max); a larger one
+ * goes as a multipart upload. */
+int64_t	s3_single_put_max(const struct s3 *s3);
+
+/*
+ * SHA-256 of a body on its way (libcrypto's, which keeps up with S3: see
+ * s3-sha256.c).  s3_sha256_end writes the lowercase hex digest into `hex`
+ * (S3_SHA256_HEX bytes; NULL: none) and frees the state.
+ */
+#define S3_SHA256_HEX	65
+struct s3_sha256;
+struct s3_sha256 *s3_sha256_new(void);
+void	s3_sha256_update(struct s3_sha256 *h, const void *data, size_t len);
+void	s3_sha256_end(struct s3_sha256 *h, char *hex);
+/* The hex SHA-256 of `len` bytes, at once. */
+void	s3_sha256_hex(const void *data, size_t len, char *hex);
 /* Connections opened so far by this client (reuse keeps it low). */
 int64_t	s3_connections(const struct s3 *s3);
 

@@ -2,8 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "files-store.h"
 #include "log.h"
 #include "s3.h"
@@ -109,7 +107,7 @@ files_mpu_clear(struct files_mpu *m)
 struct files_part {
 	files_read_fn			 read;
 	void				*arg;
-	crypto_hash_sha256_state	*sha;
+	struct s3_sha256		*sha;
 	int				 status;	/* when it failed */
 	char				*cause;
 };
@@ -123,7 +121,7 @@ files_part_read(void *buf, size_t len, void *arg)
 	ssize_t			 n;
 
 	if ((n = p->read(p->arg, buf, len, &p->status, &why)) > 0) {
-		crypto_hash_sha256_update(p->sha, buf, (unsigned long long)n);
+		s3_sha256_update(p->sha, buf, (size_t)n);
 		return n;
 	}
 	if (n == 0) {
@@ -134,15 +132,51 @@ files_part_read(void *buf, size_t len, void *arg)
 	return -1;
 }
 
+/* A streamed request failed: when the body was the cause (the client's
+ * error, not S3's), that is what the caller is told. */
+static void
+files_part_failed(struct files_part *p, int *status, char **cause)
+{
+	if (p->cause == NULL)
+		return;
+	free(*cause);
+	*cause = p->cause;
+	*status = p->status;
+	p->cause = NULL;
+}
+
 /*
- * A body of known `length` over one part: each part streams from the
- * client to S3 while it arrives, so the two transfers overlap and no part
- * is held in memory.
+ * A body of known `length` up to s3.single_put_max: one PUT that streams
+ * from the client to S3 while it arrives, so the two transfers overlap,
+ * no part is held in memory and S3 has no parts to join.  The body is
+ * sent unsigned (its hash is known only at the end); the request is
+ * signed.  A body that fails half-way makes curl abort the PUT before its
+ * announced length, which S3 discards; whatever a server keeps anyway
+ * stays under the key's reservation, which the reconciler frees.
+ */
+static int
+files_store_put(struct s3 *s3, const char *key, const char *ctype,
+    int64_t length, files_read_fn read, void *arg, struct s3_sha256 *sha,
+    int *status, char **cause)
+{
+	struct files_part	 p = { read, arg, sha, 0, NULL };
+
+	if (s3_put(s3, key, ctype, files_part_read, &p, length, NULL,
+	    cause) == 0)
+		return 0;
+	files_part_failed(&p, status, cause);
+	return -1;
+}
+
+/*
+ * A body of known `length` over s3.single_put_max: a multipart upload
+ * whose parts stream from the client to S3 while they arrive, holding no
+ * memory.
  */
 static int
 files_store_streamed(struct s3 *s3, const struct conf_postgres *pg,
     const char *key, const char *ctype, int64_t length, files_read_fn read,
-    void *arg, crypto_hash_sha256_state *sha, struct files_mpu *m,
+    void *arg, struct s3_sha256 *sha, struct files_mpu *m,
     int *status, char **cause)
 {
 	struct files_part	 p = { read, arg, sha, 0, NULL };
@@ -160,12 +194,7 @@ files_store_streamed(struct s3 *s3, const struct conf_postgres *pg,
 		size = length - off < part ? length - off : part;
 		if (s3_mpu_part_stream(s3, key, m->upload_id, m->nparts + 1,
 		    files_part_read, &p, size, &etag, cause) != 0) {
-			if (p.cause != NULL) {
-				/* The body failed, not S3: say why. */
-				free(*cause);
-				*cause = p.cause;
-				*status = p.status;
-			}
+			files_part_failed(&p, status, cause);
 			return -1;
 		}
 		m->etags = xreallocarray(m->etags, (size_t)m->nparts + 1,
@@ -206,35 +235,37 @@ files_store(struct s3 *s3, const struct conf_postgres *pg, const char *key,
     const char *ctype, int64_t length, files_read_fn read, void *arg,
     struct files_object *obj, int *status, char **cause)
 {
-	crypto_hash_sha256_state	 sha;
-	unsigned char			 md[crypto_hash_sha256_BYTES];
+	struct s3_sha256		*sha = s3_sha256_new();
 	struct files_mpu		 m = { NULL, NULL, 0 };
 	size_t				 part = (size_t)s3_part_size(s3);
-	char				*buf;
+	char				*buf = NULL;
 	ssize_t				 len;
 	int				 eof = 0, rv = -1;
 
 	memset(obj, 0, sizeof *obj);
-	crypto_hash_sha256_init(&sha);
 	*status = 503;
-	if (length > (int64_t)part) {
-		buf = NULL;
-		if (files_store_streamed(s3, pg, key, ctype, length, read, arg,
-		    &sha, &m, status, cause) != 0)
+	if (length >= 0) {
+		if ((length <= s3_single_put_max(s3) ? files_store_put(s3, key,
+		    ctype, length, read, arg, sha, status, cause) :
+		    files_store_streamed(s3, pg, key, ctype, length, read, arg,
+		    sha, &m, status, cause)) != 0)
 			goto out;
 		obj->size = length;
 		goto done;
 	}
+	/*
+	 * Unknown length (chunked, a form's file): parts are read whole, so
+	 * memory holds one part.  A body that fits in one goes up in one PUT,
+	 * signed with its hash; a longer one needs a multipart upload.
+	 */
 	buf = xmalloc(part);
 	for (;;) {
 		if ((len = files_fill(read, arg, buf, part, &eof, status,
 		    cause)) < 0)
 			goto out;
-		crypto_hash_sha256_update(&sha, (unsigned char *)buf,
-		    (unsigned long long)len);
+		s3_sha256_update(sha, buf, (size_t)len);
 		obj->size += len;
 		if (eof && m.nparts == 0) {
-			/* It all fits in one part: one PUT, signed whole. */
 			if (s3_put_buf(s3, key, ctype, buf, (size_t)len,
 			    cause) != 0)
 				goto out;
@@ -252,10 +283,11 @@ files_store(struct s3 *s3, const struct conf_postgres *pg, const char *key,
 		}
 	}
 done:
-	crypto_hash_sha256_final(&sha, md);
-	sodium_bin2hex(obj->sha256, sizeof obj->sha256, md, sizeof md);
+	s3_sha256_end(sha, obj->sha256);
+	sha = NULL;
 	rv = 0;
 out:
+	s3_sha256_end(sha, NULL);
 	if (m.upload_id != NULL)
 		files_mpu_end(s3, pg, key, m.upload_id, rv == 0);
 	files_mpu_clear(&m);

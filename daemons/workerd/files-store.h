@@ -21,18 +21,21 @@ struct files_object {
 };
 
 /*
- * Copies what `read` gives into the object `key`: one signed PUT when it
- * fits in one part (s3.part_size), else a multipart upload.  When
- * `length` (the body's exact size, -1 unknown) says it needs several
- * parts, each part streams from `read` to S3 as it arrives, holding no
- * memory; otherwise each part is read whole and signed, so memory holds
- * one part whatever the size.  The SHA-256 of the whole is computed on
- * the way.  The key must be reserved (storage.h): a multipart upload's
- * id is recorded with it in `pg` while it runs.  Returns 0 with *obj; on
- * failure no object is left in S3 (a multipart upload is aborted, or
- * stays recorded for the reconciler when S3 refuses to abort), and -1
- * with *status — the read's own (400, 408, 413, …) or 503 when S3 failed
- * — and *cause (the caller frees it).
+ * Copies what `read` gives into the object `key`.  A body of known
+ * `length` (its exact size; -1 unknown) streams from `read` to S3 while it
+ * arrives, holding no part in memory: in one PUT up to
+ * s3.single_put_max, else as a multipart upload in parts of s3.part_size.
+ * A body of unknown length is read a part at a time, so memory holds one
+ * part whatever the size: one signed PUT when it fits in a part, else a
+ * multipart upload.  The SHA-256 of the whole is computed on the way.
+ * The key must be reserved (storage.h): a multipart upload's id is
+ * recorded with it in `pg` while it runs.  Returns 0 with *obj; on
+ * failure nothing is meant to be left in S3 (a PUT is cut short, which
+ * S3 discards; a multipart upload is aborted, or stays recorded for the
+ * reconciler when S3 refuses to abort; what a server keeps anyway stays
+ * under the reservation, which the reconciler frees), and -1 with
+ * *status — the read's own (400, 408, 413, …) or 503 when S3 failed —
+ * and *cause (the caller frees it).
  */
 int	files_store(struct s3 *s3, const struct conf_postgres *pg,
 	    const char *key, const char *ctype, int64_t length,

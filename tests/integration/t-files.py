@@ -8,9 +8,13 @@ multipart/form-data form: each object in S3, fetched by an independent
 client (curl signing its own requests), is byte-identical, the row holds
 the right owner, size, type and SHA-256, both thumbnails appear and decode
 (vipsheader) to the right sizes.  Content comes back identical and
-streamed; 20 MiB uploads, with a length (parts streamed to S3) and chunked
-(parts read whole), go through S3's multipart upload; a 1 GiB upload adds
-at most 16 MiB to the RSS of the worker that took it.
+streamed; a 20 MiB upload with a length streams to S3 as one PUT, a
+chunked one (parts read whole) goes through S3's multipart upload; a 1 GiB
+upload adds at most 16 MiB to the RSS of the worker that took it.  Through
+a relay that sees the requests to S3: a body with a Content-Length up to
+s3.single_put_max is one PUT, a longer or chunked one a multipart upload,
+and a client that stops half-way leaves no object, only its key's
+reservation.
 Another user sees none of it (404).  Listing pages, deleting removes the
 objects and the rows, a photo replaces the previous one.  Bad input gets
 clear 4xx answers and leaves no row.  A corrupt image is stored but its
@@ -166,16 +170,17 @@ def images(st, d, a_uid, a_tok):
 
 
 def large(st, a_uid, a_tok, chunked):
-    """20 MiB: with a length, parts stream to S3 as they arrive; chunked,
-    they are read whole and signed."""
-    what = "chunked 20 MiB" if chunked else "20 MiB with a length"
+    """20 MiB: with a length, one PUT streams to S3 as it arrives; chunked,
+    a multipart upload of parts read whole and signed."""
+    what = "chunked 20 MiB (a multipart upload to S3)" if chunked else \
+        "20 MiB with a length (one PUT to S3)"
     data = os.urandom(20 << 20)
     r = upload(st.http, a_tok, data, "application/x-test", chunked=chunked)
     body = r.json() or {}
     fid = body.get("id", 0)
     ok(r.status == 201 and body.get("size") == len(data) and
        body.get("sha256") == hashlib.sha256(data).hexdigest(),
-       "%s (a multipart upload to S3): 201, size and SHA-256" % what,
+       "%s: 201, size and SHA-256" % what,
        lambda: repr(r))
     status, stored = s3_get("files/%d/%d" % (a_uid, fid))
     ok(status == 200 and stored == data,
@@ -457,6 +462,89 @@ def outages(st, uid, tok):
     retire(p)
 
 
+def s3_requests(relay, key):
+    """The requests to S3 for `key`, as "METHOD ?query" ("PUT ",
+    "POST ?uploads=", "PUT ?partNumber=1&uploadId=…")."""
+    out = []
+    for line in relay.requests:
+        method, target = line.split(" ")[:2]
+        path, _, query = target.partition("?")
+        if path.endswith("/" + key):
+            out.append("%s ?%s" % (method, query) if query else method + " ")
+    return out
+
+
+def one_put_or_multipart(st, uid, tok):
+    """Which S3 requests an upload makes, seen by a relay in front of S3:
+    a body with a Content-Length up to s3.single_put_max is one PUT and
+    nothing else; a longer one, or one of unknown length (chunked), is a
+    multipart upload; a PUT the client cuts short leaves no object."""
+    s3_port = int(re.search(r":(\d+)/?$",
+                            os.environ["PFO3_S3_ENDPOINT"]).group(1))
+    relay = Relay(("127.0.0.1", s3_port))
+    p = PrivateWorker(st, "f3", args=(
+        "-o", "s3.endpoint=http://127.0.0.1:%d" % relay.port,
+        "-o", "s3.single_put_max=12M", "-o", "s3.part_size=5M"))
+    cases = [("12 MiB with a length (the limit)", 12 << 20, False,
+              lambda reqs: reqs == ["PUT "]),
+             ("12 MiB + 1 byte with a length", (12 << 20) + 1, False,
+              lambda reqs: reqs[0] == "POST ?uploads=" and
+              [r.split("&")[0] for r in reqs[1:4]] ==
+              ["PUT ?partNumber=%d" % n for n in (1, 2, 3)] and
+              len(reqs) == 5 and reqs[4].startswith("POST ?uploadId=")),
+             ("chunked 6 MiB", 6 << 20, True,
+              lambda reqs: len(reqs) == 4 and reqs[0] == "POST ?uploads="
+              and reqs[3].startswith("POST ?uploadId=")),
+             ("1 byte with a length", 1, False,
+              lambda reqs: reqs == ["PUT "])]
+    for what, size, chunked, shape in cases:
+        data = os.urandom(size)
+        r = upload(p.addr, tok, data, "application/x-test", chunked=chunked)
+        body = r.json() or {}
+        key = "files/%d/%d" % (uid, body.get("id", 0))
+        reqs = s3_requests(relay, key)
+        ok(r.status == 201 and body.get("size") == size and
+           body.get("sha256") == hashlib.sha256(data).hexdigest() and
+           shape(reqs), "%s: 201, size and SHA-256, S3 requests %s" %
+           (what, [re.sub(r"[?&]uploadId=\w+", "", x) for x in reqs]),
+           lambda: repr(r))
+        status, stored = s3_get(key)
+        ok(status == 200 and stored == data,
+           "%s: the object in S3 is byte-identical" % what)
+        is_(psql("SELECT sha256 FROM files WHERE id = %d" %
+                 body.get("id", 0)), hashlib.sha256(data).hexdigest(),
+            "%s: the row holds the SHA-256" % what)
+
+    # The client sends half and goes away: the PUT under way is cut
+    # before its length, and S3 keeps nothing.
+    seen = len(relay.requests)
+    with Conn(p.addr, timeout=10) as c:
+        c.send(("POST /api/v1/files HTTP/1.1\r\nHost: x\r\n"
+                "Authorization: Bearer %s\r\nContent-Type: application/"
+                "x-test\r\nContent-Length: %d\r\n\r\n" % (tok, 8 << 20))
+               .encode() + os.urandom(4 << 20))
+        time.sleep(0.5)
+
+    def cut_put():
+        for line in relay.requests[seen:]:
+            m = re.match(r"PUT /\S+/(files/%d/(\d+)) " % uid, line)
+            if m:
+                return m.groups()
+        return None
+    ok(poll(cut_put, 5), "a client that stops half-way: its PUT had begun",
+       lambda: repr(relay.requests[seen:]))
+    key, fid = cut_put() or ("none", "0")
+    ok(poll(lambda: s3_get(key)[0] == 404, 5),
+       "a client that stops half-way: no object in S3")
+    is_(psql("SELECT state FROM s3_objects WHERE key = '%s'" % key),
+        "reserved", "a client that stops half-way: the key stays reserved "
+        "(the reconciler's, should a server keep a piece)")
+    is_(psql("SELECT count(*) FROM files WHERE id = %s" % fid), "0",
+        "a client that stops half-way: no row")
+    retire(p)
+    relay.close()
+
+
 def main():
     st = stack()
     d = tmpdir()
@@ -472,6 +560,7 @@ def main():
     photo(st, a_tok)
     delete(st, a_uid, a_tok, pid)
     big(st, a_tok)
+    one_put_or_multipart(st, a_uid, a_tok)
     outages(st, a_uid, a_tok)
 
 

@@ -4,6 +4,7 @@ stands between a worker and a service and can go away or hang like the
 service would, and Listener, a server whose behaviour the test writes.
 """
 
+import re
 import socket
 import threading
 
@@ -15,13 +16,16 @@ class Relay:
     connections and cuts the open ones, like a server going away;
     open() listens again on the same port.  freeze() stops forwarding
     without closing anything (new connections wait in the listen queue),
-    like a server that hangs (SIGSTOP, a black hole); thaw() resumes."""
+    like a server that hangs (SIGSTOP, a black hole); thaw() resumes.
+    .requests lists the request line of every HTTP request that went
+    through ("PUT /bucket/key HTTP/1.1"), in order."""
 
     def __init__(self, target):
         self.target = target
         self.port = free_port()
         self.lock = threading.Lock()
         self.socks = []
+        self.requests = []
         self.listener = None
         self.thawed = threading.Event()
         self.thawed.set()
@@ -70,17 +74,25 @@ class Relay:
                     server.close()
                     return
                 self.socks += [client, server]
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(a, b, self.thawed),
+            for a, b, rec in ((client, server, self.requests),
+                              (server, client, None)):
+                threading.Thread(target=self._pipe,
+                                 args=(a, b, self.thawed, rec),
                                  daemon=True).start()
 
     @staticmethod
-    def _pipe(src, dst, thawed):
+    def _pipe(src, dst, thawed, requests=None):
         try:
             while True:
                 data = src.recv(65536)
                 if not data:
                     break
+                # An HTTP client sends a request's head once the previous
+                # answer came: it starts a read of its own.
+                if requests is not None and \
+                        re.match(rb"[A-Z]+ /\S* HTTP/1\.1\r\n", data):
+                    requests.append(data.split(b"\r\n", 1)[0]
+                                    .decode("latin-1"))
                 thawed.wait()
                 dst.sendall(data)
         except OSError:

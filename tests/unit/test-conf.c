@@ -136,7 +136,7 @@ test_table(void)
 		if (conf_find(opt->name) != opt)
 			ok_rows = 0;
 	}
-	tap_is_int(n, 121, "conf_options has 121 rows");
+	tap_is_int(n, 122, "conf_options has 122 rows");
 	tap_ok(ok_rows, "every row is sane and its default is valid");
 	tap_ok(!dup, "no key appears twice");
 	tap_ok(!overlap, "no two rows share a field");
@@ -207,6 +207,8 @@ test_defaults(void)
 	tap_is_str(c.s3.bucket, "pfo3", "default s3.bucket");
 	tap_is_int(c.s3.path_style, 1, "default s3.path_style");
 	tap_is_int(c.s3.part_size, 8 * 1048576, "default s3.part_size");
+	tap_is_int(c.s3.single_put_max, 5 * 1073741824LL,
+	    "default s3.single_put_max");
 	tap_is_int(c.s3.retries, 2, "default s3.retries");
 	tap_is_str(c.smtp.from, "pfo3@localhost", "default smtp.from");
 	tap_is_int(c.auth.session_ttl, 24 * 3600 * 1000,
