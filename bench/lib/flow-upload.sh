@@ -99,6 +99,12 @@ bench_upload_run()
 	    'BEGIN { printf "%.1f", b / s / 1e6 }')
 	d="$(((t1 - t0) / 1000000))e-3"
 	UP_CPU[$id]="$(bench_cpu_pct "$w0" "$w1" "$d") | $(bench_cpu_pct "$h0" "$h1" "$d") | $(bench_cpu_pct "$s0" "$s1" "$d") | $(bench_cpu_pct "$c0" "$c1" "$d")"
+	# CPU per MB moves much less than MB/s with other tenants: the
+	# cost of our side (workers, HAProxy) beside the S3 server's.
+	UP_CPUMB[$id]=$(awk -v w=$((w1 - w0)) -v h=$((h1 - h0)) \
+	    -v s=$((s1 - s0)) -v b="$UPLOAD_BYTES" -v hz="$(getconf CLK_TCK)" \
+	    'BEGIN { f = 1000 / hz / (b / 1e6)
+	    printf "%.2f / %.2f / %.2f", w * f, h * f, s * f }')
 	bench_say "  $id: ${UP_MBS[$id]} MB/s (${secs}s)"
 }
 
@@ -108,7 +114,7 @@ bench_section_upload()
 
 	UPLOAD_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 	bench_stack_start
-	declare -gA UP_SECS UP_MBS UP_CPU UP_WORKER UP_RSS
+	declare -gA UP_SECS UP_MBS UP_CPU UP_CPUMB UP_WORKER UP_RSS
 	bench_user 1 upload
 	UPLOAD_TOKEN=$(bench_token 1 upload)
 	bench_files_probe "$UPLOAD_TOKEN"
@@ -121,7 +127,7 @@ bench_section_upload()
 	UPLOAD_HPID=$(pid_get haproxy)
 	UPLOAD_SPID=$(pid_get s3)
 	# The stack's configuration, else the default of the sample file.
-	UPLOAD_PART=$(awk '$1 == "part_size" && $2 == "=" {
+	UPLOAD_PUT_MAX=$(awk '$1 == "single_put_max" && $2 == "=" {
 	    gsub(/[";]/, "", $3); print $3; exit }' "$(worker_conf)" \
 	    "$SRCDIR/etc/pfo3.conf")
 
@@ -169,8 +175,9 @@ bench_upload_block()
 	One file of $BENCH_UPLOAD_MIB MiB of random bytes ($UPLOAD_BYTES bytes), sent
 	by curl as a raw body: \`POST /api/v1/files?name=…\` with
 	\`Content-Type: application/octet-stream\` and a Bearer token through
-	the stack's HAProxy (the worker streams it to S3 as a multipart upload
-	in parts of \`s3.part_size\` = ${UPLOAD_PART:-?}, hashing it on the way, and
+	the stack's HAProxy (the worker streams it to S3 as one PUT, its
+	length being known and under \`s3.single_put_max\` = ${UPLOAD_PUT_MAX:-?},
+	with \`x-amz-content-sha256: UNSIGNED-PAYLOAD\`, hashing it on the way, and
 	records it in PostgreSQL), against \`curl -T\` of the same file straight to the same
 	S3 server (SigV4 signed by curl, \`x-amz-content-sha256:
 	UNSIGNED-PAYLOAD\`). The runs alternate, a reference before and after
@@ -181,26 +188,28 @@ bench_upload_block()
 	header; the reference keeps curl's \`Expect: 100-continue\` (an empty
 	\`Expect:\` would be signed and refused by the S3 server).
 
-	| run | what | seconds | MB/s | ratio | CPU % workers / HAProxy / S3 server / machine | serving worker RSS KiB |
-	|---:|---|---:|---:|---:|---|---|
+	| run | what | seconds | MB/s | ratio | CPU % workers / HAProxy / S3 server / machine | CPU ms per MB workers / HAProxy / S3 server | serving worker RSS KiB |
+	|---:|---|---:|---:|---:|---|---|---|
 	$(for id in "${UPLOAD_ORDER[@]}"; do
 		i=$((i + 1))
 		if [[ $id == ref_* ]]; then
 			# shellcheck disable=SC2016 # backquotes of markdown
-			printf '| %d | `curl -T` to S3 | %s | %s | — | %s | — |\n' "$i" \
-			    "${UP_SECS[$id]}" "${UP_MBS[$id]}" "${UP_CPU[$id]//|/\/}"
+			printf '| %d | `curl -T` to S3 | %s | %s | — | %s | %s | — |\n' "$i" \
+			    "${UP_SECS[$id]}" "${UP_MBS[$id]}" "${UP_CPU[$id]//|/\/}" \
+			    "${UP_CPUMB[$id]}"
 		else
 			ratio=$(bench_upload_ratio "$id")
-			printf '| %d | POST /api/v1/files via HAProxy (%s) | %s | %s | **%s** | %s | %s |\n' \
+			printf '| %d | POST /api/v1/files via HAProxy (%s) | %s | %s | **%s** | %s | %s | %s |\n' \
 			    "$i" "${UP_WORKER[$id]:-?}" "${UP_SECS[$id]}" "${UP_MBS[$id]}" \
-			    "$ratio" "${UP_CPU[$id]//|/\/}" "${UP_RSS[$id]:-?}"
+			    "$ratio" "${UP_CPU[$id]//|/\/}" "${UP_CPUMB[$id]}" "${UP_RSS[$id]:-?}"
 		fi
 	done)
 
 	One reference and one upload run first, unmeasured: the S3 server
 	(node) is up to three times slower until its code is warm. CPU is each
 	process's user+system time over the run, in percent of one core (the
-	machine's is all its cores' busy time); RSS is the serving worker's
+	machine's is all its cores' busy time), and the same time in ms per MB
+	of the file; RSS is the serving worker's
 	VmRSS before → after the upload.
 
 	$(bench_doc_machine "$UPLOAD_LOADAVG")

@@ -15,6 +15,7 @@
 #define S3_UNSIGNED	"UNSIGNED-PAYLOAD"
 #define S3_KEY_MAX	1024	/* bytes, S3's own limit */
 #define S3_BODY_MAX	(64 * 1024)	/* error and XML replies kept */
+#define S3_UPLOAD_BUFFER (256 * 1024)	/* curl's buffer of a streamed body */
 
 struct s3 {
 	CURL		*curl;

@@ -241,6 +241,11 @@ s3_setup(struct s3 *s3, struct s3_req *r, const char *url)
 		curl_easy_setopt(c, CURLOPT_READDATA, r);
 		curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, s3_seek);
 		curl_easy_setopt(c, CURLOPT_SEEKDATA, r);
+		/* A body streamed from a callback comes in larger pieces,
+		 * and goes out in fewer sends, than curl's 64 KiB. */
+		if (r->read_cb != NULL)
+			curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE,
+			    (long)S3_UPLOAD_BUFFER);
 	} else if (strcmp(r->method, "POST") == 0) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,

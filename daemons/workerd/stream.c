@@ -83,6 +83,18 @@ stream_put(struct stream *s, const void *data, size_t len)
 	pthread_mutex_unlock(&s->lock);
 }
 
+void
+stream_put_buffer(struct stream *s, struct evbuffer *src, size_t len)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!s->closed && len > 0) {
+		evbuffer_remove_buffer(src, s->buf, len);
+		pthread_cond_signal(&s->cond);
+	} else
+		evbuffer_drain(src, len);
+	pthread_mutex_unlock(&s->lock);
+}
+
 size_t
 stream_take(struct stream *s, struct evbuffer *dst, size_t max)
 {

@@ -43,6 +43,9 @@ void	stream_free(struct stream *s);
 size_t	stream_room(struct stream *s);
 /* Adds at most stream_room() bytes; never blocks. */
 void	stream_put(struct stream *s, const void *data, size_t len);
+/* Moves `len` bytes (at most stream_room()) from `src` without copying
+ * what can be moved whole (the buffers of `src` change hands). */
+void	stream_put_buffer(struct stream *s, struct evbuffer *src, size_t len);
 /* Moves at most `max` bytes to `dst`; never blocks. */
 size_t	stream_take(struct stream *s, struct evbuffer *dst, size_t max);
 /*

@@ -63,24 +63,30 @@ def sleep_until(t):
 
 # ------------------------------------------------------------- workers, ctld
 
-def big_upload(addr, token, size, rate, out):
+def big_upload(addr, token, size, rate, out, chunked=False):
     """Streams a `size`-byte raw upload at `rate` bytes/s straight to a
-    worker, so that it is in flight (a multipart upload in S3) when the
-    worker dies; appends what happened to `out`."""
+    worker, so that it is in flight when the worker dies: one PUT in S3
+    with a Content-Length, a multipart upload when `chunked`; appends what
+    happened to `out`."""
     try:
         s = socket.create_connection(addr, timeout=30)
         s.sendall(("POST /api/v1/files?name=big.bin HTTP/1.1\r\nHost: x\r\n"
                    "Authorization: Bearer %s\r\nContent-Type: "
-                   "application/octet-stream\r\nContent-Length: %d\r\n"
-                   "Connection: close\r\n\r\n" % (token, size)).encode())
+                   "application/octet-stream\r\n%s\r\n"
+                   "Connection: close\r\n\r\n" %
+                   (token, "Transfer-Encoding: chunked" if chunked else
+                    "Content-Length: %d" % size)).encode())
         chunk = b"\xa5" * 65536
         sent = 0
         t0 = time.monotonic()
         while sent < size:
             n = min(len(chunk), size - sent)
-            s.sendall(chunk[:n])
+            s.sendall(b"%x\r\n%s\r\n" % (n, chunk[:n]) if chunked
+                      else chunk[:n])
             sent += n
             sleep_until(t0 + sent / rate)
+        if chunked:
+            s.sendall(b"0\r\n\r\n")
         out.append(s.recv(200).split(b"\r\n", 1)[0].decode("latin-1"))
     except OSError as e:
         out.append("cut: %s" % e.__class__.__name__)
@@ -89,7 +95,8 @@ def big_upload(addr, token, size, rate, out):
 class WorkerKill(Scenario):
     name = "worker-kill"
     fault = ("kill -9 of w2 while two 24 MiB uploads stream into it "
-             "(multipart in S3) and report jobs are queued")
+             "(one PUT and one multipart upload in S3) and report jobs "
+             "are queued")
     victim = "w2"
 
     def inject(self, ctx):
@@ -98,7 +105,8 @@ class WorkerKill(Scenario):
         self.big = []
         ups = [threading.Thread(target=big_upload, daemon=True,
                                 args=(w.addr, acct.token, 24 << 20,
-                                      6 << 20, self.big)) for _ in range(2)]
+                                      6 << 20, self.big, chunked))
+               for chunked in (False, True)]
         for t in ups:
             t.start()
         for _ in range(3):

@@ -5,8 +5,10 @@ PUT and linked when its row commits; `pfo3ctl storage check|repair` (ctld's
 storage.check and storage.repair) and the workers' periodic reconciler find
 and remove what a crash or a fault left behind.
 
-- Normal uploads (one PUT, and multipart), thumbnails and a report leave
-  every key linked and nothing to report about them.
+- Normal uploads (one PUT, and multipart: chunked), thumbnails and a
+  report leave every key linked and nothing to report about them.
+- (The private workers below take s3.single_put_max=5M, so that a 20 MiB
+  upload with a length is a multipart upload.)
 - A private worker kill -9'ed in the middle of a multipart upload leaves a
   reservation with its UploadId and the parts in S3 (s3rver answers 405 to
   AbortMultipartUpload): check lists a stale multipart upload once older
@@ -122,9 +124,14 @@ def normal_flows(st, uid, token):
     addr = st.http
     small = http(addr, "POST", "/api/v1/files?name=a.bin", b"abc" * 1000,
                  bearer(token), content_type="application/octet-stream")
+    # Chunked: its length unknown, it goes as a multipart upload (one
+    # with a length would be one PUT).
+    data = os.urandom(20 * MIB)
     big = http(addr, "POST", "/api/v1/files?name=big.bin",
-               os.urandom(20 * MIB), bearer(token), timeout=120,
-               content_type="application/octet-stream")
+               b"".join(b"%x\r\n%s\r\n" % (MIB, data[i:i + MIB])
+                        for i in range(0, len(data), MIB)) + b"0\r\n\r\n",
+               bearer(token) + [("Transfer-Encoding", "chunked")],
+               timeout=120, content_type="application/octet-stream")
     img = http(addr, "POST", "/api/v1/files?name=i.png", png(64, 48,
                gradient), bearer(token), content_type="image/png")
     rep = http(addr, "POST", "/api/v1/reports", {"month": "2026-01"},
@@ -156,7 +163,8 @@ def normal_flows(st, uid, token):
 def killed_upload(st, uid, token):
     """kill -9 in the middle of a multipart upload."""
     p = PrivateWorker(st, "st-kill", args=(
-        "-o", "storage.reconcile_interval=0",))
+        "-o", "storage.reconcile_interval=0",
+        "-o", "s3.single_put_max=5M"))
     s = start_partial_upload(p.addr, token, 20 * MIB, 10 * MIB)
     r = wait_reservation_upload(uid)
     ok(r is not None, "kill: the key is reserved and its UploadId recorded "
@@ -192,7 +200,8 @@ def killed_upload(st, uid, token):
 def client_left(st, uid, token):
     """The client leaves mid-upload: the refused abort keeps the record."""
     p = PrivateWorker(st, "st-left", args=(
-        "-o", "storage.reconcile_interval=0",))
+        "-o", "storage.reconcile_interval=0",
+        "-o", "s3.single_put_max=5M"))
     s = start_partial_upload(p.addr, token, 20 * MIB, 10 * MIB)
     r = wait_reservation_upload(uid)
     s.close()
