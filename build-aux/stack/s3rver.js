@@ -1,11 +1,13 @@
-// s3rver.js: the S3 server of the stack (npm @20minutes/s3rver), with two
+// s3rver.js: the S3 server of the stack (npm @20minutes/s3rver), with three
 // changes made before its modules load:
 //  - its one account gets the stack's own keys (PFO3_S3_ACCESS_KEY and
 //    PFO3_S3_SECRET_KEY, from the environment: a command line is visible to
 //    every local user) instead of the public default S3RVER/S3RVER;
 //  - a request that is not signed is refused (403 AccessDenied): s3rver
 //    lets anonymous requests read and write any bucket, so keys alone would
-//    protect nothing.
+//    protect nothing;
+//  - a PUT whose body did not arrive whole leaves no object, as in S3
+//    (below).
 'use strict';
 const base = '@20minutes/s3rver/lib/';
 const AWSAccount = require(base + 'models/account');
