@@ -32,6 +32,10 @@
 /* A task with no progress for this long is an error (a lost connection). */
 #define STALL_NS (5 * 1000000000LL)
 
+/* What went wrong with a task, for the breakdown on stderr. */
+enum err { ERR_NONE = -1, ERR_SEND, ERR_RECV, ERR_REPLY, ERR_STALL };
+static const char *err_names[] = { "send", "recv", "reply", "stall" };
+
 struct task {
 	int fd;
 	int writing;		/* connect under way or payload not sent */
@@ -44,6 +48,8 @@ struct worker {
 	pthread_t thread;
 	int conns;
 	uint64_t tasks, errors;
+	uint64_t why[4];	/* errors by enum err */
+	char last_bad[256];	/* the last reply without `expect` */
 	uint32_t *lat_us;	/* one latency per task that succeeded */
 	size_t nlat, cap;
 };
@@ -106,17 +112,18 @@ record(struct worker *w, int64_t ns)
 	w->lat_us[w->nlat++] = (uint32_t)(ns / 1000);
 }
 
-/* Ends the task on t: a success when `ok`, an error otherwise. */
+/* Ends the task on t: a success when `why` is ERR_NONE. */
 static void
-task_end(struct worker *w, struct task *t, int ok)
+task_end(struct worker *w, struct task *t, enum err why)
 {
 	close(t->fd);
 	t->fd = -1;
-	if (ok) {
+	if (why == ERR_NONE) {
 		w->tasks++;
 		record(w, now_ns() - t->t0);
 	} else {
 		w->errors++;
+		w->why[why]++;
 	}
 }
 
@@ -129,7 +136,7 @@ task_step(int ep, struct worker *w, struct task *t, uint32_t events)
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = t };
 
 		if (n != (ssize_t)payload_len) {
-			task_end(w, t, 0);
+			task_end(w, t, ERR_SEND);
 			return 1;
 		}
 		t->writing = 0;
@@ -142,21 +149,25 @@ task_step(int ep, struct worker *w, struct task *t, uint32_t events)
 		if (n > 0) {
 			t->got += (size_t)n;
 			if (t->got == REPLY_MAX) {
-				task_end(w, t, 0);
+				task_end(w, t, ERR_REPLY);
 				return 1;
 			}
 			continue;
 		}
 		if (n == 0) {
 			t->reply[t->got] = '\0';
-			task_end(w, t, strstr(t->reply, expect) != NULL);
+			if (strstr(t->reply, expect) == NULL)
+				snprintf(w->last_bad, sizeof(w->last_bad),
+				    "%.255s", t->reply);
+			task_end(w, t, strstr(t->reply, expect) != NULL ?
+			    ERR_NONE : ERR_REPLY);
 			return 1;
 		}
 		if (errno == EAGAIN && !(events & (EPOLLERR | EPOLLHUP)))
 			return 0;
 		if (errno == EINTR)
 			continue;
-		task_end(w, t, 0);
+		task_end(w, t, ERR_RECV);
 		return 1;
 	}
 }
@@ -192,7 +203,7 @@ worker_run(void *arg)
 		now = now_ns();
 		for (i = 0; i < w->conns; i++) {
 			if (tasks[i].fd >= 0 && now - tasks[i].t0 > STALL_NS) {
-				task_end(w, &tasks[i], 0);
+				task_end(w, &tasks[i], ERR_STALL);
 				if (task_start(ep, &tasks[i]) < 0)
 					exit(2);
 			}
@@ -219,7 +230,8 @@ main(int argc, char **argv)
 {
 	int threads, conns, secs, i;
 	struct worker *ws;
-	uint64_t tasks = 0, errors = 0;
+	uint64_t tasks = 0, errors = 0, why[4] = { 0 };
+	const char *last_bad = "";
 	uint32_t *all;
 	size_t nall = 0, k;
 	int64_t t0;
@@ -260,6 +272,10 @@ main(int argc, char **argv)
 		pthread_join(ws[i].thread, NULL);
 		tasks += ws[i].tasks;
 		errors += ws[i].errors;
+		for (k = 0; k < 4; k++)
+			why[k] += ws[i].why[k];
+		if (ws[i].last_bad[0] != '\0')
+			last_bad = ws[i].last_bad;
 		nall += ws[i].nlat;
 	}
 	elapsed = (double)(now_ns() - t0) / 1e9;
@@ -274,6 +290,13 @@ main(int argc, char **argv)
 	printf("tasks %llu\nerrors %llu\nseconds %.3f\ntasks_per_s %.0f\n",
 	    (unsigned long long)tasks, (unsigned long long)errors, elapsed,
 	    (double)tasks / elapsed);
+	if (errors) {
+		fprintf(stderr, "seed-load: errors:");
+		for (k = 0; k < 4; k++)
+			fprintf(stderr, " %s %llu", err_names[k],
+			    (unsigned long long)why[k]);
+		fprintf(stderr, " (the last reply: %.200s)\n", last_bad);
+	}
 	printf("p50_ms %.2f\np99_ms %.2f\n",
 	    nall ? all[nall / 2] / 1000.0 : 0.0,
 	    nall ? all[(size_t)((double)nall * 0.99)] / 1000.0 : 0.0);
