@@ -256,13 +256,28 @@ bench_groups_servers()
 	done
 }
 
+# Accepts the name of the nginx and the ceiling's template; sets the
+# processes of the memory table: the workers, nginx, both HAProxy.
+bench_rss_servers()
+{
+	local i
+
+	BENCH_RSS_NAMES=()
+	BENCH_RSS_PROCS=()
+	for i in 1 2 3; do
+		BENCH_RSS_PROCS+=("pfo3-workerd w$i:${WPID[i]}")
+	done
+	BENCH_RSS_PROCS+=("$1 worker process:$(bench_children "$NGINX_PID")"
+	    "$1 master process:$NGINX_PID"
+	    "HAProxy of the stack (etc/haproxy.cfg.in):$STACK_HX_PID"
+	    "HAProxy of the ceiling ($2):$HX_CEIL_PID")
+}
+
 # The http section: the stack's HAProxy (etc/haproxy.cfg.in, as ./stack
 # generates it) in front of the stack's three workers, beside the ceiling:
 # a minimal HAProxy of its own in front of nginx `return 200`.
 bench_section_http()
 {
-	local i
-
 	bench_stack_servers
 	read -r NGINX_PORT HX_NGINX_PORT <<<"$(bench_ports 2)"
 	bench_nginx_start nginx "$BENCH_DIR/nginx.conf.in" \
@@ -280,15 +295,7 @@ bench_section_http()
 	# The event thread alone: it parses every request and answers /healthz.
 	bench_group -p w1-event-thread "/proc/${WPID[1]}/task/${WPID[1]}/stat"
 
-	BENCH_RSS_NAMES=()
-	BENCH_RSS_PROCS=()
-	for i in 1 2 3; do
-		BENCH_RSS_PROCS+=("pfo3-workerd w$i:${WPID[i]}")
-	done
-	BENCH_RSS_PROCS+=("nginx worker process:$(bench_children "$NGINX_PID")"
-	    "nginx master process:$NGINX_PID"
-	    "HAProxy of the stack (etc/haproxy.cfg.in):$STACK_HX_PID"
-	    "HAProxy of the ceiling (bench/haproxy.cfg.in):$HX_CEIL_PID")
+	bench_rss_servers nginx bench/haproxy.cfg.in
 	sleep 1
 	bench_record_all_rss start
 

@@ -109,15 +109,7 @@ bench_section_seed()
 	done
 
 	bench_groups_servers
-	BENCH_RSS_NAMES=()
-	BENCH_RSS_PROCS=()
-	for i in 1 2 3; do
-		BENCH_RSS_PROCS+=("pfo3-workerd w$i:${WPID[i]}")
-	done
-	BENCH_RSS_PROCS+=("nginx (stream) worker process:$(bench_children "$NGINX_PID")"
-	    "nginx (stream) master process:$NGINX_PID"
-	    "HAProxy of the stack (etc/haproxy.cfg.in):$STACK_HX_PID"
-	    "HAProxy of the ceiling (bench/haproxy-tcp.cfg.in):$HX_CEIL_PID")
+	bench_rss_servers "nginx (stream)" bench/haproxy-tcp.cfg.in
 	sleep 1
 	bench_record_all_rss start
 
