@@ -82,6 +82,13 @@ struct workerd {
 	pthread_mutex_t		 done_lock;	/* guards done */
 	struct conn_list	 done;		/* back from the pool */
 	struct event		*done_ev;
+	/* Replies a pool thread wrote itself, handed back without a wake-up
+	 * (conn-pool.c): how many wait in `done`, and the timer that takes
+	 * them back when no event on their sockets does. */
+	atomic_int		 done_quiet;
+	struct event		*collect_ev;
+	int			 collect_armed;
+	int			 ndirect;	/* such requests on the pool */
 
 	atomic_int		 draining;	/* readyz 503, no keep-alive */
 	int			 stopping;	/* SIGTERM: exit once idle */
