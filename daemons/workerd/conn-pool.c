@@ -20,6 +20,7 @@
  * full goes back the usual way.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include <event2/buffer.h>
@@ -44,20 +45,40 @@ conn_job(void *arg)
 {
 	struct conn *c = arg;
 	struct workerd *w = c->w;
-	int quiet;
+	int direct = c->direct, quiet = 0;
 
 	route_run(w, c->seed ? &route_seed : c->route, &c->r, &c->resp);
-	quiet = c->direct && conn_send_direct(c) == 1;
+	if (direct) {
+		/* From the reply's first byte on the wire to the hand-back,
+		 * conn_settle() waits for this thread.  The exchange pairs
+		 * with conn_event_cb()'s: one of the two sees the other. */
+		atomic_fetch_add(&w->replying, 1);
+		quiet = conn_send_direct(c) == 1 &&
+		    atomic_exchange(&c->direct_state, DIRECT_DONE) ==
+		    DIRECT_IDLE;
+	}
 	pthread_mutex_lock(&w->done_lock);
 	TAILQ_INSERT_TAIL(&w->done, c, done_entry);
 	pthread_mutex_unlock(&w->done_lock);
-	/* Paired with conn_event_cb(): one of the two sees the other. */
-	if (quiet && atomic_exchange(&c->direct_state, DIRECT_DONE) ==
-	    DIRECT_IDLE) {
+	/* `c` is the event thread's again: it may be gone already. */
+	if (quiet)
 		atomic_fetch_add(&w->done_quiet, 1);
-		return;
-	}
-	event_active(w->done_ev, EV_READ, 0);
+	else
+		event_active(w->done_ev, EV_READ, 0);
+	if (direct)
+		atomic_fetch_sub(&w->replying, 1);
+}
+
+int
+conn_settle(struct workerd *w, struct conn *self)
+{
+	/* A pool thread between its write and its hand-back: a few system
+	 * calls' time, unless it was preempted. */
+	while (atomic_load(&w->replying) > 0)
+		sched_yield();
+	if (self == NULL && atomic_load(&w->done_quiet) == 0)
+		return 0;
+	return conn_collect(w, self);
 }
 
 int
@@ -208,6 +229,9 @@ conn_dispatch(struct conn *c)
 			return;
 		}
 		if (c->route->where == ROUTE_INLINE) {
+			/* /metrics and /readyz count what the pool
+			 * handed back quietly too. */
+			conn_settle(w, NULL);
 			c->route->fn(w, &c->r, &c->resp);
 			conn_send(c);
 			return;

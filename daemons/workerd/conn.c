@@ -140,7 +140,6 @@ static void
 conn_event_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	int mine = 0;
 
 	conn_io_event(c, what);
 	/*
@@ -148,15 +147,17 @@ conn_event_cb(evutil_socket_t fd, short what, void *arg)
 	 * back without waking this thread: the client's next request (or
 	 * its FIN) is what brings it back here, so take it back first.
 	 * Either this exchange or the pool thread's sees the other
-	 * (conn-pool.c): an event that comes before the hand-back makes
-	 * the pool thread wake this thread instead.
+	 * (conn-pool.c): an event that comes before the reply is out makes
+	 * the pool thread wake this thread instead.  When taken back, it
+	 * ran, and may be gone.
 	 */
-	if (c->state == CONN_POOL && c->direct)
-		mine = atomic_exchange(&c->direct_state, DIRECT_SEEN) ==
-		    DIRECT_DONE;
-	if ((mine || atomic_load_explicit(&c->w->done_quiet,
-	    memory_order_relaxed) > 0) && conn_collect(c->w, c))
-		return;		/* it ran, and may be gone */
+	if (c->state == CONN_POOL && c->direct &&
+	    atomic_exchange(&c->direct_state, DIRECT_SEEN) == DIRECT_DONE) {
+		if (conn_settle(c->w, c))
+			return;
+	} else if (atomic_load_explicit(&c->w->done_quiet,
+	    memory_order_relaxed) > 0 && conn_collect(c->w, c))
+		return;
 	conn_run(c);
 }
 

@@ -129,6 +129,10 @@ void	conn_finish(struct conn *c);
 /* Takes back what the pool finished; 1 when `self` was among it (it ran,
  * and may be freed). */
 int	conn_collect(struct workerd *w, struct conn *self);
+/* Takes back every reply a pool thread has written so far (its client
+ * may have it already), and `self` if not NULL: counters then include
+ * them.  1 when `self` was among them (as conn_collect).  Event thread. */
+int	conn_settle(struct workerd *w, struct conn *self);
 /* The timer of the replies handed back without a wake-up. */
 void	conn_collect_cb(evutil_socket_t fd, short what, void *arg);
 /*

@@ -83,8 +83,10 @@ struct workerd {
 	struct conn_list	 done;		/* back from the pool */
 	struct event		*done_ev;
 	/* Replies a pool thread wrote itself, handed back without a wake-up
-	 * (conn-pool.c): how many wait in `done`, and the timer that takes
-	 * them back when no event on their sockets does. */
+	 * (conn-pool.c): how many are being written, how many wait in
+	 * `done`, and the timer that takes them back when no event on their
+	 * sockets does. */
+	atomic_int		 replying;
 	atomic_int		 done_quiet;
 	struct event		*collect_ev;
 	int			 collect_armed;
