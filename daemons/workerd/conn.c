@@ -2,7 +2,7 @@
  * conn.c — the life of a client connection, on the event thread.
  *
  *   HEAD ──head parsed──> BODY ──body complete──> (inline handler) ──┐
- *    ^  \                                  \──> POOL ──done_ev──────>┤
+ *    ^  \                                  \──> POOL ──hand-back────>┤
  *    |   '{' as first byte ─> SEED ─> POOL                           v
  *    └──────── keep-alive, output flushed ──────────────────────── WRITE
  *

@@ -12,10 +12,12 @@
  *
  * A connection is touched by one thread at a time.  While its request is
  * on the pool, the event thread does not read from it (reading is disabled)
- * and the pool thread only touches the request and the response.  The pool
- * thread hands it back through a locked list plus event_active() on
- * `done_ev`, which wakes the event loop; all counters that only the event
- * thread changes (connections, request totals, latency) need no locks.
+ * and the pool thread only touches the request and the response (and, for
+ * a `direct` request, writes the reply to the socket: conn-pool.c).  The
+ * pool thread hands it back through a locked list plus event_active() on
+ * `done_ev`, which wakes the event loop, or quietly for a direct reply;
+ * all counters that only the event thread changes (connections, request
+ * totals, latency) need no locks.
  */
 #ifndef PFO3_WORKERD_H
 #define PFO3_WORKERD_H
