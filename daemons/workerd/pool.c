@@ -8,11 +8,13 @@
  * the lock that the workers contend on.  Pool threads block every signal:
  * signals are the event loop's business.
  *
- * Each idle thread sleeps on a semaphore of its own, on a stack of idle
- * threads.  A job submitted while one sleeps is handed to the thread last
- * put to sleep (its caches are the warmest) and that thread alone is woken:
- * one futex wake, and the woken thread runs the job without queueing for
- * the lock its waker holds.  With one condition variable for all, the
+ * Each idle thread sleeps on a semaphore of its own, in a FIFO of idle
+ * threads.  A job submitted while one sleeps is handed to the thread that
+ * has slept longest, and that thread alone is woken: one futex wake, and
+ * the woken thread runs the job without queueing for the lock its waker
+ * holds.  (Waking the thread last put to sleep instead left the others
+ * cold: their per-thread connections (tres.c) were first made in the
+ * middle of the next burst, which then waited on them.)  With one condition variable for all, the
  * woken thread ran straight into the mutex still held by the event thread
  * (or by threads coming back from jobs), and a cheap task cost a string of
  * futex waits and wakes on that mutex: most of the pool's system calls.
@@ -55,7 +57,8 @@ struct pool {
 	int		 stopping;
 	int		 nthreads;
 	struct pool_thread *threads;
-	struct pool_thread *idle;	/* sleeping threads, last asleep first */
+	struct pool_thread *idle;	/* sleeping threads, first asleep first */
+	struct pool_thread **idle_tail;
 	atomic_int	 busy;
 	atomic_int	 queued;
 };
@@ -97,8 +100,9 @@ pool_main(void *arg)
 		}
 		if (p->stopping)
 			break;		/* and nothing left */
-		t->next_idle = p->idle;
-		p->idle = t;
+		t->next_idle = NULL;
+		*p->idle_tail = t;
+		p->idle_tail = &t->next_idle;
 		pthread_mutex_unlock(&p->lock);
 		while (sem_wait(&t->wake) == -1 && errno == EINTR)
 			;
@@ -122,6 +126,7 @@ pool_new(const char *name, int threads, int capacity, char **cause)
 	p = xcalloc(1, sizeof *p);
 	pthread_mutex_init(&p->lock, NULL);
 	p->capacity = capacity;
+	p->idle_tail = &p->idle;
 	p->ring = xcalloc(capacity, sizeof *p->ring);
 	p->threads = xcalloc(threads, sizeof *p->threads);
 
@@ -152,7 +157,8 @@ pool_submit(struct pool *p, pool_fn fn, void *arg)
 	}
 	if ((t = p->idle) != NULL) {
 		/* A sleeping thread: the job goes straight to it. */
-		p->idle = t->next_idle;
+		if ((p->idle = t->next_idle) == NULL)
+			p->idle_tail = &p->idle;
 		t->item = (struct pool_item){ fn, arg };
 		t->has_item = 1;
 	} else if (p->len == p->capacity) {
@@ -184,6 +190,7 @@ pool_free(struct pool *p)
 		p->idle = t->next_idle;
 		sem_post(&t->wake);
 	}
+	p->idle_tail = &p->idle;
 	pthread_mutex_unlock(&p->lock);
 	for (i = 0; i < p->nthreads; i++) {
 		pthread_join(p->threads[i].tid, NULL);
