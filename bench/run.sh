@@ -7,6 +7,8 @@
 #   report  report latency under a steady load, against render + S3 put.
 #   upload  upload MB/s through the stack against curl -T to the S3 server.
 #   thumbs  thumbnails/s through the stack against vipsthumbnail.
+#   memory  the daemons' memory at rest beside an nginx worker's, and the
+#           libraries mapped into a worker before and after a thumbnail.
 # Each section writes its block of doc/BENCHMARKS.md.  See bench/README.md.
 #
 # usage: bench/run.sh [--smoke] [SECTION...]
@@ -34,6 +36,7 @@ SRCDIR=$(dirname "$BENCH_DIR")
 . "$BENCH_DIR/lib/flow-report.sh"
 . "$BENCH_DIR/lib/flow-upload.sh"
 . "$BENCH_DIR/lib/flow-thumbs.sh"
+. "$BENCH_DIR/lib/flow-memory.sh"
 . "$BENCH_DIR/lib/smoke.sh"
 
 PATH=$PATH:/usr/sbin:/sbin
