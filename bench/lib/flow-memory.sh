@@ -76,6 +76,26 @@ bench_memory_nginx()
 	read -r MEM_NGINX_WORKER _ <<<"$kids"
 }
 
+# Prints the pids of the stack's three workers, each a running
+# pfo3-workerd (a pid file may lag behind a worker pfo3-ctld restarted:
+# waits up to 10 s for it).
+bench_memory_worker_pids()
+{
+	local i pid good pids
+
+	for ((i = 0; i < 100; i++)); do
+		read -r -a pids <<<"$(bench_stack_worker_pids)"
+		good=0
+		for pid in "${pids[@]}"; do
+			[[ $(cat "/proc/$pid/comm" 2>/dev/null) == pfo3-workerd ]] &&
+			    good=$((good + 1))
+		done
+		((good == 3)) && { echo "${pids[*]}"; return 0; }
+		sleep 0.1
+	done
+	bench_die "the stack does not run 3 workers (pids: ${pids[*]})"
+}
+
 # A tiny PNG (64x48, a gradient) at $1, made without an imaging library.
 bench_memory_png()
 {
@@ -101,8 +121,6 @@ bench_section_memory()
 	bench_stack_start
 	declare -gA MEM_ROW MEM_LIBS
 	MEM_ORDER=()
-	read -r -a pids <<<"$(bench_stack_worker_pids)"
-	((${#pids[@]} == 3)) || bench_die "the stack runs ${#pids[@]} workers, not 3"
 
 	# Every worker talks to each dependency at least once: logins
 	# (PostgreSQL), uploads (S3, and the job queue on RabbitMQ), lists.
@@ -114,6 +132,7 @@ bench_section_memory()
 	done
 	bench_memory_nginx
 	sleep "$BENCH_MEMORY_REST"
+	read -r -a pids <<<"$(bench_memory_worker_pids)"
 
 	for i in 1 2 3; do
 		MEM_LIBS["w$i idle"]=$(bench_memory_libs "${pids[i - 1]}")
