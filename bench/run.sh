@@ -10,6 +10,8 @@
 #   thumbs  thumbnails/s through the stack against vipsthumbnail.
 #   seed    the seed's raw TCP protocol through the stack's HAProxy against
 #           a minimal HAProxy TCP → nginx stream `return`.
+#   memory  the daemons' memory at rest beside an nginx worker's, and the
+#           libraries mapped into a worker before and after a thumbnail.
 # Each section writes its block of doc/BENCHMARKS.md.  See bench/README.md.
 #
 # usage: bench/run.sh [--smoke] [SECTION...]
@@ -38,6 +40,7 @@ SRCDIR=$(dirname "$BENCH_DIR")
 . "$BENCH_DIR/lib/flow-upload.sh"
 . "$BENCH_DIR/lib/flow-thumbs.sh"
 . "$BENCH_DIR/lib/flow-seed.sh"
+. "$BENCH_DIR/lib/flow-memory.sh"
 . "$BENCH_DIR/lib/smoke.sh"
 
 PATH=$PATH:/usr/sbin:/sbin

@@ -59,11 +59,14 @@ bench_section_report()
 	REPORT_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 	bench_stack_start
 	# The worker's library, as built: the report's files, however many
-	# there are, without naming them here.
+	# there are, without naming them here.  It renders through the module
+	# report.so ($PFO3_MODULE_DIR), given what the worker gives it.
 	RENDER_BIN=$(bench_cc report-render "$BENCH_DIR/report-render.c" \
 	    cairo pangocairo -- -I"$SRCDIR/common" -I"$SRCDIR/daemons/workerd" \
 	    -I"$PFO3_BUILDDIR" "$PFO3_BUILDDIR/daemons/workerd/libworkerd.a" \
-	    "$PFO3_BUILDDIR/common/libpfo3common.a")
+	    "$PFO3_BUILDDIR/common/libpfo3common.a" \
+	    -Wl,--dynamic-list="$SRCDIR/daemons/workerd/module-host.sym" \
+	    -Wl,-u,rp_format_count)
 	declare -gA REF_RENDER REF_PUT REP_RESULT REP_CPU
 	# Last month: always complete, so every report has a whole month.
 	REPORT_MONTH=$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m)
