@@ -113,12 +113,13 @@ outbox_finish(struct workerd *w, const char *job)
 
 /*
  * Sends claimed row `sid` (try `attempts`) of job `job` and records what
- * came of it.
+ * came of it; then, when `finish`, finishes the job if that was its last
+ * mail.
  */
 static enum mail_outbox_sent
 outbox_deliver(struct workerd *w, const char *sid, const char *job,
     const char *to, const char *subject, const char *body, int attempts,
-    char **cause)
+    int finish, char **cause)
 {
 	const char	*params[3];
 	PGresult	*res;
@@ -156,7 +157,7 @@ outbox_deliver(struct workerd *w, const char *sid, const char *job,
 		    "smtp.retry_for", sid, job, attempts);
 	else if (sent)
 		log_info("mail %s of job %s sent (try %d)", sid, job, attempts);
-	if (strcmp(PQgetvalue(res, 0, 0), "pending") != 0)
+	if (finish && strcmp(PQgetvalue(res, 0, 0), "pending") != 0)
 		outbox_finish(w, job);
 	PQclear(res);
 	return sent ? MAIL_OUTBOX_SENT : MAIL_OUTBOX_FAILED;
@@ -188,7 +189,7 @@ mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 	}
 	rv = outbox_deliver(w, sid, PQgetvalue(res, 0, 4),
 	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-	    PQgetvalue(res, 0, 2), atoi(PQgetvalue(res, 0, 3)), cause);
+	    PQgetvalue(res, 0, 2), atoi(PQgetvalue(res, 0, 3)), 1, cause);
 	PQclear(res);
 	return rv;
 }
@@ -199,9 +200,12 @@ mail_outbox_send_new(struct workerd *w, const struct mail_outbox_new *m,
 {
 	char	sid[32];
 
+	/* No run of the job got as far as recording its end before this row
+	 * was new, so there is no job to finish yet: its end, which comes
+	 * next, sees the mail settled. */
 	snprintf(sid, sizeof sid, "%" PRId64, id);
 	return outbox_deliver(w, sid, m->job, m->recipient, m->subject,
-	    m->body, 1, cause);
+	    m->body, 1, 0, cause);
 }
 
 void
