@@ -106,14 +106,15 @@ jobs_stages_begin(struct jobs_stages *s, int64_t start_us)
 	s->text[0] = '\0';
 }
 
-/* Appends " name=MS" for the time since the last stage. */
+/* Appends " name=MS" for the time since the last stage (s may be NULL). */
 static inline void
 jobs_stage(struct jobs_stages *s, const char *name)
 {
 	int64_t	now;
 	int	n;
 
-	if (log_get_level() < LOG_LVL_DEBUG || s->len >= sizeof s->text)
+	if (s == NULL || log_get_level() < LOG_LVL_DEBUG ||
+	    s->len >= sizeof s->text)
 		return;
 	now = clock_mono_us();
 	n = snprintf(s->text + s->len, sizeof s->text - s->len, " %s=%.1f",

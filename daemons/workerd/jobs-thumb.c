@@ -4,9 +4,10 @@
  *
  * The payload is {"file_id":N}.  The handler reads the file's row, fetches
  * its object from S3 into memory (at most files.thumbnail_max_size bytes:
- * libvips wants the whole file), makes the 512 pixel thumbnail and the 128 from it (thumb.h), stores
- * them under thumbnails/<file>/<size>.jpg (each key reserved first,
- * storage.h) and records them in the thumbnails table.  The result is
+ * libvips wants the whole file), makes the 512 pixel thumbnail of it and
+ * the 128 pixel one of that (thumb.h), stores them under
+ * thumbnails/<file>/<size>.jpg (each key reserved first, storage.h) and
+ * records them in the thumbnails table.  The result is
  * {"file_id","thumbnails":[{"size","width","height"},…]}.
  *
  * A rerun writes the same keys and updates the same rows.  A file deleted

@@ -43,7 +43,8 @@
 static void
 outbox_lease(struct workerd *w, char *buf, size_t len)
 {
-	snprintf(buf, len, "%lld", (long long)(2 * w->conf.smtp.timeout + 1000));
+	snprintf(buf, len, "%lld",
+	    (long long)(2 * w->conf.smtp.timeout + 1000));
 }
 
 int
