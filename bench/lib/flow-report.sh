@@ -152,7 +152,12 @@ bench_report_block()
 	whatever the earlier ones do, each followed by its own client polling every
 	$(awk -v p="$BENCH_REPORT_POLL" 'BEGIN { print p * 1000 }') ms
 	(\`bench/report-latency.py\`), so a latency is up to one poll late.
-	Percentiles are nearest-rank.
+	No poll can start before the \`202\` answer (the job's row committed and
+	its message confirmed by RabbitMQ): its own latency is the "202" column.
+	Percentiles are nearest-rank. Where the rest of a report's time goes, stage
+	by stage, each worker logs at debug level (\`job N done …, ms: wait=…
+	claim=… load=… render=… reserve=… put=… record=… announce=… mail=…
+	end=…\`).
 
 	The reference is what a report needs at the least, measured alone
 	before and after: the median time to render the same kind of PDF with
@@ -168,14 +173,16 @@ bench_report_block()
 	about $BENCH_REPORT_LOAD_RPS requests a second in all. It measured $REPORT_LOAD_RPS req/s,
 	p50 $REPORT_LOAD_P50 ms, p99 $REPORT_LOAD_P99 ms, $REPORT_LOAD_ERRS errors of $REPORT_LOAD_REQS.
 
-	| run | reports | p50 ms | p99 ms | mean ms | min ms | max ms | done by |
-	|---|---:|---:|---:|---:|---:|---:|---|
+	| run | reports | p50 ms | p99 ms | mean ms | min ms | max ms | 202 p50 / p99 ms | done by |
+	|---|---:|---:|---:|---:|---:|---:|---:|---|
 	$(for id in idle loaded; do
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n' \
 		    "$([[ $id == idle ]] && echo "without the steady load" || echo "under the steady load")" \
 		    "$(bench_report_field "$id" count)" "$(bench_report_field "$id" p50)" \
 		    "$(bench_report_field "$id" p99)" "$(bench_report_field "$id" mean)" \
 		    "$(bench_report_field "$id" min)" "$(bench_report_field "$id" max)" \
+		    "$(bench_report_field "$id" accept_p50)" \
+		    "$(bench_report_field "$id" accept_p99)" \
 		    "$(bench_report_field "$id" workers | sed 's/,/, /g')"
 	done)
 
