@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # run.sh: the pfo3 benchmark, in sections (all of them by default):
-#   http    HAProxy in front of nginx (the ceiling) and in front of three
-#           pfo3-workerd, for /healthz and for a `suma` task; then one
+#   http    the stack's HAProxy (etc/haproxy.cfg.in) in front of its three
+#           pfo3-workerd, for /healthz and for a `suma` task, against a
+#           minimal HAProxy in front of nginx (the ceiling); then one
 #           worker and nginx directly; the memory of each server.
 #   login   logins/s through the stack against the argon2 ceiling.
 #   report  report latency under a steady load, against render + S3 put.
 #   upload  upload MB/s through the stack against curl -T to the S3 server.
 #   thumbs  thumbnails/s through the stack against vipsthumbnail.
+#   seed    the seed's raw TCP protocol through the stack's HAProxy against
+#           a minimal HAProxy TCP → nginx stream `return`.
+#   memory  the daemons' memory at rest beside an nginx worker's, and the
+#           libraries mapped into a worker before and after a thumbnail.
 # Each section writes its block of doc/BENCHMARKS.md.  See bench/README.md.
 #
 # usage: bench/run.sh [--smoke] [SECTION...]
@@ -17,7 +22,7 @@
 # is.  CI runs it (lib/smoke.sh).
 #
 # Environment: BENCH_SECONDS (10, per wrk run), PFO3_WORKERD (the worker
-# binary), BENCH_OUT (the report), BENCH_HAPROXY_THREADS (1),
+# binary), BENCH_OUT (the report), BENCH_HAPROXY_THREADS (nproc; the ceiling's),
 # BENCH_NGINX_WORKERS (1), BENCH_KEEP (keep the temporary folder), and
 # the variables of each section (bench/README.md).
 # shellcheck source-path=SCRIPTDIR
@@ -34,6 +39,8 @@ SRCDIR=$(dirname "$BENCH_DIR")
 . "$BENCH_DIR/lib/flow-report.sh"
 . "$BENCH_DIR/lib/flow-upload.sh"
 . "$BENCH_DIR/lib/flow-thumbs.sh"
+. "$BENCH_DIR/lib/flow-seed.sh"
+. "$BENCH_DIR/lib/flow-memory.sh"
 . "$BENCH_DIR/lib/smoke.sh"
 
 PATH=$PATH:/usr/sbin:/sbin
@@ -53,15 +60,21 @@ declare -A BENCH_REFS=(
 	[hx_wh]="hx_n1 hx_n2" [hx_wt]="hx_n2 hx_n3"
 	[d_wh]="d_n1 d_n2" [d_wt]="d_n2 d_n3"
 )
-# The CPU columns that make up the server of each run.
+# The CPU columns that make up the server of each run, and its HAProxy.
 declare -A BENCH_SERVER_OF=(
 	[hx_n1]=nginx [hx_n2]=nginx [hx_n3]=nginx [hx_wh]="w1 w2 w3"
 	[hx_wt]="w1 w2 w3" [d_n1]=nginx [d_n2]=nginx [d_n3]=nginx
 	[d_wh]=w1 [d_wt]=w1
 )
+declare -A BENCH_HAPROXY_OF=(
+	[hx_n1]=haproxy-ceiling [hx_n2]=haproxy-ceiling [hx_n3]=haproxy-ceiling
+	[hx_wh]=haproxy [hx_wt]=haproxy
+)
 declare -A RSS_START RSS_END
 BENCH_RSS_NAMES=()
 BENCH_SERVER_CMDS=()
+# "name:pid pid..." for the memory table of the section that runs.
+BENCH_RSS_PROCS=()
 
 # Prints the worker binary's absolute path (the stack's configuration
 # names it, for pfo3-ctld to start): PFO3_WORKERD, else the build of
@@ -122,17 +135,65 @@ bench_record_rss()
 	return 0
 }
 
+# Accepts start or end; records the memory of every BENCH_RSS_PROCS entry.
 bench_record_all_rss()
 {
-	local when=$1 i
+	local when=$1 entry
 
-	for i in 1 2 3; do
-		bench_record_rss "$when" "pfo3-workerd w$i" "${WPID[i]}"
+	for entry in "${BENCH_RSS_PROCS[@]}"; do
+		# shellcheck disable=SC2086 # a list of pids
+		bench_record_rss "$when" "${entry%%:*}" ${entry#*:}
 	done
-	# shellcheck disable=SC2046
-	bench_record_rss "$when" "nginx worker process" $(bench_children "$NGINX_PID")
-	bench_record_rss "$when" "nginx master process" "$NGINX_PID"
-	bench_record_rss "$when" "haproxy" "$HAPROXY_PID"
+}
+
+# Accepts a name for its folder under BENCH_TMP, a template and its
+# KEY=VALUE pairs (TMP is added); starts nginx on it, records its command
+# and leaves its pid in BENCH_LASTPID.
+bench_nginx_start()
+{
+	local name=$1 tpl=$2 dir=$BENCH_TMP/$1
+
+	shift 2
+	mkdir -p "$dir"
+	bench_render "$tpl" "TMP=$BENCH_TMP" "$@" >"$dir/nginx.conf"
+	bench_spawn "$dir/stderr.log" nginx -p "$dir" -e "$dir/error.log" \
+	    -c "$dir/nginx.conf" -g 'daemon off;'
+	BENCH_SERVER_CMDS+=("nginx -p \$TMP/$name -e \$TMP/$name/error.log -c \$TMP/$name/nginx.conf -g 'daemon off;'  # $(bench_rel "$tpl")")
+}
+
+# Accepts a name for its configuration file, a template and its KEY=VALUE
+# pairs; starts HAProxy on it, records its command and leaves its pid in
+# BENCH_LASTPID.
+bench_haproxy_start()
+{
+	local name=$1 tpl=$2 cfg=$BENCH_TMP/$1.cfg
+
+	shift 2
+	bench_render "$tpl" "HAPROXY_THREADS=$BENCH_HAPROXY_THREADS" "$@" >"$cfg"
+	haproxy -c -q -f "$cfg" || bench_die "haproxy rejects $cfg"
+	bench_spawn "$BENCH_TMP/$name.log" haproxy -f "$cfg" -db
+	BENCH_SERVER_CMDS+=("haproxy -f \$TMP/$name.cfg -db  # $(bench_rel "$tpl")")
+}
+
+# Sets, from the stack (started when it is not), STACK_HX_PID (its
+# HAProxy), WPID[1..3] (its workers), WPORT[1] (w1's port) and records
+# the command of each.
+bench_stack_servers()
+{
+	local i
+
+	bench_stack_start
+	STACK_HX_PID=$(pid_get haproxy) || bench_die "the stack's HAProxy is not running"
+	WPID=()
+	for i in 1 2 3; do
+		WPID[i]=$(pid_get "w$i") || bench_die "the stack's w$i is not running"
+	done
+	WPORT=([1]=$(worker_port 1))
+	BENCH_SERVER_CMDS=(
+		"bench_stack_start  # bench/lib/stack.sh: ./stack's modules, as ./stack up, on free ports"
+		"haproxy -f \$TMP/stack/haproxy/haproxy.cfg -db  # from etc/haproxy.cfg.in by build-aux/stack/haproxy.sh"
+		"$(bench_rel "$WORKERD") ... (w1 w2 w3, started by pfo3-ctld with \$TMP/stack/pfo3.conf)"
+	)
 }
 
 # Checks that each path answers what the benchmark expects before it is
@@ -147,13 +208,13 @@ bench_check()
 	    bench_die "HAProxy → nginx /healthz is not 200"
 	seen=
 	for i in 1 2 3; do
-		out=$(bench_http "$HX_WORKERS_PORT" GET /healthz "" 200) ||
+		out=$(bench_http "$PFO3_HTTP_PORT" GET /healthz "" 200) ||
 		    bench_die "HAProxy → workers /healthz is not 200: $out"
 		seen+=" ${out%% *}"
 	done
 	[[ $seen == *w1* && $seen == *w2* && $seen == *w3* ]] ||
 	    bench_die "HAProxy did not reach all three workers:$seen"
-	for port in "$HX_WORKERS_PORT" "${WPORT[1]}"; do
+	for port in "$PFO3_HTTP_PORT" "${WPORT[1]}"; do
 		out=$(bench_http "$port" POST /api/v1/tasks "$TASK_BODY" 200) ||
 		    bench_die "POST /api/v1/tasks on $port: $out"
 		[[ $out == *'"resultado":42'* ]] ||
@@ -180,78 +241,76 @@ bench_versions()
 	BENCH_WORKERD_VERSION=$("$WORKERD" -V 2>&1 | head -n1 || true)
 }
 
-# The http section: nginx, HAProxy and three workers of their own, without
-# the stack's services; stopped at its end.
-bench_section_http()
+# Adds the CPU columns of the runs: both HAProxy, nginx (master and
+# workers), the three workers, and w1's event thread.
+bench_groups_servers()
 {
-	local i
+	local i stats=("/proc/$NGINX_PID/stat")
 
 	BENCH_GROUPS=()
-	mkdir -p "$BENCH_TMP/nginx"
-
-	read -r NGINX_PORT HX_NGINX_PORT HX_WORKERS_PORT WP1 WP2 WP3 \
-	    <<<"$(bench_ports 6)"
-	WPORT=([1]=$WP1 [2]=$WP2 [3]=$WP3)
-	WPID=()
-
-	for i in 1 2 3; do
-		bench_spawn "$BENCH_TMP/w$i.log" "$WORKERD" -f --id "w$i" \
-		    --listen "127.0.0.1:${WPORT[i]}" --control "$BENCH_TMP/w$i.sock"
-		WPID[i]=$BENCH_LASTPID
-		BENCH_SERVER_CMDS+=("$(bench_rel "$WORKERD") -f --id w$i --listen 127.0.0.1:${WPORT[i]} --control \$TMP/w$i.sock")
-	done
-
-	bench_render "$BENCH_DIR/nginx.conf.in" "TMP=$BENCH_TMP" \
-	    "NGINX_PORT=$NGINX_PORT" "NGINX_WORKERS=$BENCH_NGINX_WORKERS" \
-	    >"$BENCH_TMP/nginx/nginx.conf"
-	bench_spawn "$BENCH_TMP/nginx/stderr.log" nginx -p "$BENCH_TMP/nginx" \
-	    -e "$BENCH_TMP/nginx/error.log" -c "$BENCH_TMP/nginx/nginx.conf" \
-	    -g 'daemon off;'
-	NGINX_PID=$BENCH_LASTPID
-	BENCH_SERVER_CMDS+=("nginx -p \$TMP/nginx -e \$TMP/nginx/error.log -c \$TMP/nginx/nginx.conf -g 'daemon off;'")
-
-	bench_render "$BENCH_DIR/haproxy.cfg.in" \
-	    "HAPROXY_THREADS=$BENCH_HAPROXY_THREADS" \
-	    "HX_NGINX_PORT=$HX_NGINX_PORT" "HX_WORKERS_PORT=$HX_WORKERS_PORT" \
-	    "NGINX_PORT=$NGINX_PORT" "W1_PORT=$WP1" "W2_PORT=$WP2" \
-	    "W3_PORT=$WP3" >"$BENCH_TMP/haproxy.cfg"
-	haproxy -c -q -f "$BENCH_TMP/haproxy.cfg" ||
-	    bench_die "haproxy rejects $BENCH_TMP/haproxy.cfg"
-	bench_spawn "$BENCH_TMP/haproxy.log" haproxy -f "$BENCH_TMP/haproxy.cfg" -db
-	HAPROXY_PID=$BENCH_LASTPID
-	BENCH_SERVER_CMDS+=("haproxy -f \$TMP/haproxy.cfg -db")
-
-	for i in 1 2 3; do
-		bench_wait_http "${WPID[i]}" "$BENCH_TMP/w$i.log" "${WPORT[i]}" /healthz
-	done
-	bench_wait_http "$NGINX_PID" "$BENCH_TMP/nginx/error.log" "$NGINX_PORT" /healthz
-	bench_wait_http "$HAPROXY_PID" "$BENCH_TMP/haproxy.log" "$HX_NGINX_PORT" /healthz
-	bench_check
-
-	bench_group haproxy "/proc/$HAPROXY_PID/stat"
-	local nginx_stats=("/proc/$NGINX_PID/stat")
+	bench_group haproxy "/proc/$STACK_HX_PID/stat"
+	bench_group haproxy-ceiling "/proc/$HX_CEIL_PID/stat"
 	for i in $(bench_children "$NGINX_PID"); do
-		nginx_stats+=("/proc/$i/stat")
+		stats+=("/proc/$i/stat")
 	done
-	bench_group nginx "${nginx_stats[@]}"
+	bench_group nginx "${stats[@]}"
 	for i in 1 2 3; do
 		bench_group "w$i" "/proc/${WPID[i]}/stat"
 	done
+}
+
+# Accepts the name of the nginx and the ceiling's template; sets the
+# processes of the memory table: the workers, nginx, both HAProxy.
+bench_rss_servers()
+{
+	local i
+
+	BENCH_RSS_NAMES=()
+	BENCH_RSS_PROCS=()
+	for i in 1 2 3; do
+		BENCH_RSS_PROCS+=("pfo3-workerd w$i:${WPID[i]}")
+	done
+	BENCH_RSS_PROCS+=("$1 worker process:$(bench_children "$NGINX_PID")"
+	    "$1 master process:$NGINX_PID"
+	    "HAProxy of the stack (etc/haproxy.cfg.in):$STACK_HX_PID"
+	    "HAProxy of the ceiling ($2):$HX_CEIL_PID")
+}
+
+# The http section: the stack's HAProxy (etc/haproxy.cfg.in, as ./stack
+# generates it) in front of the stack's three workers, beside the ceiling:
+# a minimal HAProxy of its own in front of nginx `return 200`.
+bench_section_http()
+{
+	bench_stack_servers
+	read -r NGINX_PORT HX_NGINX_PORT <<<"$(bench_ports 2)"
+	bench_nginx_start nginx "$BENCH_DIR/nginx.conf.in" \
+	    "NGINX_PORT=$NGINX_PORT" "NGINX_WORKERS=$BENCH_NGINX_WORKERS"
+	NGINX_PID=$BENCH_LASTPID
+	bench_haproxy_start haproxy-ceiling "$BENCH_DIR/haproxy.cfg.in" \
+	    "HX_NGINX_PORT=$HX_NGINX_PORT" "NGINX_PORT=$NGINX_PORT"
+	HX_CEIL_PID=$BENCH_LASTPID
+
+	bench_wait_http "$NGINX_PID" "$BENCH_TMP/nginx/error.log" "$NGINX_PORT" /healthz
+	bench_wait_http "$HX_CEIL_PID" "$BENCH_TMP/haproxy-ceiling.log" "$HX_NGINX_PORT" /healthz
+	bench_check
+
+	bench_groups_servers
 	# The event thread alone: it parses every request and answers /healthz.
 	bench_group -p w1-event-thread "/proc/${WPID[1]}/task/${WPID[1]}/stat"
 
+	bench_rss_servers nginx bench/haproxy.cfg.in
 	sleep 1
 	bench_record_all_rss start
 
 	local hxn=http://127.0.0.1:$HX_NGINX_PORT
-	local hxw=http://127.0.0.1:$HX_WORKERS_PORT
+	local hxw=$PFO3_HTTP_URL
 	local dn=http://127.0.0.1:$NGINX_PORT
 	local dw=http://127.0.0.1:${WPORT[1]}
 	local lua=$BENCH_DIR/post-suma.lua
 	bench_wrk hx_n1 "HAProxy → nginx /healthz (ceiling)" "$hxn/healthz"
-	bench_wrk hx_wh "HAProxy → 3 workers /healthz" "$hxw/healthz"
+	bench_wrk hx_wh "the stack's HAProxy → 3 workers /healthz" "$hxw/healthz"
 	bench_wrk hx_n2 "HAProxy → nginx /healthz (ceiling)" "$hxn/healthz"
-	bench_wrk hx_wt "HAProxy → 3 workers POST suma task" "$hxw/api/v1/tasks" "$lua"
+	bench_wrk hx_wt "the stack's HAProxy → 3 workers POST suma task" "$hxw/api/v1/tasks" "$lua"
 	bench_wrk hx_n3 "HAProxy → nginx /healthz (ceiling)" "$hxn/healthz"
 	bench_wrk d_n1 "nginx direct /healthz" "$dn/healthz"
 	bench_wrk d_wh "worker w1 direct /healthz" "$dw/healthz"

@@ -96,11 +96,15 @@ void	daemon_args_free(struct daemon_args *a);
 void	daemon_configure(struct daemon_args *a, const struct daemon_cmd *cmd,
 	    int argc, char **argv, struct pfo3_conf *conf);
 
+/* The malloc arenas of a daemon, unless its environment says otherwise. */
+#define DAEMON_MALLOC_ARENAS	2
+
 /*
  * Starts a configured daemon: logging as log.* says (on the terminal too
  * with -f), into the background unless `foreground`, and the libraries'
- * set-up that is not thread-safe (jansson's hash seed).  Call it before
- * any thread starts; exits with a message on failure.
+ * set-up that is not thread-safe (jansson's hash seed, glibc's malloc
+ * arenas).  Call it before any thread starts; exits with a message on
+ * failure.
  */
 void	daemon_start(const char *name, int foreground,
 	    const struct pfo3_conf *conf);

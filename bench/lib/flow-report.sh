@@ -59,11 +59,14 @@ bench_section_report()
 	REPORT_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 	bench_stack_start
 	# The worker's library, as built: the report's files, however many
-	# there are, without naming them here.
+	# there are, without naming them here.  It renders through the module
+	# report.so ($PFO3_MODULE_DIR), given what the worker gives it.
 	RENDER_BIN=$(bench_cc report-render "$BENCH_DIR/report-render.c" \
 	    cairo pangocairo -- -I"$SRCDIR/common" -I"$SRCDIR/daemons/workerd" \
 	    -I"$PFO3_BUILDDIR" "$PFO3_BUILDDIR/daemons/workerd/libworkerd.a" \
-	    "$PFO3_BUILDDIR/common/libpfo3common.a")
+	    "$PFO3_BUILDDIR/common/libpfo3common.a" \
+	    -Wl,--dynamic-list="$SRCDIR/daemons/workerd/module-host.sym" \
+	    -Wl,-u,rp_format_count)
 	declare -gA REF_RENDER REF_PUT REP_RESULT REP_CPU
 	# Last month: always complete, so every report has a whole month.
 	REPORT_MONTH=$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m)
@@ -149,7 +152,12 @@ bench_report_block()
 	whatever the earlier ones do, each followed by its own client polling every
 	$(awk -v p="$BENCH_REPORT_POLL" 'BEGIN { print p * 1000 }') ms
 	(\`bench/report-latency.py\`), so a latency is up to one poll late.
-	Percentiles are nearest-rank.
+	No poll can start before the \`202\` answer (the job's row committed and
+	its message confirmed by RabbitMQ): its own latency is the "202" column.
+	Percentiles are nearest-rank. Where the rest of a report's time goes, stage
+	by stage, each worker logs at debug level (\`job N done …, ms: wait=…
+	claim=… load=… render=… reserve=… put=… record=… announce=… mail=…
+	end=…\`).
 
 	The reference is what a report needs at the least, measured alone
 	before and after: the median time to render the same kind of PDF with
@@ -165,14 +173,16 @@ bench_report_block()
 	about $BENCH_REPORT_LOAD_RPS requests a second in all. It measured $REPORT_LOAD_RPS req/s,
 	p50 $REPORT_LOAD_P50 ms, p99 $REPORT_LOAD_P99 ms, $REPORT_LOAD_ERRS errors of $REPORT_LOAD_REQS.
 
-	| run | reports | p50 ms | p99 ms | mean ms | min ms | max ms | done by |
-	|---|---:|---:|---:|---:|---:|---:|---|
+	| run | reports | p50 ms | p99 ms | mean ms | min ms | max ms | 202 p50 / p99 ms | done by |
+	|---|---:|---:|---:|---:|---:|---:|---:|---|
 	$(for id in idle loaded; do
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n' \
 		    "$([[ $id == idle ]] && echo "without the steady load" || echo "under the steady load")" \
 		    "$(bench_report_field "$id" count)" "$(bench_report_field "$id" p50)" \
 		    "$(bench_report_field "$id" p99)" "$(bench_report_field "$id" mean)" \
 		    "$(bench_report_field "$id" min)" "$(bench_report_field "$id" max)" \
+		    "$(bench_report_field "$id" accept_p50)" \
+		    "$(bench_report_field "$id" accept_p99)" \
 		    "$(bench_report_field "$id" workers | sed 's/,/, /g')"
 	done)
 

@@ -218,8 +218,9 @@ bench_thumbs_block()
 	- Subject: the photos are uploaded through the stack's HAProxy
 	  (\`POST /api/v1/files\`, $BENCH_THUMBS_UPLOADERS uploads at a time, \`bench/upload-many.py\`);
 	  each upload submits a thumbnail job, which a worker's consumer runs: the
-	  photo from S3, both thumbnails with libvips, each stored in S3 and
-	  recorded in PostgreSQL. Timed from the first upload until PostgreSQL
+	  photo from S3, both thumbnails with libvips (the 512 px one from the
+	  photo, the 128 px one from that: one decode of the photo where the
+	  reference makes two), each stored in S3 and recorded in PostgreSQL. Timed from the first upload until PostgreSQL
 	  holds all $((2 * BENCH_THUMBS_COUNT)) thumbnail rows (polled every 50 ms); every
 	  thumbnail's longer side must be its size.
 	- Reference: \`vipsthumbnail -s SIZE -o 'DIR/%s-SIZE.jpg[Q=80,strip,optimize_coding]'\`

@@ -29,16 +29,23 @@ bench_need()
 		command -v "$prog" >/dev/null 2>&1 || missing+=("$pkg")
 	done
 	((${#missing[@]} == 0)) && return 0
+	bench_install "${missing[@]}"
+}
+
+# Accepts Debian packages that are missing; installs them when running as
+# root with apt-get, otherwise names them and fails.
+bench_install()
+{
 	if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-		bench_say "installing ${missing[*]}"
+		bench_say "installing $*"
 		if apt-get update -qq >&2 &&
 		    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		    "${missing[@]}" >&2; then
+		    "$@" >&2; then
 			return 0
 		fi
-		bench_die "apt-get install ${missing[*]} failed"
+		bench_die "apt-get install $* failed"
 	fi
-	bench_die "missing programs; install: apt-get install ${missing[*]}"
+	bench_die "missing; install: apt-get install $*"
 }
 
 # Accepts the program to make, its C sources and the pkg-config names of
@@ -58,7 +65,9 @@ bench_cc()
 	done
 	(($#)) && shift
 	extra=("$@")
-	flags=$(pkg-config --cflags --libs "${pkgs[@]}") ||
+	flags=
+	((${#pkgs[@]} == 0)) ||
+	    flags=$(pkg-config --cflags --libs "${pkgs[@]}") ||
 	    bench_die "pkg-config ${pkgs[*]} failed: install the -dev packages"
 	# shellcheck disable=SC2086 # pkg-config's words
 	cc -std=c17 -O2 -Wall -Wextra -D_GNU_SOURCE -pthread -o "$out" \

@@ -93,18 +93,39 @@ bench_cpu_between()
 	echo "${words[*]}"
 }
 
-# Accepts a run id, a label, a URL and optionally a wrk Lua script; runs
-# wrk with the benchmark's fixed shape and records the results.  The CPU
-# window leaves out the first and the last second of the run, where
-# connections open and close.  A section with another shape sets
-# BENCH_WRK_CONNS (64), BENCH_WRK_SECONDS (BENCH_SECONDS) and
-# BENCH_WRK_TIMEOUT (wrk's own 2s).
-bench_wrk()
+# Accepts a run id, the file for the command's output and a command;
+# runs the command in the background for its whole length and records, in
+# RUN_CPU, the CPU every group used while it ran, the first and the last
+# second left out (where connections open and close).  The command must
+# run for BENCH_WRK_SECONDS (BENCH_SECONDS).
+bench_measure()
 {
-	local id=$1 label=$2 url=$3 script=${4:-} out cmd wpid
+	local id=$1 out=$2 lpid
 	local secs=${BENCH_WRK_SECONDS:-$BENCH_SECONDS}
 	# shellcheck disable=SC2034 # filled through namerefs
 	local -A s0 s1
+
+	shift 2
+	"$@" >"$out" 2>&1 &
+	lpid=$!
+	BENCH_WRK_PID=$lpid
+	bench_sleep 1
+	bench_snapshot s0 "$lpid"
+	bench_sleep $((secs - 2))
+	bench_snapshot s1 "$lpid"
+	wait "$lpid" || { cat "$out" >&2; bench_die "failed: $*"; }
+	BENCH_WRK_PID=	# read by bench_cleanup
+	RUN_CPU[$id]=$(bench_cpu_between s0 s1)
+}
+
+# Accepts a run id, a label, a URL and optionally a wrk Lua script; runs
+# wrk with the benchmark's fixed shape and records the results.  A section
+# with another shape sets BENCH_WRK_CONNS (64), BENCH_WRK_SECONDS
+# (BENCH_SECONDS) and BENCH_WRK_TIMEOUT (wrk's own 2s).
+bench_wrk()
+{
+	local id=$1 label=$2 url=$3 script=${4:-} out cmd
+	local secs=${BENCH_WRK_SECONDS:-$BENCH_SECONDS}
 
 	out=$BENCH_TMP/wrk-$id.txt
 	cmd=(wrk -t2 "-c${BENCH_WRK_CONNS:-64}" "-d${secs}s" --latency)
@@ -114,17 +135,7 @@ bench_wrk()
 	RUN_LABEL[$id]=$label
 	RUN_CMD[$id]="${cmd[*]}"
 	bench_say "$label: ${cmd[*]}"
-
-	"${cmd[@]}" >"$out" 2>&1 &
-	wpid=$!
-	BENCH_WRK_PID=$wpid
-	bench_sleep 1
-	bench_snapshot s0 "$wpid"
-	bench_sleep $((secs - 2))
-	bench_snapshot s1 "$wpid"
-	wait "$wpid" || { cat "$out" >&2; bench_die "wrk failed: ${cmd[*]}"; }
-	BENCH_WRK_PID=	# read by bench_cleanup
-	RUN_CPU[$id]=$(bench_cpu_between s0 s1)
+	bench_measure "$id" "$out" "${cmd[@]}"
 
 	RUN_RPS[$id]=$(awk '$1 == "Requests/sec:" { printf "%.0f", $2 }' "$out")
 	[[ -n ${RUN_RPS[$id]} ]] || { cat "$out" >&2; bench_die "no Requests/sec"; }

@@ -78,8 +78,10 @@ ctld_supervise()
 	if pid=$(pid_get ctld-supervisor); then
 		return 0
 	fi
-	spawn ctld-supervisor "$SRCDIR/build-aux/stack/ctld-supervise.sh" "$RUN_DIR" \
-		"$(ctld_path)" -f -c "$(worker_conf)"
+	# The workers pfo3-ctld starts inherit its environment.
+	PFO3_MODULE_DIR=$(workerd_module_dir) \
+		spawn ctld-supervisor "$SRCDIR/build-aux/stack/ctld-supervise.sh" \
+		"$RUN_DIR" "$(ctld_path)" -f -c "$(worker_conf)"
 	say "pfo3-ctld supervised (supervisor pid $SPAWNED_PID)"
 }
 

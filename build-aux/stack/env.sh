@@ -9,6 +9,7 @@ env_lines()
 	env_export PFO3_RUN_DIR "$RUN_DIR"
 	env_export PFO3_BUILDDIR "$PFO3_BUILDDIR"
 	env_export PFO3_WORKERD "$(workerd_path)"
+	env_export PFO3_MODULE_DIR "$(workerd_module_dir)"
 	env_export PFO3_CONF "$(worker_conf)"
 	env_export PFO3_HTTP_URL "http://127.0.0.1:$PFO3_HTTP_PORT"
 	env_export PFO3_SEED_HOST 127.0.0.1

@@ -11,6 +11,13 @@ workerd_path()
 	printf '%s/pfo3-workerd' "$PFO3_BUILDDIR"
 }
 
+# workerd_module_dir: where the workers of this build load their renderer
+# modules from (thumb.so, report.so: the build tree, not PKGLIBDIR).
+workerd_module_dir()
+{
+	printf '%s/daemons/workerd' "$PFO3_BUILDDIR"
+}
+
 # worker_ids: w1 .. wN on one line.
 worker_ids()
 {

@@ -375,6 +375,8 @@ broker_login_of(const struct conf_amqp *conf, char **user, char **password,
 	return 0;
 }
 
+#define BROKER_FRAME_MAX	16384	/* bytes of an AMQP frame (>= 4096) */
+
 /* Logs in as the user of the parsed URL `info`; 0 or -1 + *cause. */
 static int
 broker_login(struct broker *b, const struct amqp_connection_info *info,
@@ -392,8 +394,15 @@ broker_login(struct broker *b, const struct amqp_connection_info *info,
 	e.value.value.bytes = amqp_cstring_bytes(client_name);
 	props.num_entries = 1;
 	props.entries = &e;
+	/*
+	 * Frames of at most BROKER_FRAME_MAX bytes: the library keeps an
+	 * output buffer and decoding pages of that size for the life of the
+	 * connection, 128 KiB each by default, while jobs and events are
+	 * JSON of a few hundred bytes (a larger message is split into
+	 * frames).
+	 */
 	r = amqp_login_with_properties(b->conn, info->vhost,
-	    AMQP_DEFAULT_MAX_CHANNELS, AMQP_DEFAULT_FRAME_SIZE, heartbeat,
+	    AMQP_DEFAULT_MAX_CHANNELS, BROKER_FRAME_MAX, heartbeat,
 	    &props, AMQP_SASL_METHOD_PLAIN, info->user, info->password);
 	return broker_reply(b, r, "login", cause);
 }

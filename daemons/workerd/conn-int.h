@@ -10,6 +10,14 @@
 #include "conn.h"
 #include "workerd.h"
 
+/* conn.direct_state: who of the pool thread and the event thread came
+ * first once a direct request's reply is written (conn-pool.c). */
+enum {
+	DIRECT_IDLE,		/* neither yet */
+	DIRECT_DONE,		/* the pool thread handed it back quietly */
+	DIRECT_SEEN,		/* an event came first: the pool thread wakes */
+};
+
 /* What a step of the state machine did. */
 enum conn_step {
 	STEP_WAIT,		/* needs the network, a timer or the pool */
@@ -58,6 +66,11 @@ void	conn_stream_event(struct conn *c);
 void	conn_send(struct conn *c);
 /* Answers `status` with a JSON error and closes: the framing is lost. */
 void	conn_fail(struct conn *c, int status, const char *cause);
+/* On the pool thread, for a `direct` request: queues the reply and writes
+ * it.  1 when the socket took it all, 0 when some is left in the output
+ * for the event thread, -1 when the event thread must answer (nothing
+ * was queued). */
+int	conn_send_direct(struct conn *c);
 /* Moves a streamed response body from its pipe to the socket. */
 enum conn_step conn_drain_out(struct conn *c, int flushed);
 

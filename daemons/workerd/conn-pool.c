@@ -3,10 +3,27 @@
  * to the pool (or the upload threads) with route_run() as the job, taking
  * it back when the job is done, and parking it off the pool while its
  * handler waits for an event (response_park).
+ *
+ * Handing a request to a sleeping thread and back costs two wake-ups: a
+ * futex for the pool thread, then an eventfd write, an epoll return and a
+ * read for the event thread, which through a load balancer (each worker
+ * seeing a share of the requests, its event thread asleep in between)
+ * was most of a cheap task's cost.  So a request handed over with nothing
+ * else pending on its connection (no body still coming, no bytes read
+ * ahead, nothing left to write: `direct`) has its reply written by the
+ * pool thread itself, which then hands the connection back quietly: into
+ * the done list, no wake-up.  What takes it back is the next event on its
+ * socket (the client's next request, or its FIN: conn.c), any other
+ * connection's event (done_quiet), or at worst collect_ev, within
+ * CONN_COLLECT_MS; the request's latency ends when its reply was written.
+ * A reply that streams, parks, closes the connection or finds the socket
+ * full goes back the usual way.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "clock.h"
@@ -16,6 +33,11 @@
 #include "route-run.h"
 #include "stream.h"
 
+/* At most this long before a quietly handed-back connection is taken back
+ * when no event comes for it: only its counters and its keep-alive timer
+ * wait, its reply is out. */
+#define CONN_COLLECT_MS	5
+
 /* Runs on a pool or upload thread: the only code of the connection that
  * is not on the event loop. */
 static void
@@ -23,12 +45,85 @@ conn_job(void *arg)
 {
 	struct conn *c = arg;
 	struct workerd *w = c->w;
+	int direct = c->direct, quiet = 0;
 
 	route_run(w, c->seed ? &route_seed : c->route, &c->r, &c->resp);
+	if (direct) {
+		/* From the reply's first byte on the wire to the hand-back,
+		 * conn_settle() waits for this thread.  The exchange pairs
+		 * with conn_event_cb()'s: one of the two sees the other. */
+		atomic_fetch_add(&w->replying, 1);
+		quiet = conn_send_direct(c) == 1 &&
+		    atomic_exchange(&c->direct_state, DIRECT_DONE) ==
+		    DIRECT_IDLE;
+	}
 	pthread_mutex_lock(&w->done_lock);
 	TAILQ_INSERT_TAIL(&w->done, c, done_entry);
 	pthread_mutex_unlock(&w->done_lock);
-	event_active(w->done_ev, EV_READ, 0);
+	/* `c` is the event thread's again: it may be gone already. */
+	if (quiet)
+		atomic_fetch_add(&w->done_quiet, 1);
+	else
+		event_active(w->done_ev, EV_READ, 0);
+	if (direct)
+		atomic_fetch_sub(&w->replying, 1);
+}
+
+int
+conn_settle(struct workerd *w, struct conn *self)
+{
+	/* A pool thread between its write and its hand-back: a few system
+	 * calls' time, unless it was preempted. */
+	while (atomic_load(&w->replying) > 0)
+		sched_yield();
+	if (self == NULL && atomic_load(&w->done_quiet) == 0)
+		return 0;
+	return conn_collect(w, self);
+}
+
+int
+conn_collect(struct workerd *w, struct conn *self)
+{
+	struct conn_list done;
+	struct conn *c;
+	int found = 0;
+
+	TAILQ_INIT(&done);
+	atomic_store(&w->done_quiet, 0);
+	pthread_mutex_lock(&w->done_lock);
+	TAILQ_CONCAT(&done, &w->done, done_entry);
+	pthread_mutex_unlock(&w->done_lock);
+	while ((c = TAILQ_FIRST(&done)) != NULL) {
+		TAILQ_REMOVE(&done, c, done_entry);
+		found |= c == self;
+		conn_finish(c);
+	}
+	return found;
+}
+
+void
+conn_collect_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct workerd *w = arg;
+	struct timeval tv = { 0, CONN_COLLECT_MS * 1000 };
+
+	w->collect_armed = 0;
+	conn_collect(w, NULL);
+	if (w->ndirect > 0) {
+		evtimer_add(w->collect_ev, &tv);
+		w->collect_armed = 1;
+	}
+}
+
+/* May the pool thread write this request's reply itself (see above)? */
+static int
+conn_may_direct(const struct conn *c)
+{
+	return !c->seed && c->route->where == ROUTE_POOL &&
+	    c->pump.pipe == NULL && c->req.keep_alive &&
+	    !c->readable && !c->rdhup && !c->eof &&
+	    evbuffer_get_length(c->in) == 0 &&
+	    evbuffer_get_length(c->out) == 0;
 }
 
 static void
@@ -134,6 +229,9 @@ conn_dispatch(struct conn *c)
 			return;
 		}
 		if (c->route->where == ROUTE_INLINE) {
+			/* /metrics and /readyz count what the pool
+			 * handed back quietly too. */
+			conn_settle(w, NULL);
 			c->route->fn(w, &c->r, &c->resp);
 			conn_send(c);
 			return;
@@ -154,7 +252,19 @@ conn_dispatch(struct conn *c)
 	c->state = CONN_POOL;
 	c->on_pool = 1;
 	w->inflight++;
+	if ((c->direct = conn_may_direct(c))) {
+		atomic_store(&c->direct_state, DIRECT_IDLE);
+		w->ndirect++;
+		if (!w->collect_armed) {
+			struct timeval tv = { 0, CONN_COLLECT_MS * 1000 };
+
+			evtimer_add(w->collect_ev, &tv);
+			w->collect_armed = 1;
+		}
+	}
 	if (pool_submit(pool, conn_job, c) == -1) {
+		w->ndirect -= c->direct;
+		c->direct = 0;
 		c->on_pool = 0;
 		w->inflight--;
 		if (c->upload) {
@@ -221,6 +331,7 @@ conn_finish(struct conn *c)
 	int status = 0;
 
 	c->w->inflight--;
+	c->w->ndirect -= c->direct;
 	c->on_pool = 0;
 	if (c->upload) {
 		c->upload = 0;

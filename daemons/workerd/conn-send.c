@@ -2,7 +2,11 @@
  * conn-send.c — writing a response on a connection: its head and body
  * into the output buffer (conn_run() flushes it), a streamed body from its
  * pipe as the socket takes it, and the request's count in the metrics.
+ * A pool thread writes a `direct` request's reply itself
+ * (conn_send_direct); the rest runs on the event thread.
  */
+#include <errno.h>
+
 #include <event2/buffer.h>
 #include <event2/event.h>
 
@@ -37,7 +41,7 @@ static void
 conn_sent(struct conn *c)
 {
 	struct workerd *w = c->w;
-	int64_t now = clock_mono_us();
+	int64_t now = c->t_done_us != 0 ? c->t_done_us : clock_mono_us();
 	int route, error;
 
 	if (c->t_start_us == 0)
@@ -66,8 +70,38 @@ conn_sent(struct conn *c)
 void
 conn_send(struct conn *c)
 {
-	conn_send_head(c);
+	if (!c->replied)
+		conn_send_head(c);
 	conn_sent(c);
+}
+
+/*
+ * A reply that keeps the connection open, as conn_send_head() would write
+ * it.  Only what the pool thread may read is looked at: the request and
+ * the response it owns, `draining` (an atomic; shutdown sets it before
+ * `stopping`), the configuration.  The socket's edge flags are the event
+ * thread's: a write that would block leaves the rest in `out`, and the
+ * event thread's own write finds out.
+ */
+int
+conn_send_direct(struct conn *c)
+{
+	struct workerd *w = c->w;
+
+	if (c->resp.streaming || c->resp.park_until_ms > 0 || c->resp.close ||
+	    atomic_load(&c->out_ready) || atomic_load(&c->dead) ||
+	    atomic_load(&w->draining))
+		return -1;
+	c->keep_alive = 1;
+	response_retry_default(&c->resp, w->conf.worker.retry_after);
+	response_write(&c->resp, c->out, c->req.version_minor == 0 ?
+	    RESPONSE_KEEP_10 : RESPONSE_KEEP, c->head_only, w->conf.worker.id);
+	c->replied = 1;
+	c->t_done_us = clock_mono_us();
+	while (evbuffer_get_length(c->out) > 0)
+		if (evbuffer_write(c->out, c->fd) < 0 && errno != EINTR)
+			return 0;
+	return 1;
 }
 
 void

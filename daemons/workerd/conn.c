@@ -2,7 +2,7 @@
  * conn.c — the life of a client connection, on the event thread.
  *
  *   HEAD ──head parsed──> BODY ──body complete──> (inline handler) ──┐
- *    ^  \                                  \──> POOL ──done_ev──────>┤
+ *    ^  \                                  \──> POOL ──hand-back────>┤
  *    |   '{' as first byte ─> SEED ─> POOL                           v
  *    └──────── keep-alive, output flushed ──────────────────────── WRITE
  *
@@ -127,6 +127,9 @@ conn_reset_request(struct conn *c)
 	c->out_sent = 0;
 	c->head_sent = 0;
 	atomic_store(&c->out_ready, 0);
+	c->direct = 0;
+	c->replied = 0;
+	c->t_done_us = 0;
 	c->route_status = 0;
 	c->route_allow[0] = '\0';
 	memset(&c->r, 0, sizeof c->r);
@@ -139,6 +142,22 @@ conn_event_cb(evutil_socket_t fd, short what, void *arg)
 	struct conn *c = arg;
 
 	conn_io_event(c, what);
+	/*
+	 * A pool thread that wrote its reply itself hands the connection
+	 * back without waking this thread: the client's next request (or
+	 * its FIN) is what brings it back here, so take it back first.
+	 * Either this exchange or the pool thread's sees the other
+	 * (conn-pool.c): an event that comes before the reply is out makes
+	 * the pool thread wake this thread instead.  When taken back, it
+	 * ran, and may be gone.
+	 */
+	if (c->state == CONN_POOL && c->direct &&
+	    atomic_exchange(&c->direct_state, DIRECT_SEEN) == DIRECT_DONE) {
+		if (conn_settle(c->w, c))
+			return;
+	} else if (atomic_load_explicit(&c->w->done_quiet,
+	    memory_order_relaxed) > 0 && conn_collect(c->w, c))
+		return;
 	conn_run(c);
 }
 
@@ -298,7 +317,11 @@ conn_run(struct conn *c)
 	for (;;) {
 		if (atomic_load(&c->dead))
 			return;
-		if ((rc = conn_io_flush(c)) == -1) {
+		/* A direct request's pool thread owns the output. */
+		if (c->state == CONN_POOL && c->direct &&
+		    !atomic_load(&c->out_ready))
+			rc = 1;
+		else if ((rc = conn_io_flush(c)) == -1) {
 			conn_close(c);
 			return;
 		}

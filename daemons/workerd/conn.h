@@ -94,6 +94,16 @@ struct conn {
 	atomic_int	 dead;		/* gone while on the pool: free it when
 					   the pool hands it back */
 	int64_t		 park_user;	/* CONN_PARKED: whose events wake it */
+	/*
+	 * The pool thread may write the reply itself (conn-pool.c): set by
+	 * the event thread when it hands the request over with nothing else
+	 * pending on the connection.  The pool thread then owns `out` and
+	 * the socket's writes until it hands the connection back.
+	 */
+	int		 direct;
+	int		 replied;	/* the pool thread queued the reply */
+	int64_t		 t_done_us;	/* when it did: the latency's end */
+	atomic_int	 direct_state;	/* DIRECT_* (conn-pool.c) */
 	/* No route for the head that was read: 404, or 405 and Allow. */
 	int		 route_status;
 	char		 route_allow[ROUTER_ALLOW_MAX];
@@ -116,6 +126,15 @@ void	conn_io_event(struct conn *c, short what);
 void	conn_accept(struct workerd *w, int fd, const char *peer);
 /* The pool finished `c`: write its response (event thread only). */
 void	conn_finish(struct conn *c);
+/* Takes back what the pool finished; 1 when `self` was among it (it ran,
+ * and may be freed). */
+int	conn_collect(struct workerd *w, struct conn *self);
+/* Takes back every reply a pool thread has written so far (its client
+ * may have it already), and `self` if not NULL: counters then include
+ * them.  1 when `self` was among them (as conn_collect).  Event thread. */
+int	conn_settle(struct workerd *w, struct conn *self);
+/* The timer of the replies handed back without a wake-up. */
+void	conn_collect_cb(evutil_socket_t fd, short what, void *arg);
 /*
  * Runs again the parked requests of `user` (0: all of them): their
  * handlers look once more for what they wait for.

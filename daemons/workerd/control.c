@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "clock.h"
+#include "conn.h"
 #include "ctl.h"
 #include "jobs.h"
 #include "log.h"
@@ -45,6 +46,9 @@ control_stats(struct workerd *w)
 	uint64_t n;
 	json_t *status = json_object();
 	int i, j;
+
+	/* Count the requests the pool handed back quietly (conn-pool.c). */
+	conn_settle(w, NULL);
 
 	n = latency_quantiles(&m->latency, clock_mono_us() / 1000000, q, 4, p,
 	    &max_us);

@@ -14,7 +14,9 @@
  * At most worker.job_threads jobs are on the pool at once, so HTTP keeps
  * the other threads.  The broker sends up to amqp.prefetch unacked
  * deliveries per queue; those that find every slot taken wait here, in
- * order, unacked.  A full pool queue leaves them waiting too.
+ * order, unacked, and this thread then waits for a job to come back (the
+ * pool thread wakes it) rather than for the broker, which it only polls.
+ * A full pool queue leaves them waiting too.
  *
  * A job whose database is unreachable is rejected back to its queue after
  * JOBS_REQUEUE_MS; its slot stays taken meanwhile, so an outage slows the
@@ -286,21 +288,47 @@ jobs_ensure(struct jobs_consumer *c)
 	return 0;
 }
 
+/*
+ * Waits for a job to come back from the pool, up to JOBS_WAIT_BUSY_MS:
+ * when every slot is taken and a delivery waits for one, waiting on the
+ * broker instead would leave a freed slot idle until its timeout.
+ */
+static void
+jobs_wait_slot(struct jobs *j)
+{
+	struct timespec	ts;
+
+	clock_deadline(&ts, JOBS_WAIT_BUSY_MS);
+	pthread_mutex_lock(&j->lock);
+	if (!atomic_load(&j->stop) && TAILQ_EMPTY(&j->done))
+		pthread_cond_timedwait(&j->wake, &j->lock, &ts);
+	pthread_mutex_unlock(&j->lock);
+}
+
 /* Waits for one delivery and keeps it in `pending`. */
 static void
 jobs_receive(struct jobs_consumer *c)
 {
 	struct jobs_job	*job;
 	char		*cause = NULL;
-	int		 rc, busy;
+	int		 rc, busy, wait;
 
 	busy = c->inhand > 0 || !TAILQ_EMPTY(&c->pending);
+	wait = busy ? JOBS_WAIT_BUSY_MS : JOBS_WAIT_IDLE_MS;
+	if (!TAILQ_EMPTY(&c->pending) &&
+	    c->inhand >= c->w->conf.worker.job_threads) {
+		/* The slot that frees first is what this thread waits for;
+		 * the broker is then only polled, to serve its heartbeats
+		 * and take what it sent meanwhile (prefetch bounds it). */
+		jobs_wait_slot(c->j);
+		wait = 0;
+	}
 	job = xcalloc(1, sizeof *job);
-	rc = broker_next(c->b, busy ? JOBS_WAIT_BUSY_MS : JOBS_WAIT_IDLE_MS,
-	    &job->d, &cause);
+	rc = broker_next(c->b, wait, &job->d, &cause);
 	if (rc == 1) {
 		job->j = c->j;
 		job->gen = c->gen;
+		job->received_us = clock_mono_us();
 		job->type = jobs_type_find(job->d.routing_key);
 		TAILQ_INSERT_TAIL(&c->pending, job, entry);
 		return;

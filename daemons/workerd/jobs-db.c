@@ -23,6 +23,17 @@
 	"SELECT id, type FROM jobs WHERE status = 'queued' AND published_at " \
 	"IS NULL AND created_at < now() - interval '" JOBS_DB_SWEEP_GRACE "'"
 
+/*
+ * A condition that makes the commit of the statement it is part of not
+ * wait for the disk (synchronous_commit off for its transaction alone),
+ * for writes whose loss in a crash of PostgreSQL itself costs nothing:
+ * the next synchronous commit of the session (the job's end) flushes them
+ * anyway, and without it the job runs again.  It is evaluated on the row
+ * the statement changes; a statement that changes none commits nothing.
+ */
+#define JOBS_DB_NO_FLUSH \
+	"set_config('synchronous_commit', 'off', true) IS NOT NULL"
+
 /* Runs a statement whose rows nobody reads; 0, or -1 and *cause. */
 static int
 jobs_db_command(struct workerd *w, int retry, const char *sql, int n,
@@ -72,10 +83,13 @@ jobs_db_published(struct workerd *w, const char *ids, char **cause)
 	const char	*params[1] = { ids };
 
 	/* Safe to run twice; inside the sweeper's transaction it is not
-	 * (db_exec_retry never runs a statement again there). */
+	 * (db_exec_retry never runs a statement again there).  A mark lost
+	 * in a crash only has the sweeper publish the job again, a
+	 * duplicate that consumers skip: not worth a flush on the way to the
+	 * client's 202. */
 	return jobs_db_command(w, 1, "UPDATE jobs SET published_at = now() "
-	    "WHERE id = ANY ($1::bigint[]) AND published_at IS NULL", 1,
-	    params, cause);
+	    "WHERE id = ANY ($1::bigint[]) AND published_at IS NULL AND "
+	    JOBS_DB_NO_FLUSH, 1, params, cause);
 }
 
 PGresult *
@@ -95,9 +109,12 @@ jobs_db_claim(struct workerd *w, const char *id, const char *worker,
 {
 	const char	*params[2] = { id, worker };
 
+	/* A claim lost in a crash leaves the delivery unacked: it runs
+	 * again.  The end's commit flushes it. */
 	return tres_db_exec(w, "WITH c AS (UPDATE jobs SET status = "
 	    "'running', worker = $2, attempts = attempts + 1 WHERE id = $1 AND "
-	    "status IN ('queued', 'running') RETURNING type, user_id, "
+	    "status IN ('queued', 'running') AND " JOBS_DB_NO_FLUSH " "
+	    "RETURNING type, user_id, "
 	    "payload::text, attempts) SELECT 1, type, user_id, payload, "
 	    "attempts FROM c UNION ALL SELECT 0, status, NULL, NULL, 0 FROM "
 	    "jobs WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM c)", 2, params,

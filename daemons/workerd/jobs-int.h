@@ -14,12 +14,15 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/queue.h>
 
 #include <jansson.h>
 
 #include "broker.h"
+#include "clock.h"
 #include "job-types.h"
+#include "log.h"
 
 struct workerd;
 
@@ -38,6 +41,7 @@ struct jobs_ctx {
 	int64_t		 user_id;	/* 0: none */
 	int		 attempt;	/* 1 on the first run */
 	const json_t	*payload;
+	struct jobs_stages *stages;	/* the handler's own jobs_stage()s */
 };
 
 /*
@@ -84,6 +88,42 @@ enum jobs_answer {
 	JOBS_ANSWER_REQUEUE,	/* reject with requeue after a delay */
 };
 
+/*
+ * The stages of one job and how long each took, for one line at debug
+ * level: where a job's time goes (jobs_stage() after each stage).
+ */
+struct jobs_stages {
+	int64_t		 last_us;
+	size_t		 len;
+	char		 text[320];
+};
+
+static inline void
+jobs_stages_begin(struct jobs_stages *s, int64_t start_us)
+{
+	s->last_us = start_us != 0 ? start_us : clock_mono_us();
+	s->len = 0;
+	s->text[0] = '\0';
+}
+
+/* Appends " name=MS" for the time since the last stage (s may be NULL). */
+static inline void
+jobs_stage(struct jobs_stages *s, const char *name)
+{
+	int64_t	now;
+	int	n;
+
+	if (s == NULL || log_get_level() < LOG_LVL_DEBUG ||
+	    s->len >= sizeof s->text)
+		return;
+	now = clock_mono_us();
+	n = snprintf(s->text + s->len, sizeof s->text - s->len, " %s=%.1f",
+	    name, (double)(now - s->last_us) / 1000.0);
+	if (n > 0)
+		s->len += (size_t)n;
+	s->last_us = now;
+}
+
 /* One delivery, from the consumer to a pool thread and back. */
 struct jobs_job {
 	struct jobs			*j;
@@ -94,6 +134,8 @@ struct jobs_job {
 	int				 attempt;	/* for broker_retry */
 	char				*reason;	/* why it failed */
 	int64_t				 due_ms;	/* REQUEUE: not before */
+	int64_t				 received_us;	/* from the broker */
+	struct jobs_stages		 stages;	/* of this run */
 	TAILQ_ENTRY(jobs_job)		 entry;
 };
 TAILQ_HEAD(jobs_list, jobs_job);

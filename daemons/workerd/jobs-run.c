@@ -287,6 +287,7 @@ jobs_execute(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 	ctx.user_id = row->user_id;
 	ctx.attempt = row->attempts;
 	ctx.payload = row->payload;
+	ctx.stages = &job->stages;
 	r = jobs_types[row->type].run(w, &ctx, &result, &cause);
 	switch (r) {
 	case JOBS_DONE:
@@ -302,8 +303,9 @@ jobs_execute(struct workerd *w, struct jobs_job *job, struct jobs_row *row)
 		if (jobs_record(w, job, row, JOBS_DB_DONE, text) == 0) {
 			atomic_fetch_add(&job->j->count[row->type].processed, 1);
 			jobs_answer_set(job, JOBS_ANSWER_ACK, NULL);
-			log_debug("job %s done (attempt %d)", row->sid,
-			    row->attempts);
+			jobs_stage(&job->stages, "end");
+			log_debug("job %s done (attempt %d), ms:%s", row->sid,
+			    row->attempts, job->stages.text);
 		} else if (job->answer == JOBS_ANSWER_DEAD) {
 			/* Not an outage: the row refuses the result. */
 			why = xasprintf("cannot store the result: %s",
@@ -341,6 +343,8 @@ jobs_run(void *arg)
 
 	/* Not started when stopping: the broker gets it back on close. */
 	job->answer = JOBS_ANSWER_NONE;
+	jobs_stages_begin(&job->stages, job->received_us);
+	jobs_stage(&job->stages, "wait");
 	if (!atomic_load(&j->stop)) {
 		memset(&row, 0, sizeof row);
 		row.type = -1;
@@ -353,6 +357,7 @@ jobs_run(void *arg)
 		} else {
 			snprintf(row.sid, sizeof row.sid, "%" PRId64, row.id);
 			if (jobs_claim(w, job, &row)) {
+				jobs_stage(&job->stages, "claim");
 				jobs_execute(w, job, &row);
 				jobs_unlock(w, &row);
 			}

@@ -226,10 +226,12 @@ jobs_submit(struct workerd *w, const char *type, int64_t user_id,
 void
 jobs_publish(struct workerd *w, int64_t id, const char *type)
 {
-	struct jobs	*j = w->jobs;
-	char		 sid[32], msg[64], reason[256], *why = NULL;
-	size_t		 len;
+	struct jobs		*j = w->jobs;
+	struct jobs_stages	 st;
+	char			 sid[32], msg[64], reason[256], *why = NULL;
+	size_t			 len;
 
+	jobs_stages_begin(&st, 0);
 	len = jobs_message(msg, sizeof msg, id);
 	/* The broker failed its last probe: do not wait on it; the row is
 	 * the outbox, and the sweeper publishes it once the broker is back. */
@@ -249,6 +251,7 @@ jobs_publish(struct workerd *w, int64_t id, const char *type)
 	}
 	if (j != NULL)
 		atomic_fetch_add(&j->confirmed, 1);
+	jobs_stage(&st, "publish");
 
 	snprintf(sid, sizeof sid, "{%" PRId64 "}", id);
 	if (jobs_db_published(w, sid, &why) != 0) {
@@ -258,7 +261,8 @@ jobs_publish(struct workerd *w, int64_t id, const char *type)
 		    id, why);
 		free(why);
 	}
-	log_debug("job %" PRId64 " (%s) queued", id, type);
+	jobs_stage(&st, "mark");
+	log_debug("job %" PRId64 " (%s) queued, ms:%s", id, type, st.text);
 }
 
 /* A text column as a JSON string, or null when SQL NULL. */

@@ -22,28 +22,42 @@
 
 /*
  * $1 user, $2 notification body, $3 job, $4 recipient, $5 subject,
- * $6 text, $7 smtp.retry_for in ms, $8 kind.
+ * $6 text, $7 smtp.retry_for in ms, $8 kind, $9 the claim's lease in ms.
+ * A new mail row is made claimed by this statement (attempts 1, next_at
+ * past the lease) for the send that follows it at once: one statement
+ * less than claiming it apart.  The third column says whether it was.
  */
 #define OUTBOX_ADD_SQL \
 	"WITH n AS (INSERT INTO notifications (user_id, kind, body) " \
 	"VALUES ($1::bigint, $8, $2::jsonb) ON CONFLICT DO NOTHING " \
 	"RETURNING id), m AS (INSERT INTO mail_outbox (job_id, kind, " \
-	"recipient, subject, body, give_up_at) VALUES ($3::bigint, $8, $4, " \
-	"$5, $6, now() + $7::bigint * interval '1 millisecond') ON CONFLICT " \
-	"(job_id, kind) DO NOTHING RETURNING id) SELECT (SELECT id FROM n), " \
-	"coalesce((SELECT id FROM m), (SELECT id FROM mail_outbox WHERE " \
-	"job_id = $3::bigint AND kind = $8))"
+	"recipient, subject, body, give_up_at, attempts, next_at) VALUES " \
+	"($3::bigint, $8, $4, $5, $6, now() + $7::bigint * interval " \
+	"'1 millisecond', 1, now() + $9::bigint * interval '1 millisecond') " \
+	"ON CONFLICT (job_id, kind) DO NOTHING RETURNING id) SELECT (SELECT " \
+	"id FROM n), coalesce((SELECT id FROM m), (SELECT id FROM " \
+	"mail_outbox WHERE job_id = $3::bigint AND kind = $8)), EXISTS " \
+	"(SELECT 1 FROM m)"
+
+/* How long a claimed row is left to its sender: twice the longest send. */
+static void
+outbox_lease(struct workerd *w, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lld",
+	    (long long)(2 * w->conf.smtp.timeout + 1000));
+}
 
 int
 mail_outbox_add_notified(struct workerd *w, const struct mail_outbox_new *m,
-    int64_t *notification, int64_t *mail, char **cause)
+    int64_t *notification, int64_t *mail, int *claimed, char **cause)
 {
-	const char	*params[8];
+	const char	*params[9];
 	PGresult	*res;
-	char		 retry[32];
+	char		 retry[32], lease[32];
 
 	snprintf(retry, sizeof retry, "%lld",
 	    (long long)w->conf.smtp.retry_for);
+	outbox_lease(w, lease, sizeof lease);
 	params[0] = m->user;
 	params[1] = m->notification;
 	params[2] = m->job;
@@ -52,11 +66,13 @@ mail_outbox_add_notified(struct workerd *w, const struct mail_outbox_new *m,
 	params[5] = m->body;
 	params[6] = retry;
 	params[7] = m->kind;
-	if ((res = tres_db_exec(w, OUTBOX_ADD_SQL, 8, params, cause)) == NULL)
+	params[8] = lease;
+	if ((res = tres_db_exec(w, OUTBOX_ADD_SQL, 9, params, cause)) == NULL)
 		return -1;
 	*notification = PQgetisnull(res, 0, 0) ? 0 :
 	    strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	*mail = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	*claimed = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 	PQclear(res);
 	return 0;
 }
@@ -96,41 +112,26 @@ outbox_finish(struct workerd *w, const char *job)
 	PQclear(res);
 }
 
-enum mail_outbox_sent
-mail_outbox_send(struct workerd *w, int64_t id, char **cause)
+/*
+ * Sends claimed row `sid` (try `attempts`) of job `job` and records what
+ * came of it; then, when `finish`, finishes the job if that was its last
+ * mail.
+ */
+static enum mail_outbox_sent
+outbox_deliver(struct workerd *w, const char *sid, const char *job,
+    const char *to, const char *subject, const char *body, int attempts,
+    int finish, char **cause)
 {
-	const char			*params[3];
-	PGresult			*res;
-	char				 sid[32], lease[32], pause[32], job[32];
-	char				*why = NULL;
-	int				 attempts, sent;
+	const char	*params[3];
+	PGresult	*res;
+	char		 pause[32], *why = NULL;
+	int		 sent;
 
-	snprintf(sid, sizeof sid, "%" PRId64, id);
-	snprintf(lease, sizeof lease, "%lld",
-	    (long long)(2 * w->conf.smtp.timeout + 1000));
-	params[0] = sid;
-	params[1] = lease;
-	/* The claim: only one worker's UPDATE finds the row due. */
-	res = tres_db_exec(w, "UPDATE mail_outbox SET attempts = attempts + 1, "
-	    "next_at = now() + $2::bigint * interval '1 millisecond' WHERE "
-	    "id = $1::bigint AND state = 'pending' AND next_at <= now() "
-	    "RETURNING recipient, subject, body, attempts, job_id", 2, params,
-	    cause);
-	if (res == NULL)
-		return MAIL_OUTBOX_ERROR;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return MAIL_OUTBOX_NOT_DUE;
-	}
-	attempts = atoi(PQgetvalue(res, 0, 3));
-	snprintf(job, sizeof job, "%s", PQgetvalue(res, 0, 4));
-	sent = mail_send(&w->conf.smtp, PQgetvalue(res, 0, 0),
-	    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), &why) == 0;
+	sent = mail_send(&w->conf.smtp, to, subject, body, &why) == 0;
 	if (!sent)
-		log_warnx("mail %s of job %s to %s, try %d: %s", sid, job,
-		    PQgetvalue(res, 0, 0), attempts, why);
-	PQclear(res);
-
+		log_warnx("mail %s of job %s to %s, try %d: %s", sid, job, to,
+		    attempts, why);
+	params[0] = sid;
 	if (sent)
 		res = tres_db_exec_retry(w, "UPDATE mail_outbox SET state = "
 		    "'sent', sent_at = now(), last_error = NULL WHERE id = "
@@ -157,10 +158,55 @@ mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 		    "smtp.retry_for", sid, job, attempts);
 	else if (sent)
 		log_info("mail %s of job %s sent (try %d)", sid, job, attempts);
-	if (strcmp(PQgetvalue(res, 0, 0), "pending") != 0)
+	if (finish && strcmp(PQgetvalue(res, 0, 0), "pending") != 0)
 		outbox_finish(w, job);
 	PQclear(res);
 	return sent ? MAIL_OUTBOX_SENT : MAIL_OUTBOX_FAILED;
+}
+
+enum mail_outbox_sent
+mail_outbox_send(struct workerd *w, int64_t id, char **cause)
+{
+	const char			*params[2];
+	PGresult			*res;
+	enum mail_outbox_sent		 rv;
+	char				 sid[32], lease[32];
+
+	snprintf(sid, sizeof sid, "%" PRId64, id);
+	outbox_lease(w, lease, sizeof lease);
+	params[0] = sid;
+	params[1] = lease;
+	/* The claim: only one worker's UPDATE finds the row due. */
+	res = tres_db_exec(w, "UPDATE mail_outbox SET attempts = attempts + 1, "
+	    "next_at = now() + $2::bigint * interval '1 millisecond' WHERE "
+	    "id = $1::bigint AND state = 'pending' AND next_at <= now() "
+	    "RETURNING recipient, subject, body, attempts, job_id", 2, params,
+	    cause);
+	if (res == NULL)
+		return MAIL_OUTBOX_ERROR;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return MAIL_OUTBOX_NOT_DUE;
+	}
+	rv = outbox_deliver(w, sid, PQgetvalue(res, 0, 4),
+	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+	    PQgetvalue(res, 0, 2), atoi(PQgetvalue(res, 0, 3)), 1, cause);
+	PQclear(res);
+	return rv;
+}
+
+enum mail_outbox_sent
+mail_outbox_send_new(struct workerd *w, const struct mail_outbox_new *m,
+    int64_t id, char **cause)
+{
+	char	sid[32];
+
+	/* No run of the job got as far as recording its end before this row
+	 * was new, so there is no job to finish yet: its end, which comes
+	 * next, sees the mail settled. */
+	snprintf(sid, sizeof sid, "%" PRId64, id);
+	return outbox_deliver(w, sid, m->job, m->recipient, m->subject,
+	    m->body, 1, 0, cause);
 }
 
 void

@@ -54,16 +54,23 @@ struct mail_outbox_new {
  * Records the notification and the mail of job `m->job`, each unless a
  * run before did (the unique indexes of migration 005), in one statement,
  * hence one transaction; the mail is given up smtp.retry_for from now.
+ * A new mail row is made claimed for the caller, as mail_outbox_send
+ * claims one: the caller sends it at once with mail_outbox_send_new.
  * 0 with *notification (the new notification's id, 0 when it was there
- * already) and *mail (the outbox row's id, new or old); -1 and *cause.
+ * already), *mail (the outbox row's id, new or old) and *claimed (1: the
+ * row is new and claimed); -1 and *cause.
  */
 int	mail_outbox_add_notified(struct workerd *w,
 	    const struct mail_outbox_new *m, int64_t *notification,
-	    int64_t *mail, char **cause);
+	    int64_t *mail, int *claimed, char **cause);
 
 /* Sends row `id` if it is due.  Pool or sweeper thread. */
 enum mail_outbox_sent mail_outbox_send(struct workerd *w, int64_t id,
 	    char **cause);
+/* Sends row `id`, made and claimed from `m` by mail_outbox_add_notified
+ * (*claimed 1). */
+enum mail_outbox_sent mail_outbox_send_new(struct workerd *w,
+	    const struct mail_outbox_new *m, int64_t id, char **cause);
 
 /*
  * The sweeper's part: sends the rows that are due, oldest first, until a

@@ -1,7 +1,7 @@
 /*
- * report-check.c — the report's input: which months exist, and what a
- * month of a user may hold (bounded strings, counts in range) before
- * anything is drawn.
+ * report-check.c — the report's input: what a month of a user may hold
+ * (bounded strings, counts in range) before anything is drawn.  Which
+ * months exist is report-month.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,30 +9,6 @@
 
 #include "report-pdf-int.h"
 #include "xmalloc.h"
-
-int
-report_month_days(const char *month)
-{
-	static const int	 days[12] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-	int			 i, year, mon;
-
-	if (month == NULL || strlen(month) != 7 || month[4] != '-')
-		return -1;
-	for (i = 0; i < 7; i++) {
-		if (i != 4 && (month[i] < '0' || month[i] > '9'))
-			return -1;
-	}
-	year = (month[0] - '0') * 1000 + (month[1] - '0') * 100 +
-	    (month[2] - '0') * 10 + (month[3] - '0');
-	mon = (month[5] - '0') * 10 + (month[6] - '0');
-	if (year < 1970 || mon < 1 || mon > 12)
-		return -1;
-	if (mon == 2 && ((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
-		return 29;
-	return days[mon - 1];
-}
 
 /* Checks one string of the report: present, bounded, UTF-8, printable. */
 static int

@@ -53,9 +53,12 @@ struct report_data {
 };
 
 /*
- * Initialises fontconfig and warms its font cache.  Call once in the main
- * thread before any thread may call report_pdf_render().  Returns 0, or -1
- * with *cause when fontconfig cannot start or finds no font at all.
+ * Initialises fontconfig and warms its font cache.  In the worker, the
+ * renderer is the module report.so (report-load.c), which the first call
+ * of either function loads and starts; both are then thread-safe.
+ * Returns 0, or -1 with *cause when the module cannot be loaded or
+ * fontconfig cannot start or finds no font at all (then and at every
+ * later call).
  */
 int	report_pdf_init(char **cause);
 

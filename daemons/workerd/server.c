@@ -98,18 +98,7 @@ server_accept_cb(evutil_socket_t lfd, short what, void *arg)
 static void
 server_done_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct workerd *w = arg;
-	struct conn_list done;
-	struct conn *c;
-
-	TAILQ_INIT(&done);
-	pthread_mutex_lock(&w->done_lock);
-	TAILQ_CONCAT(&done, &w->done, done_entry);
-	pthread_mutex_unlock(&w->done_lock);
-	while ((c = TAILQ_FIRST(&done)) != NULL) {
-		TAILQ_REMOVE(&done, c, done_entry);
-		conn_finish(c);
-	}
+	conn_collect(arg, NULL);
 }
 
 static void
@@ -227,6 +216,7 @@ server_start(struct workerd *w, char **cause)
 	    server_accept_cb, w);
 	event_add(w->accept_ev, NULL);
 	w->done_ev = event_new(w->base, -1, 0, server_done_cb, w);
+	w->collect_ev = evtimer_new(w->base, conn_collect_cb, w);
 	w->stop_ev = evtimer_new(w->base, server_stop_check_cb, w);
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < 3; i++) {
@@ -253,6 +243,8 @@ server_stop(struct workerd *w)
 		event_free(w->accept_ev);
 	if (w->done_ev != NULL)
 		event_free(w->done_ev);
+	if (w->collect_ev != NULL)
+		event_free(w->collect_ev);
 	if (w->stop_ev != NULL)
 		event_free(w->stop_ev);
 	if (w->listen_fd != -1)

@@ -1,8 +1,10 @@
 /*
  * thumb.h — JPEG thumbnails of uploaded images, made with libvips.
  *
- * thumb_init() runs once, before any thread starts; afterwards thumb_probe()
- * and thumb_make() may be called from any number of threads at once.
+ * The work is done by libvips in the module thumb.so (module.h), which
+ * the first call loads and starts; every call may be made from any number
+ * of threads at once.  thumb_env_init() runs once in the main thread
+ * before any other thread starts.
  *
  * Uploaded bytes are untrusted: loaders libvips marks as untrusted (such as
  * ImageMagick) are blocked, the pixel count is checked from the header
@@ -19,9 +21,15 @@
 
 #define THUMB_MAX_SIZE	4096	/* largest thumbnail side thumb_make() makes */
 
-/* Starts libvips for a server.  Once, before threads.  -1 and *cause. */
+/* Prepares the environment libvips reads when it starts (thumb-load.c). */
+void	thumb_env_init(void);
+/*
+ * Loads thumb.so and starts libvips for a server, the first time (the
+ * other calls do it when needed).  -1 and *cause when the module cannot
+ * be loaded or started, then and at every later call.
+ */
 int	thumb_init(char **cause);
-/* Stops libvips once every thread that used it is gone. */
+/* Stops libvips, if started, once every thread that used it is gone. */
 void	thumb_shutdown(void);
 
 /*

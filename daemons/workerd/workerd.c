@@ -151,10 +151,9 @@ main(int argc, char **argv)
 	/* Library set-up that is not thread-safe, before any thread starts. */
 	if (s3_global_init(&cause) == -1)
 		fatalx("%s", cause);
-	if (report_pdf_init(&cause) == -1)
-		fatalx("%s", cause);
-	if (thumb_init(&cause) == -1)
-		fatalx("%s", cause);
+	/* The renderers (module.h) are loaded by the first thumbnail or
+	 * report: an idle worker maps neither libvips nor cairo. */
+	thumb_env_init();
 	if (evthread_use_pthreads() == -1)
 		fatalx("libevent has no pthreads support");
 	if ((w.base = event_base_new()) == NULL)

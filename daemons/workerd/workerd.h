@@ -12,10 +12,12 @@
  *
  * A connection is touched by one thread at a time.  While its request is
  * on the pool, the event thread does not read from it (reading is disabled)
- * and the pool thread only touches the request and the response.  The pool
- * thread hands it back through a locked list plus event_active() on
- * `done_ev`, which wakes the event loop; all counters that only the event
- * thread changes (connections, request totals, latency) need no locks.
+ * and the pool thread only touches the request and the response (and, for
+ * a `direct` request, writes the reply to the socket: conn-pool.c).  The
+ * pool thread hands it back through a locked list plus event_active() on
+ * `done_ev`, which wakes the event loop, or quietly for a direct reply;
+ * all counters that only the event thread changes (connections, request
+ * totals, latency) need no locks.
  */
 #ifndef PFO3_WORKERD_H
 #define PFO3_WORKERD_H
@@ -82,6 +84,15 @@ struct workerd {
 	pthread_mutex_t		 done_lock;	/* guards done */
 	struct conn_list	 done;		/* back from the pool */
 	struct event		*done_ev;
+	/* Replies a pool thread wrote itself, handed back without a wake-up
+	 * (conn-pool.c): how many are being written, how many wait in
+	 * `done`, and the timer that takes them back when no event on their
+	 * sockets does. */
+	atomic_int		 replying;
+	atomic_int		 done_quiet;
+	struct event		*collect_ev;
+	int			 collect_armed;
+	int			 ndirect;	/* such requests on the pool */
 
 	atomic_int		 draining;	/* readyz 503, no keep-alive */
 	int			 stopping;	/* SIGTERM: exit once idle */

@@ -159,6 +159,33 @@ def main():
     r = http(addr, "GET", "/api/v1/notifications")
     is_(r.status, 401, "notifications without a token: 401")
 
+    # The figures are the user's month: one login, two uploads of known
+    # sizes today, no tasks; the second report counts both reports.
+    _, _, cal = new_user(addr, "report-cal")
+    for size in (1000, 2500):
+        r = http(addr, "POST", "/api/v1/files?name=f%d.bin" % size,
+                 b"x" * size, bearer(cal),
+                 content_type="application/octet-stream")
+        is_(r.status, 201, "an upload of %d bytes: 201" % size)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    for n in (1, 2):
+        r = submit(addr, cal, month)
+        jid = r.json().get("job_id", 0) if r.status == 202 else 0
+        is_(wait_done(addr, cal, jid).get("status"), "done",
+            "report %d of the month is done" % n)
+    r = http(addr, "GET", "/api/v1/reports/%d/pdf" % jid, headers=bearer(cal))
+    text = pdf_text(r.body) if r.status == 200 else ""
+    lines = [x for x in text.splitlines() if x.strip()]
+    figures = []
+    if "Reports" in lines:
+        at = lines.index("Reports") + 1
+        figures = lines[at:at + 5]
+    is_(figures, ["1", "2", "3.4 KiB", "0", "2"],
+        "its logins, uploads, uploaded data, tasks and reports")
+    like(text, r"Active days: 1 of \d+", "one active day")
+    like(text, r"Busiest day: %s, 2 uploads and tasks" % today,
+         "today, with both uploads")
+
     # Several users' reports run on more than one worker.
     jobs = []
     for i in range(6):

@@ -450,8 +450,9 @@ main(void)
 	check_refused(NULL, 0, 128, LIMIT, want, "NULL");
 
 	/*
-	 * A 2x2 BMP: only ImageMagick reads BMP here, and it is a loader
-	 * blocked as untrusted.
+	 * A 2x2 BMP: only ImageMagick reads BMP here, a libvips module the
+	 * worker keeps libvips from loading (thumb-load.c), and a loader
+	 * blocked as untrusted were it loaded.
 	 */
 	bmp.len = 70;
 	bmp.data = calloc(1, bmp.len);
