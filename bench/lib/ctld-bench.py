@@ -228,7 +228,11 @@ def measure_load(pid, ctl, watch, beats, n):
     out["warmup"] = WARMUP
     out["workers_up"] = sum(w["state"] == "up" for w in st["workers"])
     ping = round_trips(ctl, "ping", CALLS)
+    c0 = cpu_s(pid)
     status = round_trips(ctl, "status", CALLS)
+    # pfo3-ctld's own time per status (with the load's, which is small):
+    # what a status costs it, whatever the other tenants do to the wall.
+    out["status_cpu_ms"] = (cpu_s(pid) - c0) * 1000.0 / CALLS
     for name, v in (("ping", ping), ("status", status)):
         out[name + "_p50_ms"] = pct(v, 50)
         out[name + "_p99_ms"] = pct(v, 99)

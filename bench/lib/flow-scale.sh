@@ -92,19 +92,32 @@ bench_scale_mem()
 	echo "$rss $anon ${pss:-0}"
 }
 
-# Accepts a run id and the idle CPU of its worker count; prints the CPU
-# µs per request of the workers, of HAProxy and of both in that run
-# (their % of one core ÷ requests per second), then of both less what
-# they use idle (health checks, heartbeats, timers).
+# Accepts a run id without its pass (scale_h3) and a worker count;
+# prints the req/s, then the CPU µs per request of the workers, of HAProxy
+# and of both (their % of one core ÷ requests per second), then of both
+# less what they use idle (health checks, heartbeats, timers): each the
+# mean of the two passes.
 bench_scale_us()
 {
-	local words=" ${RUN_CPU[$1]} "
+	local id pass words w h sums=""
 
-	awk -v w="${words#* workers=}" -v h="${words#* haproxy=}" \
-	    -v idle="$2" -v rps="${RUN_RPSX[$1]}" 'BEGIN {
-		split(w, a, " "); split(h, b, " ")
-		printf "%.1f %.1f %.1f %.1f", a[1] * 1e4 / rps, b[1] * 1e4 / rps,
-		    (a[1] + b[1]) * 1e4 / rps, (a[1] + b[1] - idle) * 1e4 / rps
+	for pass in a b; do
+		id=$1$2$pass
+		words=" ${RUN_CPU[$id]} "
+		w=${words#* workers=}
+		h=${words#* haproxy=}
+		sums+="${RUN_RPSX[$id]} ${w%% *} ${h%% *} ${SCALE_IDLE[$2$pass]};"
+	done
+	awk -v runs="$sums" 'BEGIN {
+		n = split(runs, r, ";")
+		for (i = 1; i < n; i++) {
+			split(r[i], v, " ")
+			rps += v[1] / 2
+			w += v[2] * 1e4 / v[1] / 2
+			h += v[3] * 1e4 / v[1] / 2
+			l += (v[2] + v[3] - v[4]) * 1e4 / v[1] / 2
+		}
+		printf "%.0f %.1f %.1f %.1f %.1f", rps, w, h, w + h, l
 	}'
 }
 
@@ -123,15 +136,19 @@ bench_scale_idle_cpu()
 	    'BEGIN { printf "%.2f", d / hz / (ns / 1e9) * 100 }'
 }
 
-# Part 1: each worker count in turn, the same two wrk runs.
+# Part 1: each worker count in turn, the same two wrk runs; then again
+# in the reverse order (pass b), so that every count meets early and late
+# moments of a shared machine.
 bench_scale_part_workers()
 {
-	local n pids pid m k hx stats
+	local n pids pid m k hx stats pass order
 
 	hx=$(pid_get haproxy)
 	declare -gA SCALE_MEM SCALE_IDLE
-	for n in $BENCH_SCALE_WORKERS; do
-		bench_say "  $n workers"
+	order=$(for n in $BENCH_SCALE_WORKERS; do echo "$n a"; done
+	    for n in $BENCH_SCALE_WORKERS; do echo "$n b"; done | tac)
+	while read -r n pass; do
+		bench_say "  $n workers (pass $pass)"
 		bench_scale_set_workers "$n"
 		pids=$(bench_scale_workers | awk '{ print $2 }')
 		stats=()
@@ -144,11 +161,11 @@ bench_scale_part_workers()
 		bench_group haproxy "/proc/$hx/stat"
 		bench_sleep 1
 		# shellcheck disable=SC2086 # a list of pids
-		SCALE_IDLE[$n]=$(bench_scale_idle_cpu $pids "$hx")
-		bench_say "  idle: workers + HAProxy ${SCALE_IDLE[$n]} % of one core"
-		bench_wrk "scale_h$n" "HAProxy → $n workers /healthz" \
+		SCALE_IDLE[$n$pass]=$(bench_scale_idle_cpu $pids "$hx")
+		bench_say "  idle: workers + HAProxy ${SCALE_IDLE[$n$pass]} % of one core"
+		bench_wrk "scale_h$n$pass" "HAProxy → $n workers /healthz" \
 		    "$BENCH_HTTP/healthz"
-		bench_wrk "scale_t$n" "HAProxy → $n workers POST suma task" \
+		bench_wrk "scale_t$n$pass" "HAProxy → $n workers POST suma task" \
 		    "$BENCH_HTTP/api/v1/tasks" "$BENCH_DIR/post-suma.lua"
 		k=0
 		m="0 0 0"
@@ -162,7 +179,7 @@ bench_scale_part_workers()
 			split(m, x, " ")
 			printf "%.1f %.1f %.1f", x[1] / k / 1024, x[2] / k / 1024,
 			    x[3] / k / 1024 }')
-	done
+	done <<<"$order"
 	# Back to the stack's own three, for the steps after this one.
 	bench_scale_set_workers 3
 }
@@ -206,6 +223,14 @@ bench_scale_cursor()
 	    ORDER BY id DESC OFFSET $(($3 - 1)) LIMIT 1"
 }
 
+# Prints the pids whose CPU a request of the API costs: the workers,
+# PostgreSQL (its backends included) and HAProxy.
+bench_scale_stack_pids()
+{
+	echo "$(bench_scale_workers | awk '{ print $2 }' | tr '\n' ' ')" \
+	    "$(bench_stack_pg_pids) $(pid_get haproxy)"
+}
+
 # Part 3: the first, a middle and the last page of two users' files.
 bench_scale_part_lists()
 {
@@ -227,7 +252,8 @@ bench_scale_part_lists()
 	done
 	bench_sql "ANALYZE files" >/dev/null
 	bench_say "  $BENCH_SCALE_ROUNDS rounds of the pages"
-	SCALE_LISTS=$(python3 "$BENCH_DIR/lib/scale-get.py" "$BENCH_HTTP" \
+	SCALE_LISTS=$(SCALE_PIDS="$(bench_scale_stack_pids)" \
+	    python3 "$BENCH_DIR/lib/scale-get.py" "$BENCH_HTTP" \
 	    "$BENCH_SCALE_ROUNDS" "${pages[@]}") ||
 	    bench_die "the list pages failed"
 }
@@ -262,7 +288,7 @@ bench_scale_seed_events()
 # the worker's own code, then the whole report job through the stack.
 bench_scale_part_report()
 {
-	local n u=10 render uid token
+	local n u=10 render uid token pids c0
 
 	render=$(bench_cc report-render "$BENCH_DIR/report-render.c" \
 	    cairo pangocairo -- -I"$SRCDIR/common" -I"$SRCDIR/daemons/workerd" \
@@ -281,9 +307,16 @@ bench_scale_part_report()
 		    "$SCALE_MONTH" "bench-scale-$u@bench.invalid" \
 		    "$BENCH_TMP/scale-$n.pdf") || bench_die "report-render failed"
 		bench_say "  render of $n events: ${SCALE_RENDER[$n]}"
+		pids=$(bench_scale_stack_pids)
+		# shellcheck disable=SC2086 # a list of pids
+		c0=$(bench_pid_ticks $pids)
 		SCALE_REPORT[$n]=$(python3 "$BENCH_DIR/report-latency.py" \
 		    "$BENCH_HTTP" "$token" "$SCALE_MONTH" "$BENCH_SCALE_REPORTS" \
 		    0.5 0.01) || bench_die "the reports of $n events failed"
+		# shellcheck disable=SC2086
+		SCALE_REPORT[$n]+=" cpu_ms=$(awk -v d=$(($(bench_pid_ticks $pids) - c0)) \
+		    -v hz="$(getconf CLK_TCK)" -v k="$BENCH_SCALE_REPORTS" \
+		    'BEGIN { printf "%.1f", d / hz * 1000 / k }')"
 		bench_say "  reports of $n events: ${SCALE_REPORT[$n]}"
 	done
 }
@@ -305,13 +338,15 @@ bench_scale_field()
 	sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" <<<"$1"
 }
 
-# Accepts a page label ("first 1000"); prints its p50 and p99 in ms.
+# Accepts a page label ("first 1000"); prints its p50 and p99 in ms and
+# its CPU µs per request.
 bench_scale_page()
 {
 	local line
 
 	line=$(grep "^$1 " <<<"$SCALE_LISTS")
-	echo "$(bench_scale_field "$line" p50) $(bench_scale_field "$line" p99)"
+	echo "$(bench_scale_field "$line" p50) $(bench_scale_field "$line" p99)" \
+	    "$(bench_scale_field "$line" cpu_us)"
 }
 
 bench_scale_block()
@@ -336,21 +371,21 @@ bench_scale_block()
 	second) ÷ requests: cost per unit of work, which the other tenants of a
 	shared machine move far less than req/s. HAProxy runs one thread per
 	core and each worker five pool threads, as the stack starts them. Memory is each worker's mean
-	after the runs: VmRSS, RssAnon (its own pages) and Pss (shared library
+	after the runs of the second pass: VmRSS, RssAnon (its own pages) and Pss (shared library
 	pages split between the processes that map them).
 
 	| workers | idle CPU %: workers + HAProxy | /healthz req/s | µs CPU/req: workers + HAProxy = both | less idle | suma req/s | µs CPU/req: workers + HAProxy = both | less idle | suma less idle ÷ $first worker(s) | VmRSS MiB | RssAnon MiB | Pss MiB |
 	|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-	$(for n in $BENCH_SCALE_WORKERS; do
-		read -r -a us <<<"$(bench_scale_us "scale_h$n" "${SCALE_IDLE[$n]}")"
-		read -r -a s <<<"$(bench_scale_us "scale_t$n" "${SCALE_IDLE[$n]}")"
-		read -r -a b <<<"$(bench_scale_us "scale_t$first" "${SCALE_IDLE[$first]}")"
+	$(read -r -a base <<<"$(bench_scale_us scale_t "$first")"
+	for n in $BENCH_SCALE_WORKERS; do
+		read -r -a us <<<"$(bench_scale_us scale_h "$n")"
+		read -r -a s <<<"$(bench_scale_us scale_t "$n")"
 		read -r -a mem <<<"${SCALE_MEM[$n]}"
-		printf '| %s | %s | %s | %s + %s = %s | %s | %s | %s + %s = %s | %s | **%s** | %s | %s | %s |\n' \
-		    "$n" "${SCALE_IDLE[$n]}" "${RUN_RPS[scale_h$n]}" "${us[0]}" \
-		    "${us[1]}" "${us[2]}" "${us[3]}" "${RUN_RPS[scale_t$n]}" \
-		    "${s[0]}" "${s[1]}" "${s[2]}" "${s[3]}" \
-		    "$(bench_div "${s[3]}" "${b[3]}")" "${mem[0]}" "${mem[1]}" "${mem[2]}"
+		printf '| %s | %s / %s | %s | %s + %s = %s | %s | %s | %s + %s = %s | %s | **%s** | %s | %s | %s |\n' \
+		    "$n" "${SCALE_IDLE[${n}a]}" "${SCALE_IDLE[${n}b]}" "${us[0]}" \
+		    "${us[1]}" "${us[2]}" "${us[3]}" "${us[4]}" "${s[0]}" \
+		    "${s[1]}" "${s[2]}" "${s[3]}" "${s[4]}" \
+		    "$(bench_div "${s[4]}" "${base[4]}")" "${mem[0]}" "${mem[1]}" "${mem[2]}"
 	done)
 
 	"Less idle" takes away what the workers and HAProxy use with no load
@@ -359,7 +394,9 @@ bench_scale_block()
 	spreads over fewer requests.
 
 	Errors (non-2xx, socket) in these runs: $(for n in $BENCH_SCALE_WORKERS; do
-		printf '%s workers %s + %s; ' "$n" "${RUN_ERRS[scale_h$n]}" "${RUN_ERRS[scale_t$n]}"
+		printf '%s workers %s + %s; ' "$n" \
+		    "$((${RUN_ERRS[scale_h${n}a]} + ${RUN_ERRS[scale_h${n}b]}))" \
+		    "$((${RUN_ERRS[scale_t${n}a]} + ${RUN_ERRS[scale_t${n}b]}))"
 	done | sed 's/; $/./')
 
 	### pfo3-ctld: CPU and \`status\` with ${BENCH_SCALE_CTLD_SIZES// /, } workers
@@ -370,7 +407,8 @@ bench_scale_block()
 	heartbeats published once a second each on \`pfo3.events\` through the
 	RabbitMQ management API and one \`watch\` client at 1 Hz; after
 	${BENCH_SCALE_CTLD_WARMUP} s of each load, its CPU over ${BENCH_SCALE_CTLD_SECONDS} s and
-	${BENCH_SCALE_CTLD_CALLS} \`status\` and \`ping\` round trips. The history rings
+	${BENCH_SCALE_CTLD_CALLS} \`status\` and \`ping\` round trips, with pfo3-ctld's CPU time over
+	the \`status\` ones. The history rings
 	fill in \`ctld.history\` seconds (300), so a short warm-up measures
 	smaller \`status\` answers than a day's run would: the samples each
 	worker held are in the table.
@@ -379,15 +417,16 @@ bench_scale_block()
 	import json, sys
 	r = json.loads(sys.argv[1])
 	print("| workers | CPU % of one core | `status` p50 ms | `status` p99 ms "
-	      "| `ping` p99 ms | status bytes | history samples | heartbeats "
-	      "sent / failed | VmRSS KiB |")
-	print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	print("| 0 (idle) | %.2f | | | | | | | %d |"
+	      "| pfo3-ctld CPU ms per `status` | `ping` p99 ms | status bytes "
+	      "| history samples | heartbeats sent / failed | VmRSS KiB |")
+	print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	print("| 0 (idle) | %.2f | | | | | | | | %d |"
 	      % (r["idle_cpu_pct"], r["idle_rss_kib"]))
 	for s in r["sizes"]:
-	    print("| %d | **%.2f** | %.2f | **%.2f** | %.2f | %d | %d | %d / %d | %d |"
+	    print("| %d | **%.2f** | %.2f | **%.2f** | %.2f | %.2f | %d | %d | %d / %d | %d |"
 	          % (s["workers"], s["load_cpu_pct"], s["status_p50_ms"],
-	             s["status_p99_ms"], s["ping_p99_ms"], s["status_bytes"],
+	             s["status_p99_ms"], s["status_cpu_ms"], s["ping_p99_ms"],
+	             s["status_bytes"],
 	             s["history"], s["heartbeats_sent"], s["heartbeats_failed"],
 	             s["load_rss_kib"]))
 	PY
@@ -401,19 +440,22 @@ bench_scale_block()
 	first, the one starting at the middle of the list and the last, both
 	through the \`before\` cursor as a client following \`next\` reaches
 	them (the answer must hold $BENCH_SCALE_PAGE files; the last no \`next\`).
-	The six pages asked for in turn, $BENCH_SCALE_ROUNDS times, on one kept-alive
-	connection through the stack's HAProxy (\`bench/lib/scale-get.py\`), after
-	one unmeasured round. A cursor page must cost the same however many
-	files the user has: ratio ≈ 1. There is no list of jobs
+	Each page $BENCH_SCALE_ROUNDS times in a row on one kept-alive connection
+	through the stack's HAProxy (\`bench/lib/scale-get.py\`), the six in
+	turn, then again in the reverse order; CPU is that of the workers,
+	PostgreSQL (backends included) and HAProxy over each page's requests.
+	A cursor page must cost the same however many files the user has:
+	ratio ≈ 1. There is no list of jobs
 	(\`GET /api/v1/jobs/{id}\` only) to measure.
 
-	| page | $small files p50 ms | $big files p50 ms | $big ÷ $small | $small files p99 ms | $big files p99 ms |
-	|---|---:|---:|---:|---:|---:|
+	| page | $small files: p50 ms | p99 ms | µs CPU/req | $big files: p50 ms | p99 ms | µs CPU/req | $big ÷ $small: p50 | µs CPU/req |
+	|---|---:|---:|---:|---:|---:|---:|---:|---:|
 	$(for p in first middle last; do
 		read -r -a s <<<"$(bench_scale_page "$p $small")"
 		read -r -a b <<<"$(bench_scale_page "$p $big")"
-		printf '| %s | %s | %s | **%s** | %s | %s |\n' "$p" "${s[0]}" \
-		    "${b[0]}" "$(bench_div "${b[0]}" "${s[0]}")" "${s[1]}" "${b[1]}"
+		printf '| %s | %s | %s | %s | %s | %s | %s | **%s** | **%s** |\n' "$p" \
+		    "${s[0]}" "${s[1]}" "${s[2]}" "${b[0]}" "${b[1]}" "${b[2]}" \
+		    "$(bench_div "${b[0]}" "${s[0]}")" "$(bench_div "${b[2]}" "${s[2]}")"
 	done)
 
 	### Reports: a month of ${BENCH_SCALE_EVENTS// / and } events
@@ -422,27 +464,37 @@ bench_scale_block()
 	logins (sessions rows), uploads (files rows) and tasks (done task jobs),
 	spread evenly over its days and inserted straight into PostgreSQL. The
 	render alone: \`bench/report-render.c\` with the worker's
-	\`report-pdf.c\` and the same counts per day (\`-e\`), median of
-	$BENCH_SCALE_RENDERS. The whole job: $BENCH_SCALE_REPORTS reports of that month through the
+	\`report-pdf.c\` and the same counts per day (\`-e\`), medians of
+	$BENCH_SCALE_RENDERS (wall time, and CPU time of the rendering thread). The whole job: $BENCH_SCALE_REPORTS reports of that month through the
 	stack (\`bench/report-latency.py\`: POST, then poll every 10 ms until
 	\`done\`), one every 0.5 s: the month's counts from PostgreSQL, the
 	render, S3, the notification and the mail.
 
-	| events in the month | render median ms | PDF bytes | report p50 ms | report p99 ms |
-	|---:|---:|---:|---:|---:|
+	| events in the month | render median ms | render CPU ms | PDF bytes | report p50 ms | report p99 ms | CPU ms per report |
+	|---:|---:|---:|---:|---:|---:|---:|
 	$(for n in $BENCH_SCALE_EVENTS; do
-		printf '| %s | %s | %s | %s | %s |\n' "$n" \
+		printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$n" \
 		    "$(bench_scale_field "${SCALE_RENDER[$n]}" ms_median)" \
+		    "$(bench_scale_field "${SCALE_RENDER[$n]}" cpu_median_ms)" \
 		    "$(bench_scale_field "${SCALE_RENDER[$n]}" bytes)" \
 		    "$(bench_scale_field "${SCALE_REPORT[$n]}" p50)" \
-		    "$(bench_scale_field "${SCALE_REPORT[$n]}" p99)"
+		    "$(bench_scale_field "${SCALE_REPORT[$n]}" p99)" \
+		    "$(bench_scale_field "${SCALE_REPORT[$n]}" cpu_ms)"
 	done)
 	$(read -r small big <<<"$BENCH_SCALE_EVENTS"
-	printf '| %s ÷ %s | **%s** | | **%s** | |\n' "$big" "$small" \
-	    "$(bench_div "$(bench_scale_field "${SCALE_RENDER[$big]}" ms_median)" \
-	    "$(bench_scale_field "${SCALE_RENDER[$small]}" ms_median)")" \
-	    "$(bench_div "$(bench_scale_field "${SCALE_REPORT[$big]}" p50)" \
-	    "$(bench_scale_field "${SCALE_REPORT[$small]}" p50)")")
+	f()
+	{
+		bench_div "$(bench_scale_field "$1" "$3")" "$(bench_scale_field "$2" "$3")"
+	}
+	printf '| %s ÷ %s | **%s** | **%s** | | **%s** | | **%s** |\n' "$big" "$small" \
+	    "$(f "${SCALE_RENDER[$big]}" "${SCALE_RENDER[$small]}" ms_median)" \
+	    "$(f "${SCALE_RENDER[$big]}" "${SCALE_RENDER[$small]}" cpu_median_ms)" \
+	    "$(f "${SCALE_REPORT[$big]}" "${SCALE_REPORT[$small]}" p50)" \
+	    "$(f "${SCALE_REPORT[$big]}" "${SCALE_REPORT[$small]}" cpu_ms)")
+
+	CPU per report is that of the workers, PostgreSQL and HAProxy over the
+	run of reports, divided by their number (it includes the polling of
+	the jobs and what those processes use idle).
 
 	$(bench_doc_machine "$SCALE_LOAD")
 
