@@ -96,26 +96,27 @@ bench_scale_mem()
 # prints the req/s, then the CPU µs per request of the workers, of HAProxy
 # and of both (their % of one core ÷ requests per second), then of both
 # less what they use idle (health checks, heartbeats, timers): each the
-# mean of the two passes.
+# mean of the passes.
 bench_scale_us()
 {
 	local id pass words w h sums=""
 
 	for pass in a b; do
 		id=$1$2$pass
+		[[ -n ${RUN_RPSX[$id]:-} ]] || continue
 		words=" ${RUN_CPU[$id]} "
 		w=${words#* workers=}
 		h=${words#* haproxy=}
 		sums+="${RUN_RPSX[$id]} ${w%% *} ${h%% *} ${SCALE_IDLE[$2$pass]};"
 	done
 	awk -v runs="$sums" 'BEGIN {
-		n = split(runs, r, ";")
-		for (i = 1; i < n; i++) {
+		n = split(runs, r, ";") - 1
+		for (i = 1; i <= n; i++) {
 			split(r[i], v, " ")
-			rps += v[1] / 2
-			w += v[2] * 1e4 / v[1] / 2
-			h += v[3] * 1e4 / v[1] / 2
-			l += (v[2] + v[3] - v[4]) * 1e4 / v[1] / 2
+			rps += v[1] / n
+			w += v[2] * 1e4 / v[1] / n
+			h += v[3] * 1e4 / v[1] / n
+			l += (v[2] + v[3] - v[4]) * 1e4 / v[1] / n
 		}
 		printf "%.0f %.1f %.1f %.1f %.1f", rps, w, h, w + h, l
 	}'
@@ -145,8 +146,10 @@ bench_scale_part_workers()
 
 	hx=$(pid_get haproxy)
 	declare -gA SCALE_MEM SCALE_IDLE
-	order=$(for n in $BENCH_SCALE_WORKERS; do echo "$n a"; done
-	    for n in $BENCH_SCALE_WORKERS; do echo "$n b"; done | tac)
+	order=$(for n in $BENCH_SCALE_WORKERS; do echo "$n a"; done)
+	# A single count has nothing to alternate with.
+	[[ $BENCH_SCALE_WORKERS == *' '* ]] &&
+	    order+=$'\n'$(for n in $BENCH_SCALE_WORKERS; do echo "$n b"; done | tac)
 	while read -r n pass; do
 		bench_say "  $n workers (pass $pass)"
 		bench_scale_set_workers "$n"
@@ -234,8 +237,13 @@ bench_scale_stack_pids()
 # Part 3: the first, a middle and the last page of two users' files.
 bench_scale_part_lists()
 {
-	local n u=0 uid token pages=() mid last t0
+	local n u=0 uid token pages=() mid last t0 others
 
+	# Other users' files first, older than all of theirs, as many as the
+	# larger list: a page near the end of a list must not read them.
+	others=$(tr ' ' '\n' <<<"$BENCH_SCALE_FILES" | sort -n | tail -n1)
+	bench_user 0 scale
+	bench_scale_seed_files "$(bench_scale_uid 0)" "$others" >/dev/null
 	for n in $BENCH_SCALE_FILES; do
 		u=$((u + 1))
 		bench_user "$u" scale
@@ -323,12 +331,14 @@ bench_scale_part_report()
 
 bench_section_scale()
 {
+	local part t0=$SECONDS
+
 	SCALE_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 	bench_stack_start
-	bench_scale_part_workers
-	bench_scale_part_ctld
-	bench_scale_part_lists
-	bench_scale_part_report
+	for part in workers ctld lists report; do
+		bench_say "  $part (at $((SECONDS - t0)) s)"
+		"bench_scale_part_$part"
+	done
 	bench_doc_section scale bench_scale_block
 }
 
@@ -382,7 +392,7 @@ bench_scale_block()
 		read -r -a s <<<"$(bench_scale_us scale_t "$n")"
 		read -r -a mem <<<"${SCALE_MEM[$n]}"
 		printf '| %s | %s / %s | %s | %s + %s = %s | %s | %s | %s + %s = %s | %s | **%s** | %s | %s | %s |\n' \
-		    "$n" "${SCALE_IDLE[${n}a]}" "${SCALE_IDLE[${n}b]}" "${us[0]}" \
+		    "$n" "${SCALE_IDLE[${n}a]}" "${SCALE_IDLE[${n}b]:--}" "${us[0]}" \
 		    "${us[1]}" "${us[2]}" "${us[3]}" "${us[4]}" "${s[0]}" \
 		    "${s[1]}" "${s[2]}" "${s[3]}" "${s[4]}" \
 		    "$(bench_div "${s[4]}" "${base[4]}")" "${mem[0]}" "${mem[1]}" "${mem[2]}"
@@ -395,8 +405,8 @@ bench_scale_block()
 
 	Errors (non-2xx, socket) in these runs: $(for n in $BENCH_SCALE_WORKERS; do
 		printf '%s workers %s + %s; ' "$n" \
-		    "$((${RUN_ERRS[scale_h${n}a]} + ${RUN_ERRS[scale_h${n}b]}))" \
-		    "$((${RUN_ERRS[scale_t${n}a]} + ${RUN_ERRS[scale_t${n}b]}))"
+		    "$((${RUN_ERRS[scale_h${n}a]} + ${RUN_ERRS[scale_h${n}b]:-0}))" \
+		    "$((${RUN_ERRS[scale_t${n}a]} + ${RUN_ERRS[scale_t${n}b]:-0}))"
 	done | sed 's/; $/./')
 
 	### pfo3-ctld: CPU and \`status\` with ${BENCH_SCALE_CTLD_SIZES// /, } workers
@@ -435,8 +445,9 @@ bench_scale_block()
 	### Lists: GET /api/v1/files with $small and $big files
 
 	One user's files rows inserted straight into PostgreSQL (one
-	\`INSERT … SELECT … generate_series\`, the schema's triggers on), then
-	\`ANALYZE files\`. Three pages of \`limit=$BENCH_SCALE_PAGE\` each: the
+	\`INSERT … SELECT … generate_series\`, the schema's triggers on), after
+	as many files of another user as the larger list (older than all of
+	theirs), then \`ANALYZE files\`. Three pages of \`limit=$BENCH_SCALE_PAGE\` each: the
 	first, the one starting at the middle of the list and the last, both
 	through the \`before\` cursor as a client following \`next\` reaches
 	them (the answer must hold $BENCH_SCALE_PAGE files; the last no \`next\`).
