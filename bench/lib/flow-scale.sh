@@ -298,10 +298,7 @@ bench_scale_part_report()
 {
 	local n u=10 render uid token pids c0
 
-	render=$(bench_cc report-render "$BENCH_DIR/report-render.c" \
-	    cairo pangocairo -- -I"$SRCDIR/common" -I"$SRCDIR/daemons/workerd" \
-	    -I"$PFO3_BUILDDIR" "$PFO3_BUILDDIR/daemons/workerd/libworkerd.a" \
-	    "$PFO3_BUILDDIR/common/libpfo3common.a")
+	render=$(bench_report_render_build)
 	SCALE_MONTH=$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m)
 	declare -gA SCALE_RENDER SCALE_REPORT
 	for n in $BENCH_SCALE_EVENTS; do
