@@ -12,6 +12,7 @@
 #           a minimal HAProxy TCP → nginx stream `return`.
 #   memory  the daemons' memory at rest beside an nginx worker's, and the
 #           libraries mapped into a worker before and after a thumbnail.
+#   scale   how cost grows: workers, pfo3-ctld, list pages, reports.
 # Each section writes its block of doc/BENCHMARKS.md.  See bench/README.md.
 #
 # usage: bench/run.sh [--smoke] [SECTION...]
@@ -41,6 +42,7 @@ SRCDIR=$(dirname "$BENCH_DIR")
 . "$BENCH_DIR/lib/flow-thumbs.sh"
 . "$BENCH_DIR/lib/flow-seed.sh"
 . "$BENCH_DIR/lib/flow-memory.sh"
+. "$BENCH_DIR/lib/flow-scale.sh"
 . "$BENCH_DIR/lib/smoke.sh"
 
 PATH=$PATH:/usr/sbin:/sbin

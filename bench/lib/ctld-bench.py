@@ -12,9 +12,13 @@ local workers, no HAProxy: the stack is not disturbed).
 3. With that load still on: `status` round trips, and `ping` round trips
    as the protocol's floor, one after another.
 
-Prints one JSON object with the numbers.
+BENCH_WORKERS may name several sizes ("8 64 256"): steps 2 and 3 then run
+for each, smallest first, the workers of a size added to those of the one
+before (bench/run.sh's `scale` section).  Prints one JSON object with the
+numbers of the largest size, and under "sizes" one object per size.
 """
 import base64
+import http.client
 import json
 import os
 import socket
@@ -24,9 +28,9 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
 
-NWORKERS = int(os.environ.get("BENCH_WORKERS", "64"))
+SIZES = sorted(int(n) for n in os.environ.get("BENCH_WORKERS", "64").split())
+NWORKERS = SIZES[-1]
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 CALLS = int(os.environ.get("BENCH_CALLS", "300"))
 # Seconds of load before measuring, so that the history rings are full
@@ -87,12 +91,18 @@ class Beats(threading.Thread):
         super().__init__(daemon=True)
         u = urllib.parse.urlparse(amqp_url)
         vhost = urllib.parse.unquote(u.path[1:] or "/")
-        self.url = "%s/api/exchanges/%s/pfo3.events/publish" % (
-            api.rstrip("/"), urllib.parse.quote(vhost, safe=""))
+        base = urllib.parse.urlparse(api)
+        self.host, self.port = base.hostname, base.port or 80
+        self.path = "%s/api/exchanges/%s/pfo3.events/publish" % (
+            base.path.rstrip("/"), urllib.parse.quote(vhost, safe=""))
+        # One connection kept open: at 256 heartbeats a second a new
+        # connection for each would cost the machine more than pfo3-ctld.
+        self.conn = None
         cred = "%s:%s" % (urllib.parse.unquote(u.username or "guest"),
                           urllib.parse.unquote(u.password or "guest"))
         self.auth = "Basic " + base64.b64encode(cred.encode()).decode()
-        self.addrs = addrs
+        self.addrs = list(addrs)
+        self.lock = threading.Lock()
         self.stop_ev = threading.Event()
         self.sent = self.failed = 0
 
@@ -117,21 +127,36 @@ class Beats(threading.Thread):
                            "routing_key": "worker.b%d.stats" % i,
                            "payload": json.dumps(stats),
                            "payload_encoding": "string"}).encode()
-        req = urllib.request.Request(self.url, body, method="POST", headers={
-            "Authorization": self.auth, "Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(req, timeout=5) as r:
-                r.read()
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port,
+                                                       timeout=5)
+            self.conn.request("POST", self.path, body, headers={
+                "Authorization": self.auth,
+                "Content-Type": "application/json"})
+            r = self.conn.getresponse()
+            r.read()
+            if r.status != 200:
+                raise OSError("publish: HTTP %d" % r.status)
             self.sent += 1
-        except OSError:
+        except (OSError, http.client.HTTPException):
             self.failed += 1
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = None
+
+    def extend(self, addrs):
+        with self.lock:
+            self.addrs.extend(addrs)
 
     def run(self):
         n = 0
         while not self.stop_ev.is_set():
             t0 = time.monotonic()
             n += 1
-            for i, addr in enumerate(self.addrs, 1):
+            with self.lock:
+                addrs = list(self.addrs)
+            for i, addr in enumerate(addrs, 1):
                 self.beat(i, addr, n)
             self.stop_ev.wait(max(0.0, 1.0 - (time.monotonic() - t0)))
 
@@ -178,6 +203,45 @@ def round_trips(ctl, cmd, n):
     return out
 
 
+def wait_up(ctl, n):
+    """Waits until pfo3-ctld reports n workers, every one up."""
+    deadline = time.monotonic() + 20 + n / 8
+    while time.monotonic() < deadline:
+        st = ctl.call("status")
+        if sum(w["state"] == "up" for w in st["workers"]) == n:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("the %d simulated workers never all came up" % n)
+
+
+def measure_load(pid, ctl, watch, beats, n):
+    """The load measurements of one size (steps 2 and 3)."""
+    out = {"workers": n}
+    time.sleep(max(1.0, WARMUP))
+    lines0, sent0, failed0 = watch.lines, beats.sent, beats.failed
+    out["load_cpu_pct"] = measure_cpu(pid, SECONDS)
+    out["load_rss_kib"] = rss_kib(pid)
+    out["watch_lines"] = watch.lines - lines0
+    st = ctl.call("status")
+    out["status_bytes"] = len(json.dumps(st, separators=(",", ":")))
+    out["history"] = min(len(w["history"]["busy"]) for w in st["workers"])
+    out["warmup"] = WARMUP
+    out["workers_up"] = sum(w["state"] == "up" for w in st["workers"])
+    ping = round_trips(ctl, "ping", CALLS)
+    c0 = cpu_s(pid)
+    status = round_trips(ctl, "status", CALLS)
+    # pfo3-ctld's own time per status (with the load's, which is small):
+    # what a status costs it, whatever the other tenants do to the wall.
+    out["status_cpu_ms"] = (cpu_s(pid) - c0) * 1000.0 / CALLS
+    for name, v in (("ping", ping), ("status", status)):
+        out[name + "_p50_ms"] = pct(v, 50)
+        out[name + "_p99_ms"] = pct(v, 99)
+        out[name + "_max_ms"] = max(v)
+    out["heartbeats_sent"] = beats.sent - sent0
+    out["heartbeats_failed"] = beats.failed - failed0
+    return out
+
+
 def main():
     ctld, conf = env("PFO3_CTLD"), env("PFO3_CONF")
     api, amqp = env("PFO3_AMQP_MGMT_URL"), env("PFO3_AMQP_URL")
@@ -190,7 +254,7 @@ def main():
          "-o", "ctld.read_socket=", "-o",
          "ctld.max_workers=%d" % max(64, NWORKERS)],
         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    out = {"workers": NWORKERS, "seconds": SECONDS, "calls": CALLS}
+    out = {"seconds": SECONDS, "calls": CALLS}
     try:
         for _ in range(100):
             if os.path.exists(sock):
@@ -201,44 +265,27 @@ def main():
         out["idle_cpu_pct"] = measure_cpu(proc.pid, SECONDS)
         out["idle_rss_kib"] = rss_kib(proc.pid)
 
-        addrs = ["127.0.0.1:%d" % (40000 + i) for i in range(1, NWORKERS + 1)]
-        for a in addrs:
-            rep = ctl.call("worker.add", [a])
-            if not rep.get("ok"):
-                raise RuntimeError("worker.add %s: %r" % (a, rep))
-        beats = Beats(api, amqp, addrs)
+        beats = Beats(api, amqp, [])
         beats.start()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            st = ctl.call("status")
-            if sum(w["state"] == "up" for w in st["workers"]) == NWORKERS:
-                break
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("the %d simulated workers never all came up"
-                               % NWORKERS)
-        watch = Watch(sock)
-        watch.start()
-        time.sleep(max(1.0, WARMUP))
-        lines0 = watch.lines
-        out["load_cpu_pct"] = measure_cpu(proc.pid, SECONDS)
-        out["load_rss_kib"] = rss_kib(proc.pid)
-        out["watch_lines"] = watch.lines - lines0
-        st = ctl.call("status")
-        out["status_bytes"] = len(json.dumps(st, separators=(",", ":")))
-        out["history"] = min(len(w["history"]["busy"]) for w in st["workers"])
-        out["warmup"] = WARMUP
-        out["workers_up"] = sum(w["state"] == "up" for w in st["workers"])
-        ping = round_trips(ctl, "ping", CALLS)
-        status = round_trips(ctl, "status", CALLS)
-        for name, v in (("ping", ping), ("status", status)):
-            out[name + "_p50_ms"] = pct(v, 50)
-            out[name + "_p99_ms"] = pct(v, 99)
-            out[name + "_max_ms"] = max(v)
-        out["heartbeats_sent"] = beats.sent
-        out["heartbeats_failed"] = beats.failed
+        watch, sizes, added = None, [], 0
+        for size in SIZES:
+            addrs = ["127.0.0.1:%d" % (40000 + i)
+                     for i in range(added + 1, size + 1)]
+            for a in addrs:
+                rep = ctl.call("worker.add", [a])
+                if not rep.get("ok"):
+                    raise RuntimeError("worker.add %s: %r" % (a, rep))
+            added = size
+            beats.extend(addrs)
+            wait_up(ctl, size)
+            if watch is None:
+                watch = Watch(sock)
+                watch.start()
+            sizes.append(measure_load(proc.pid, ctl, watch, beats, size))
         beats.stop_ev.set()
         watch.stop_ev.set()
+        out.update(sizes[-1])
+        out["sizes"] = sizes
     finally:
         proc.terminate()
         try:

@@ -4,7 +4,7 @@
 # shellcheck shell=bash
 
 # The sections, in the order of the file (and of a run of all of them).
-BENCH_SECTIONS=(http login report upload thumbs seed memory)
+BENCH_SECTIONS=(http login report upload thumbs seed memory scale)
 # Blocks written by scripts of their own (bench/ctld.sh, bench/console.sh),
 # kept after the notes.
 BENCH_OWN_BLOCKS=(ctld console)

@@ -50,6 +50,20 @@ bench_report_field()
 	sed -n "s/.*\\b$2=\\([^ ]*\\).*/\\1/p" <<<"${REP_RESULT[$1]}"
 }
 
+# Builds bench/report-render.c against the worker's library, as built:
+# the report's files, however many there are, without naming them here.
+# It renders through the module report.so ($PFO3_MODULE_DIR), given what
+# the worker gives it.  Prints the program's path.
+bench_report_render_build()
+{
+	bench_cc report-render "$BENCH_DIR/report-render.c" \
+	    cairo pangocairo -- -I"$SRCDIR/common" -I"$SRCDIR/daemons/workerd" \
+	    -I"$PFO3_BUILDDIR" "$PFO3_BUILDDIR/daemons/workerd/libworkerd.a" \
+	    "$PFO3_BUILDDIR/common/libpfo3common.a" \
+	    -Wl,--dynamic-list="$SRCDIR/daemons/workerd/module-host.sym" \
+	    -Wl,-u,rp_format_count
+}
+
 bench_section_report()
 {
 	local wpid delay out t0 t1 c0 c1 name
@@ -58,15 +72,7 @@ bench_section_report()
 
 	REPORT_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 	bench_stack_start
-	# The worker's library, as built: the report's files, however many
-	# there are, without naming them here.  It renders through the module
-	# report.so ($PFO3_MODULE_DIR), given what the worker gives it.
-	RENDER_BIN=$(bench_cc report-render "$BENCH_DIR/report-render.c" \
-	    cairo pangocairo -- -I"$SRCDIR/common" -I"$SRCDIR/daemons/workerd" \
-	    -I"$PFO3_BUILDDIR" "$PFO3_BUILDDIR/daemons/workerd/libworkerd.a" \
-	    "$PFO3_BUILDDIR/common/libpfo3common.a" \
-	    -Wl,--dynamic-list="$SRCDIR/daemons/workerd/module-host.sym" \
-	    -Wl,-u,rp_format_count)
+	RENDER_BIN=$(bench_report_render_build)
 	declare -gA REF_RENDER REF_PUT REP_RESULT REP_CPU
 	# Last month: always complete, so every report has a whole month.
 	REPORT_MONTH=$(date -u -d "$(date -u +%Y-%m-01) -1 month" +%Y-%m)

@@ -103,11 +103,22 @@ files_list(struct workerd *w, int64_t owner, int64_t before, int64_t limit,
 	const char	*params[3] = { sowner, sbefore, slimit };
 
 	snprintf(sowner, sizeof sowner, "%" PRId64, owner);
-	snprintf(sbefore, sizeof sbefore, "%" PRId64, before);
+	snprintf(sbefore, sizeof sbefore, "%" PRId64, before > 0 ? before :
+	    INT64_MAX);
 	snprintf(slimit, sizeof slimit, "%" PRId64, limit);
+	/*
+	 * owner_id = $1 AND id < $2, written as a range of the index
+	 * files_owner_id (owner_id, id): the scan starts at the cursor and
+	 * ends at the owner's oldest file.  With the equality, the planner
+	 * may walk the primary key backwards for an owner of most rows, and
+	 * a page near the end of his list then reads every older file of
+	 * everyone else (measured: 5 ms instead of 0.1 for an owner of 10^5
+	 * files above 37 000 of others).
+	 */
 	return tres_db_exec_retry(w, "SELECT " FILES_COLUMNS
-	    " FROM files f WHERE f.owner_id = $1::bigint AND ($2::bigint = 0"
-	    " OR f.id < $2::bigint) ORDER BY f.id DESC LIMIT $3::bigint", 3,
+	    " FROM files f WHERE f.owner_id >= $1::bigint AND"
+	    " (f.owner_id, f.id) < ($1::bigint, $2::bigint)"
+	    " ORDER BY f.owner_id DESC, f.id DESC LIMIT $3::bigint", 3,
 	    params, cause);
 }
 
