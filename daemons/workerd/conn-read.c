@@ -90,7 +90,10 @@ conn_start_request(struct conn *c, size_t hlen)
 	}
 	conn_continue(c);
 	c->state = CONN_BODY;
-	conn_body_start(c);
+	/* No body to wait for (most requests): conn_read_body() dispatches
+	 * at once, so no body timer is armed only to be deleted. */
+	if (c->pump.chunked || c->pump.length > 0)
+		conn_body_start(c);
 }
 
 enum conn_step
@@ -116,10 +119,6 @@ conn_read_head(struct conn *c)
 			return STEP_MORE;
 		}
 	}
-	if (!c->head_started) {
-		c->head_started = 1;
-		conn_set_timer(c, TMO_HEAD);
-	}
 	n = avail < max ? avail : max;
 	data = (const char *)evbuffer_pullup(c->in, (ev_ssize_t)n);
 	hlen = http_head_length(data, n);
@@ -131,6 +130,17 @@ conn_read_head(struct conn *c)
 		if (n >= max) {
 			conn_fail(c, 431, "request head too large");
 			return STEP_MORE;
+		}
+		/*
+		 * head_timeout counts from the head's first byte.  Armed
+		 * only here, when part of a head must be waited for: a head
+		 * that came whole (keep-alive traffic) costs no timer
+		 * re-arming, and the keep-alive timer still pending is
+		 * deleted when the request is dispatched or failed.
+		 */
+		if (!c->head_started) {
+			c->head_started = 1;
+			conn_set_timer(c, TMO_HEAD);
 		}
 		return STEP_WAIT;
 	}

@@ -64,7 +64,12 @@ conn_sent(struct conn *c)
 	/* Forgets the request (conn.c), keeping the connection. */
 	conn_reset_request(c);
 	c->state = CONN_WRITE;
-	conn_set_timer(c, TMO_WRITE);
+	/*
+	 * No timer while the reply is written: conn_run() arms write_timeout
+	 * only if the socket cannot take it all at once (conn_write_wait),
+	 * so that a reply flushed at once costs no timer re-arming.
+	 */
+	evtimer_del(c->timer);
 }
 
 void

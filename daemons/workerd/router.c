@@ -70,7 +70,7 @@ router_path_matches(const char *pattern, const char *path, int64_t *ids,
 	int64_t v;
 
 	while (*pattern != '\0') {
-		if (strncmp(pattern, "{id}", 4) == 0) {
+		if (*pattern == '{' && strncmp(pattern, "{id}", 4) == 0) {
 			if (*path < '1' || *path > '9' || n == ROUTER_MAX_IDS)
 				return 0;
 			for (v = 0, digits = 0; *path >= '0' && *path <= '9';
