@@ -229,9 +229,6 @@ conn_dispatch(struct conn *c)
 			return;
 		}
 		if (c->route->where == ROUTE_INLINE) {
-			/* /metrics and /readyz count what the pool
-			 * handed back quietly too. */
-			conn_settle(w, NULL);
 			c->route->fn(w, &c->r, &c->resp);
 			conn_send(c);
 			return;

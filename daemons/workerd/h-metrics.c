@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "clock.h"
+#include "conn.h"
 #include "jobs.h"
 #include "pool.h"
 #include "probe.h"
@@ -100,6 +101,9 @@ h_metrics(struct workerd *w, const struct request *req, struct response *resp)
 		response_error(resp, 500, "cannot build metrics");
 		return;
 	}
+	/* Count the requests the pool handed back quietly (conn-pool.c),
+	 * as control_stats does: an observer settles, /healthz does not. */
+	conn_settle(w, NULL);
 	snprintf(labels, sizeof labels, "worker=\"%s\"", w->conf.worker.id);
 	h_metrics_gauge(f, "pfo3_pool_threads", "Pool threads.", "gauge",
 	    labels, pool_threads(w->pool));
