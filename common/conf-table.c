@@ -225,6 +225,9 @@ const struct conf_option conf_options[] = {
 	{ "smtp.connect_timeout", CONF_DURATION, M(connect_timeout), 100,
 	  60 * SEC, "5s", "time to connect to the relay and read its "
 	  "greeting (duration)", NULL },
+	{ "smtp.idle_timeout", CONF_DURATION, M(idle_timeout), 0, 10 * 60 * SEC,
+	  "30s", "time an idle session with the relay is kept for the next "
+	  "mail; 0 opens one per mail (duration)", NULL },
 
 	/* auth: accounts and sessions */
 	{ "auth.session_ttl", CONF_DURATION, U(session_ttl), 60 * SEC,

@@ -121,6 +121,7 @@ struct conf_smtp {
 	int64_t	 retry_for;		/* ms a mail is retried before failing */
 	int64_t	 retry_max_interval;	/* ms between retries at most */
 	int64_t	 connect_timeout;	/* ms to reach the relay's greeting */
+	int64_t	 idle_timeout;		/* ms a session is kept for reuse */
 };
 
 struct conf_auth {

@@ -20,6 +20,7 @@
 
 #include <curl/curl.h>
 
+#include "mail-conn.h"
 #include "mail.h"
 #include "xmalloc.h"
 
@@ -456,19 +457,13 @@ mail_check(const struct conf_smtp *c, const char *to, const char *subject,
 	return 0;
 }
 
-/* A curl handle for the relay of `c`: errors into errbuf, the connection
- * within connect_ms (the relay's greeting included) and all within
- * total_ms.  NULL + *cause. */
-static CURL *
-mail_curl(const struct conf_smtp *c, char *errbuf, long connect_ms,
-    long total_ms, char **cause)
+/* Sets `curl` up for the relay of `c`: errors into errbuf, the
+ * connection within connect_ms (the relay's greeting included) and all
+ * within total_ms. */
+static void
+mail_curl_setup(CURL *curl, const struct conf_smtp *c, char *errbuf,
+    long connect_ms, long total_ms)
 {
-	CURL	*curl;
-
-	if ((curl = curl_easy_init()) == NULL) {
-		*cause = xstrdup("curl_easy_init failed");
-		return NULL;
-	}
 	errbuf[0] = '\0';
 	curl_easy_setopt(curl, CURLOPT_URL, c->url);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
@@ -476,7 +471,55 @@ mail_curl(const struct conf_smtp *c, char *errbuf, long connect_ms,
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, total_ms);
-	return curl;
+	/* Also bounds the QUIT when a failed session is closed. */
+	curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+	    (total_ms + 999) / 1000);
+}
+
+/*
+ * One delivery of the message `msg` to `rcpt` on a handle of the pool
+ * (mail-conn.h).  Returns curl's result; *code is the last SMTP reply
+ * and *reused says whether the session was an earlier one.
+ */
+static CURLcode
+mail_deliver(const struct conf_smtp *c, const char *from_addr,
+    struct curl_slist *rcpt, struct mail_buf *msg, char *errbuf,
+    long *code, int *reused, char **cause)
+{
+	CURL		*curl;
+	CURLcode	 rc;
+	char		*s;
+	long		 timeout, connects = -1;
+
+	*code = 0;
+	*reused = 0;
+	if ((curl = mail_conn_take(c->idle_timeout)) == NULL) {
+		*cause = xstrdup("curl_easy_init failed");
+		return CURLE_FAILED_INIT;
+	}
+	/* smtp.connect_timeout: a relay that accepts and never greets;
+	 * smtp.timeout: the whole delivery, so no thread waits longer. */
+	timeout = c->timeout > 0 ? (long)c->timeout : 10000;
+	mail_curl_setup(curl, c, errbuf, c->connect_timeout > 0 ?
+	    (long)c->connect_timeout : timeout, timeout);
+	s = xasprintf("<%s>", from_addr);
+	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, s);
+	free(s);
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, mail_read);
+	curl_easy_setopt(curl, CURLOPT_READDATA, msg);
+	curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, mail_seek);
+	curl_easy_setopt(curl, CURLOPT_SEEKDATA, msg);
+	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg->len);
+	msg->off = 0;
+	rc = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, code);
+	curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+	*reused = connects == 0;
+	mail_conn_give(curl, rc == CURLE_OK, c->idle_timeout, c->connect_timeout >
+	    0 ? c->connect_timeout : timeout);
+	return rc;
 }
 
 int
@@ -485,46 +528,43 @@ mail_send(const struct conf_smtp *c, const char *to, const char *subject,
 {
 	struct mail_buf		 msg = { 0 };
 	struct curl_slist	*rcpt = NULL;
-	CURL			*curl;
 	CURLcode		 rc;
 	char			 errbuf[CURL_ERROR_SIZE], *from_addr, *s;
-	long			 code = 0, timeout;
+	long			 code = 0;
+	int			 reused;
 
 	if (mail_check(c, to, subject, text_body, cause) != 0)
 		return -1;
 	if ((from_addr = mail_from_address(c->from, cause)) == NULL)
 		return -1;
-	/* smtp.connect_timeout: a relay that accepts and never greets;
-	 * smtp.timeout: the whole delivery, so no thread waits longer. */
-	timeout = c->timeout > 0 ? (long)c->timeout : 10000;
-	if ((curl = mail_curl(c, errbuf, c->connect_timeout > 0 ?
-	    (long)c->connect_timeout : timeout, timeout, cause)) == NULL) {
-		free(from_addr);
-		return -1;
-	}
 	mail_build(&msg, c->from, from_addr, to, subject, text_body);
-	s = xasprintf("<%s>", from_addr);
-	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, s);
-	free(s);
 	s = xasprintf("<%s>", to);
 	rcpt = curl_slist_append(rcpt, s);
 	free(s);
-	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(curl, CURLOPT_READFUNCTION, mail_read);
-	curl_easy_setopt(curl, CURLOPT_READDATA, &msg);
-	curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, mail_seek);
-	curl_easy_setopt(curl, CURLOPT_SEEKDATA, &msg);
-	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
-
-	rc = rcpt == NULL ? CURLE_OUT_OF_MEMORY : curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(curl);
+	if (rcpt == NULL) {
+		free(msg.data);
+		free(from_addr);
+		*cause = xasprintf("mail to %s: out of memory", to);
+		return -1;
+	}
+	rc = mail_deliver(c, from_addr, rcpt, &msg, errbuf, &code, &reused,
+	    cause);
+	/*
+	 * A kept session the relay closed just as it was reused (it checked
+	 * alive an instant before) fails with no reply, or with 421 (the
+	 * relay is closing it): once more, on a session of its own.
+	 */
+	if (rc != CURLE_OK && rc != CURLE_FAILED_INIT && reused &&
+	    (code == 0 || code == 421))
+		rc = mail_deliver(c, from_addr, rcpt, &msg, errbuf, &code,
+		    &reused, cause);
 	curl_slist_free_all(rcpt);
 	free(msg.data);
 	free(from_addr);
 	if (rc == CURLE_OK)
 		return 0;
+	if (rc == CURLE_FAILED_INIT)
+		return -1;
 	if (code > 0)
 		*cause = xasprintf("mail to %s: %s%s%s (SMTP reply %ld)", to,
 		    curl_easy_strerror(rc), *errbuf != '\0' ? ": " : "",
@@ -549,9 +589,11 @@ mail_ping(const struct conf_smtp *c, int64_t timeout_ms, double *latency_ms,
 	CURLcode rc;
 	double	 t = 0;
 
-	if ((curl = mail_curl(c, errbuf, (long)timeout_ms, (long)timeout_ms,
-	    cause)) == NULL)
+	if ((curl = curl_easy_init()) == NULL) {
+		*cause = xstrdup("curl_easy_init failed");
 		return -1;
+	}
+	mail_curl_setup(curl, c, errbuf, (long)timeout_ms, (long)timeout_ms);
 	curl_easy_setopt(curl, CURLOPT_CONNECT_ONLY, 1L);
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &t);

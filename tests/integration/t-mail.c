@@ -5,7 +5,10 @@
  * Python's email package (an independent MIME decoder); several threads
  * send at once; CR/LF in the recipient or subject is refused with nothing
  * sent; a closed port, a silent server and a refusing server give clear
- * errors within the timeout.
+ * errors within the timeout.  With smtp.idle_timeout, mail after mail
+ * shares one session; a session the relay dropped while idle, or drops as
+ * it is reused, or one idle too long, gives way to a new one and no mail
+ * is lost.
  */
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -18,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -222,6 +226,8 @@ smtp_conf(const char *u, int64_t timeout)
 	c.url = (char *)u;
 	c.from = (char *)FROM;
 	c.timeout = timeout;
+	c.connect_timeout = 0;
+	c.idle_timeout = 0;
 	return c;
 }
 
@@ -622,6 +628,200 @@ test_refused_rcpt(void)
 	free(cause);
 }
 
+
+/*
+ * A relay that counts its sessions and the mail it accepts.  Between
+ * commands it obeys the test: drop the idle session (as a restarted
+ * relay does), or drop it at the next MAIL FROM (as one timing it out
+ * just as it is reused does).  QUITs are counted.
+ */
+struct relay {
+	int		 lfd;
+	pthread_mutex_t	 lock;
+	int		 sessions, mails, quits;
+	int		 drop_idle, drop_at_mail, stop;
+};
+
+static int
+relay_get(struct relay *r, int *field)
+{
+	int	v;
+
+	pthread_mutex_lock(&r->lock);
+	v = *field;
+	pthread_mutex_unlock(&r->lock);
+	return v;
+}
+
+static void
+relay_set(struct relay *r, int *field, int v)
+{
+	pthread_mutex_lock(&r->lock);
+	*field = v;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* One session, until QUIT, a drop or the end of the test. */
+static void
+relay_session(struct relay *r, int fd)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+	FILE		*f;
+	char		 line[1024];
+	int		 in_data = 0;
+
+	if ((f = fdopen(fd, "r+")) == NULL) {
+		close(fd);
+		return;
+	}
+	setvbuf(f, NULL, _IONBF, 0);
+	fputs("220 relay ESMTP\r\n", f);
+	for (;;) {
+		/* Between commands the client waits for our reply: nothing
+		 * is buffered, so poll() tells whether a command came. */
+		if (!in_data) {
+			if (relay_get(r, &r->stop) ||
+			    relay_get(r, &r->drop_idle))
+				break;
+			if (poll(&pfd, 1, 20) == 0)
+				continue;
+		}
+		if (fgets(line, sizeof line, f) == NULL)
+			break;
+		if (in_data) {
+			if (strcmp(line, ".\r\n") == 0) {
+				in_data = 0;
+				relay_set(r, &r->mails,
+				    relay_get(r, &r->mails) + 1);
+				fputs("250 queued\r\n", f);
+			}
+			continue;
+		}
+		if (strncmp(line, "MAIL", 4) == 0 &&
+		    relay_get(r, &r->drop_at_mail)) {
+			relay_set(r, &r->drop_at_mail, 0);
+			break;
+		}
+		if (strncmp(line, "EHLO", 4) == 0)
+			fputs("250 relay\r\n", f);
+		else if (strncmp(line, "DATA", 4) == 0) {
+			in_data = 1;
+			fputs("354 go on\r\n", f);
+		} else if (strncmp(line, "QUIT", 4) == 0) {
+			relay_set(r, &r->quits, relay_get(r, &r->quits) + 1);
+			fputs("221 bye\r\n", f);
+			break;
+		} else
+			fputs("250 ok\r\n", f);
+	}
+	fclose(f);
+}
+
+static void *
+relay_run(void *arg)
+{
+	struct relay	*r = arg;
+	struct pollfd	 pfd = { .fd = r->lfd, .events = POLLIN };
+	int		 fd;
+
+	while (!relay_get(r, &r->stop)) {
+		if (poll(&pfd, 1, 20) <= 0)
+			continue;
+		if ((fd = accept(r->lfd, NULL, NULL)) == -1)
+			continue;
+		relay_set(r, &r->drop_idle, 0);
+		relay_set(r, &r->sessions, relay_get(r, &r->sessions) + 1);
+		relay_session(r, fd);
+	}
+	return NULL;
+}
+
+/* Sends one mail through the relay; 0 when it was accepted. */
+static int
+relay_mail(const struct conf_smtp *c, const char *what)
+{
+	char	*cause = NULL;
+	int	 rv;
+
+	rv = mail_send(c, TO, what, what, &cause);
+	if (rv != 0)
+		tap_diag("%s: %s", what, cause);
+	free(cause);
+	return rv;
+}
+
+static void
+test_reuse(void)
+{
+	struct relay		 r = { .lfd = -1 };
+	struct conf_smtp	 c;
+	pthread_t		 t;
+	char			 u[64];
+	int			 port, ok;
+
+	pthread_mutex_init(&r.lock, NULL);
+	if ((r.lfd = listener(&port)) == -1 ||
+	    pthread_create(&t, NULL, relay_run, &r) != 0) {
+		tap_ok(0, "a counting relay");
+		return;
+	}
+	snprintf(u, sizeof u, "smtp://127.0.0.1:%d", port);
+	c = smtp_conf(u, 3000);
+	c.idle_timeout = 5000;
+
+	ok = relay_mail(&c, "first") == 0 && relay_mail(&c, "second") == 0 &&
+	    relay_mail(&c, "third") == 0;
+	tap_ok(ok && relay_get(&r, &r.mails) == 3 &&
+	    relay_get(&r, &r.sessions) == 1,
+	    "three mails in a row share one session (%d mails, %d sessions)",
+	    relay_get(&r, &r.mails), relay_get(&r, &r.sessions));
+
+	/* The relay restarts: the idle session is closed under us. */
+	relay_set(&r, &r.drop_idle, 1);
+	sleep_ms(100);
+	ok = relay_mail(&c, "after a drop") == 0;
+	tap_ok(ok && relay_get(&r, &r.mails) == 4 &&
+	    relay_get(&r, &r.sessions) == 2,
+	    "a session the relay dropped while idle gives way to a new one "
+	    "(%d mails, %d sessions)", relay_get(&r, &r.mails),
+	    relay_get(&r, &r.sessions));
+
+	/* The relay drops the session just as it is reused. */
+	relay_set(&r, &r.drop_at_mail, 1);
+	ok = relay_mail(&c, "dropped at reuse") == 0;
+	tap_ok(ok && relay_get(&r, &r.mails) == 5 &&
+	    relay_get(&r, &r.sessions) == 3,
+	    "a session dropped as it is reused: the mail goes on a new one "
+	    "(%d mails, %d sessions)", relay_get(&r, &r.mails),
+	    relay_get(&r, &r.sessions));
+
+	/* Idle longer than smtp.idle_timeout: closed with QUIT, not used. */
+	c.idle_timeout = 200;
+	sleep_ms(400);
+	ok = relay_mail(&c, "after the idle time") == 0;
+	tap_ok(ok && relay_get(&r, &r.mails) == 6 &&
+	    relay_get(&r, &r.sessions) == 4 && relay_get(&r, &r.quits) == 1,
+	    "a session idle over smtp.idle_timeout is closed with QUIT and a "
+	    "new one opened (%d mails, %d sessions, %d QUIT)",
+	    relay_get(&r, &r.mails), relay_get(&r, &r.sessions),
+	    relay_get(&r, &r.quits));
+
+	/* 0: a session per mail, closed after it. */
+	c.idle_timeout = 0;
+	ok = relay_mail(&c, "no reuse 1") == 0 &&
+	    relay_mail(&c, "no reuse 2") == 0;
+	sleep_ms(100);
+	tap_ok(ok && relay_get(&r, &r.mails) == 8 &&
+	    relay_get(&r, &r.sessions) == 6,
+	    "smtp.idle_timeout 0: a session per mail (%d mails, %d sessions)",
+	    relay_get(&r, &r.mails), relay_get(&r, &r.sessions));
+
+	relay_set(&r, &r.stop, 1);
+	pthread_join(t, NULL);
+	close(r.lfd);
+	pthread_mutex_destroy(&r.lock);
+}
+
 int
 main(void)
 {
@@ -655,6 +855,7 @@ main(void)
 	test_closed_port();
 	test_silent();
 	test_refused_rcpt();
+	test_reuse();
 
 	curl_global_cleanup();
 	rmdir(tmpdir);
