@@ -2,7 +2,10 @@
 # photos uploaded through the stack's HAProxy, timed from the first upload
 # until PostgreSQL records both thumbnails (128 and 512 px) of every one,
 # against `vipsthumbnail` making the same two sizes of the same files on
-# every core of the machine, alternated in one run.
+# every core of the machine, alone and with the same S3 traffic around it
+# (the photos put to S3 first, the thumbnails put back after), alternated
+# in one run; and the CPU each part of the stack spends per photo against
+# vipsthumbnail's.
 # shellcheck shell=bash
 
 BENCH_THUMBS_COUNT=${BENCH_THUMBS_COUNT:-40}
@@ -40,19 +43,67 @@ bench_thumbs_images()
 	THUMBS_BYTES=$(cat "$d"/in/*.jpg | wc -c)
 }
 
-# Accepts a run id; makes both thumbnails of every photo with
-# vipsthumbnail, the photos split over nproc processes running at once,
-# each with one libvips thread (as the worker's thumbnails run); fills
-# TH_SECS[id].
+# Accepts files and an S3 key prefix; puts each file to the stack's S3
+# bucket as PREFIX/NAME with `curl -T` (SigV4 signed by curl),
+# BENCH_THUMBS_UPLOADERS at a time, as the subject's uploads run.  Fails
+# on an answer other than 200.
+bench_thumbs_s3_puts()
+{
+	local prefix=${*: -1}
+
+	# shellcheck disable=SC2016 # expanded by the sh -c
+	printf '%s\0' "${@:1:$#-1}" |
+	    xargs -0 -P "$BENCH_THUMBS_UPLOADERS" -I{} sh -c '
+		code=$(curl -sS -o /dev/null -w "%{http_code}" -T "$1" \
+		    -H "Content-Type: image/jpeg" \
+		    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+		    --aws-sigv4 "aws:amz:$PFO3_S3_REGION:s3" \
+		    --user "$PFO3_S3_ACCESS_KEY:$PFO3_S3_SECRET_KEY" \
+		    "$PFO3_S3_ENDPOINT/$PFO3_S3_BUCKET/$2/${1##*/}") &&
+		    [ "$code" = 200 ] || { echo "S3 PUT $1: $code" >&2; exit 255; }
+	    ' _ {} "$prefix" || bench_die "curl -T of the thumbnails' files to S3 failed"
+}
+
+# Accepts a run id and "local" or "s3"; makes both thumbnails of every
+# photo with vipsthumbnail, the photos split over nproc processes running
+# at once, each with one libvips thread (as the worker's thumbnails run).
+# With "s3", the photos are first put to the stack's S3 and the
+# thumbnails put back after, BENCH_THUMBS_UPLOADERS at a time, all
+# inside the time.  Fills TH_SECS[id] and TH_CPU[id] (vipsthumbnail's
+# user + system CPU per photo, ms).
 bench_thumbs_ref()
 {
-	local id=$1 d=$BENCH_TMP/thumbs out t0 t1 i j n all files pids=()
+	local id=$1 how=$2 d=$BENCH_TMP/thumbs out t0 t1 n all
+	local TIMEFORMAT='%U %S' cpu
 
 	out=$d/ref-$id
 	mkdir -p "$out"
 	n=$(nproc)
 	all=("$d"/in/*.jpg)
 	t0=$(date +%s%N)
+	[[ $how == s3 ]] && bench_thumbs_s3_puts "${all[@]}" "bench/thumbs-$id/in"
+	cpu=$({ time bench_thumbs_vips "$out" "$n" "${all[@]}" 2>&3; } 3>&2 2>&1) ||
+	    bench_die "vipsthumbnail failed"
+	[[ $how == s3 ]] && bench_thumbs_s3_puts "$out"/*.jpg "bench/thumbs-$id/out"
+	t1=$(date +%s%N)
+	n=$(find "$out" -name '*.jpg' | wc -l)
+	((n == 2 * BENCH_THUMBS_COUNT)) ||
+	    bench_die "vipsthumbnail made $n thumbnails, not $((2 * BENCH_THUMBS_COUNT))"
+	rm -rf "$out"
+	TH_SECS[$id]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+	TH_CPU[$id]=$(awk -v u="${cpu% *}" -v s="${cpu#* }" -v k="$BENCH_THUMBS_COUNT" \
+	    'BEGIN { printf "%.1f", (u + s) * 1000 / k }')
+	bench_thumbs_rate "$id"
+}
+
+# Accepts an output folder, a process count and the photos; runs the
+# vipsthumbnail processes and waits for them.
+bench_thumbs_vips()
+{
+	local out=$1 n=$2 i j all files pids=()
+
+	shift 2
+	all=("$@")
 	for ((i = 0; i < n; i++)); do
 		files=()
 		for ((j = i; j < ${#all[@]}; j += n)); do
@@ -70,15 +121,8 @@ bench_thumbs_ref()
 		pids+=($!)
 	done
 	for i in "${pids[@]}"; do
-		wait "$i" || bench_die "vipsthumbnail failed"
+		wait "$i" || return 1
 	done
-	t1=$(date +%s%N)
-	n=$(find "$out" -name '*.jpg' | wc -l)
-	((n == 2 * BENCH_THUMBS_COUNT)) ||
-	    bench_die "vipsthumbnail made $n thumbnails, not $((2 * BENCH_THUMBS_COUNT))"
-	rm -rf "$out"
-	TH_SECS[$id]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-	bench_thumbs_rate "$id"
 }
 
 bench_thumbs_rate()
@@ -127,12 +171,35 @@ bench_thumbs_wait()
 	done
 }
 
+# The parts of the stack whose CPU the subject runs count.
+BENCH_THUMBS_PARTS=(workers s3 postgres haproxy rabbitmq)
+
+# Accepts a part's name; prints the clock ticks its processes used so far.
+bench_thumbs_part_ticks()
+{
+	local pids
+
+	case $1 in
+	workers) pids=$(bench_stack_worker_pids) ;;
+	postgres) pids=$(bench_stack_pg_pids) ;;
+	rabbitmq) pids=$(rmq_beam_pid) ;;
+	*) pids=$(pid_get "$1") ;;
+	esac
+	# shellcheck disable=SC2086 # a list of pids
+	bench_pid_ticks $pids
+}
+
 # Accepts a run id; uploads every photo and waits for all thumbnails;
-# fills TH_SECS[id] and TH_UPLOAD[id] (the uploads alone).
+# fills TH_SECS[id] and TH_UPLOAD[id] (the uploads alone), and
+# TH_PART[id:PART], the CPU of each part of the stack per photo (ms).
 bench_thumbs_subject()
 {
-	local id=$1 t0 t1 tu ids bad
+	local id=$1 t0 t1 tu ids bad part
+	local -A c0
 
+	for part in "${BENCH_THUMBS_PARTS[@]}"; do
+		c0[$part]=$(bench_thumbs_part_ticks "$part")
+	done
 	t0=$(date +%s%N)
 	ids=$(python3 "$BENCH_DIR/upload-many.py" "$BENCH_HTTP" "$THUMBS_TOKEN" \
 	    "$BENCH_THUMBS_UPLOADERS" "$BENCH_TMP"/thumbs/in/*.jpg |
@@ -140,6 +207,12 @@ bench_thumbs_subject()
 	tu=$(date +%s%N)
 	bench_thumbs_wait "$ids" "$BENCH_THUMBS_TIMEOUT"
 	t1=$(date +%s%N)
+	for part in "${BENCH_THUMBS_PARTS[@]}"; do
+		TH_PART[$id:$part]=$(awk -v a="${c0[$part]}" \
+		    -v b="$(bench_thumbs_part_ticks "$part")" \
+		    -v hz="$(getconf CLK_TCK)" -v k="$BENCH_THUMBS_COUNT" \
+		    'BEGIN { printf "%.1f", (b - a) / hz * 1000 / k }')
+	done
 	# Each thumbnail fits its box: its longer side is the size asked for.
 	bad=$(bench_sql "SELECT count(*) FROM thumbnails WHERE file_id IN ($ids)
 	    AND greatest(width, height) <> size")
@@ -158,7 +231,7 @@ bench_section_thumbs()
 
 	THUMBS_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 	bench_stack_start
-	declare -gA TH_SECS TH_RATE TH_UPLOAD TH_WORKERS
+	declare -gA TH_SECS TH_RATE TH_UPLOAD TH_WORKERS TH_CPU TH_PART
 	bench_user 1 thumbs
 	THUMBS_TOKEN=$(bench_token 1 thumbs)
 	bench_files_probe "$THUMBS_TOKEN"
@@ -171,44 +244,69 @@ bench_section_thumbs()
 	bench_thumbs_wait "$probe" 60
 
 	# Unmeasured: the first vipsthumbnail run is the slowest.
-	bench_thumbs_ref warm
-	THUMBS_ORDER=(ref_1)
+	bench_thumbs_ref warm local
+	THUMBS_ORDER=(ref_1 s3_1)
 	for ((i = 1; i <= BENCH_THUMBS_RUNS; i++)); do
-		THUMBS_ORDER+=("up_$i" "ref_$((i + 1))")
+		THUMBS_ORDER+=("up_$i" "ref_$((i + 1))" "s3_$((i + 1))")
 	done
 	for id in "${THUMBS_ORDER[@]}"; do
-		if [[ $id == ref_* ]]; then
-			bench_thumbs_ref "$id"
-		else
-			bench_thumbs_subject "$id"
-		fi
+		case $id in
+		ref_*) bench_thumbs_ref "$id" local ;;
+		s3_*) bench_thumbs_ref "$id" s3 ;;
+		*) bench_thumbs_subject "$id" ;;
+		esac
 	done
 	bench_doc_section thumbs bench_thumbs_block
 }
 
-# Accepts a subject run id; prints its rate ÷ the mean of the references
-# around it.
+# Accepts a subject run id and a reference kind (ref, s3); prints its
+# rate ÷ the mean of the references of that kind around it.
 bench_thumbs_ratio()
 {
-	local n=${1#up_}
+	local n=${1#up_} k=${2:-ref}
 
-	bench_ratio_around "${TH_RATE[$1]}" "${TH_RATE[ref_$n]}" \
-	    "${TH_RATE[ref_$((n + 1))]}"
+	bench_ratio_around "${TH_RATE[$1]}" "${TH_RATE[${k}_$n]}" \
+	    "${TH_RATE[${k}_$((n + 1))]}"
+}
+
+# Accepts a key prefix (ref, s3, up) and, for the subject, a part; prints
+# the mean CPU per photo (ms) over the runs of that kind.
+bench_thumbs_cpu_mean()
+{
+	local id
+
+	for id in "${THUMBS_ORDER[@]}"; do
+		[[ $id == "$1"_* ]] || continue
+		if [[ $1 == up ]]; then
+			echo "${TH_PART[$id:$2]}"
+		else
+			echo "${TH_CPU[$id]}"
+		fi
+	done | awk '{ s += $1 } END { printf "%.1f", NR ? s / NR : 0 }'
 }
 
 bench_thumbs_block()
 {
-	local id i=0 ratios=()
+	local id i=0 ratios=() ratios_s3=() part parts=() ref_cpu up_cpu
 
 	for id in "${THUMBS_ORDER[@]}"; do
-		[[ $id == up_* ]] && ratios+=("$(bench_thumbs_ratio "$id")")
+		[[ $id == up_* ]] || continue
+		ratios+=("$(bench_thumbs_ratio "$id" ref)")
+		ratios_s3+=("$(bench_thumbs_ratio "$id" s3)")
+	done
+	ref_cpu=$(bench_thumbs_cpu_mean ref)
+	up_cpu=$(bench_thumbs_cpu_mean up workers)
+	for part in "${BENCH_THUMBS_PARTS[@]}"; do
+		parts+=("$part $(bench_thumbs_cpu_mean up "$part")")
 	done
 	cat <<-EOF
 	## Thumbnails/s against vipsthumbnail
 
 	| ratio | value |
 	|---|---:|
-	| photos/s with both thumbnails through the stack ÷ \`vipsthumbnail\` on every core (each run) | **$(bench_join "${ratios[@]}")** |
+	| photos/s with both thumbnails through the stack ÷ \`vipsthumbnail\` with the same S3 traffic around it (each run) | **$(bench_join "${ratios_s3[@]}")** |
+	| photos/s with both thumbnails through the stack ÷ \`vipsthumbnail\` on local files alone (each run) | **$(bench_join "${ratios[@]}")** |
+	| the thumbnail work, CPU per photo: \`vipsthumbnail\` ÷ the workers (everything they do for a photo: its upload, S3, PostgreSQL, both thumbnails) | **$(bench_div "$ref_cpu" "$up_cpu")** |
 
 	$BENCH_THUMBS_COUNT JPEG photos of ${BENCH_THUMBS_WIDTH}x$BENCH_THUMBS_HEIGHT at quality 90
 	($THUMBS_BYTES bytes in all; crops of one picture of coloured Perlin noise
@@ -217,36 +315,62 @@ bench_thumbs_block()
 
 	- Subject: the photos are uploaded through the stack's HAProxy
 	  (\`POST /api/v1/files\`, $BENCH_THUMBS_UPLOADERS uploads at a time, \`bench/upload-many.py\`);
-	  each upload submits a thumbnail job, which a worker's consumer runs: the
+	  each upload stores the photo in S3 and submits a thumbnail job, which a worker's consumer runs: the
 	  photo from S3, both thumbnails with libvips (the 512 px one from the
 	  photo, the 128 px one from that: one decode of the photo where the
 	  reference makes two), each stored in S3 and recorded in PostgreSQL. Timed from the first upload until PostgreSQL
 	  holds all $((2 * BENCH_THUMBS_COUNT)) thumbnail rows (polled every 50 ms); every
 	  thumbnail's longer side must be its size.
-	- Reference: \`vipsthumbnail -s SIZE -o 'DIR/%s-SIZE.jpg[Q=80,strip,optimize_coding]'\`
+	- Reference on local files: \`vipsthumbnail -s SIZE -o 'DIR/%s-SIZE.jpg[Q=80,strip,optimize_coding]'\`
 	  for 128 and 512 on the same files (the worker's quality and options),
 	  the files split over $(nproc) processes (\`nproc\`) at once, each with
 	  \`VIPS_CONCURRENCY=1\` as the worker runs libvips: the machine making
 	  thumbnails from local files and nothing else.
-	- The runs alternate, a reference before and after each subject run, and
-	  each subject run is compared with the mean of the two around it. One
+	- Reference with the same S3 traffic: the photos put to the same S3
+	  server with \`curl -T\` ($BENCH_THUMBS_UPLOADERS at a time, as the subject's uploads),
+	  then the same \`vipsthumbnail\` runs, then the $((2 * BENCH_THUMBS_COUNT)) thumbnails put back
+	  the same way, all inside its time. What it still leaves out of the
+	  subject's work: HAProxy, the worker between client and S3, the
+	  photo's GET back from S3, PostgreSQL's rows and the broker.
+	- CPU per photo: user + system time of each part of the stack
+	  (\`/proc/PID/stat\`) over the subject's runs ÷ photos, and of the
+	  \`vipsthumbnail\` processes over the local references ÷ photos; the
+	  CPU moves much less than the wall time when other programs share the
+	  machine.
+	- The runs alternate, the references before and after each subject run, and
+	  each subject run is compared with the mean of the two of each kind around it. One
 	  photo goes through the stack first and one reference runs first, both
 	  unmeasured: to check that the job works, and to warm up.
+
+	| CPU per photo (ms) | |
+	|---|---:|
+	| \`vipsthumbnail\`, both sizes (local references) | $ref_cpu |
+	$(for part in "${parts[@]}"; do
+		printf '| subject: %s | %s |\n' "${part% *}" "${part#* }"
+	done)
 
 	| run | what | seconds | photos/s | ratio | uploads alone (s) | jobs run by |
 	|---:|---|---:|---:|---:|---:|---|
 	$(for id in "${THUMBS_ORDER[@]}"; do
 		i=$((i + 1))
-		if [[ $id == ref_* ]]; then
+		case $id in
+		ref_*)
 			# shellcheck disable=SC2016 # backquotes of markdown
-			printf '| %d | `vipsthumbnail` ×%d processes | %s | %s | — | — | — |\n' \
-			    "$i" "$(nproc)" "${TH_SECS[$id]}" "${TH_RATE[$id]}"
-		else
-			printf '| %d | upload → thumbnail jobs | %s | %s | **%s** | %s | %s |\n' \
+			printf '| %d | `vipsthumbnail` ×%d processes, local files | %s | %s | — | — | — |\n' \
+			    "$i" "$(nproc)" "${TH_SECS[$id]}" "${TH_RATE[$id]}" ;;
+		s3_*)
+			# shellcheck disable=SC2016 # backquotes of markdown
+			printf '| %d | `curl -T` photos, `vipsthumbnail` ×%d, `curl -T` thumbnails | %s | %s | — | — | — |\n' \
+			    "$i" "$(nproc)" "${TH_SECS[$id]}" "${TH_RATE[$id]}" ;;
+		*)
+			printf '| %d | upload → thumbnail jobs | %s | %s | **%s** / **%s** | %s | %s |\n' \
 			    "$i" "${TH_SECS[$id]}" "${TH_RATE[$id]}" \
-			    "$(bench_thumbs_ratio "$id")" "${TH_UPLOAD[$id]}" "${TH_WORKERS[$id]}"
-		fi
+			    "$(bench_thumbs_ratio "$id" s3)" "$(bench_thumbs_ratio "$id" ref)" \
+			    "${TH_UPLOAD[$id]}" "${TH_WORKERS[$id]}" ;;
+		esac
 	done)
+
+	The ratio column: ÷ the references with S3 traffic / ÷ the local ones.
 
 	$(bench_doc_machine "$THUMBS_LOADAVG")
 
