@@ -20,6 +20,8 @@ static void	control_stats_cmd(struct ctl_call *);
 static void	control_drain_cmd(struct ctl_call *);
 static void	control_resume_cmd(struct ctl_call *);
 static void	control_shutdown_cmd(struct ctl_call *);
+static void	control_jobs_hold_cmd(struct ctl_call *);
+static void	control_jobs_release_cmd(struct ctl_call *);
 
 static const struct ctl_command control_table[] = {
 	{ "stats", "", 0, 0, CTL_READ,
@@ -33,6 +35,11 @@ static const struct ctl_command control_table[] = {
 	{ "shutdown", "", 0, 0, CTL_ADMIN,
 	  "Drain, finish in-flight work, then exit (bounded by "
 	  "worker.shutdown_timeout).", control_shutdown_cmd },
+	{ "jobs.hold", "", 0, 0, CTL_ADMIN,
+	  "Start no new job: jobs in hand finish, queued ones wait in the "
+	  "broker; HTTP goes on.", control_jobs_hold_cmd },
+	{ "jobs.release", "", 0, 0, CTL_ADMIN,
+	  "Run jobs again after jobs.hold.", control_jobs_release_cmd },
 	{ NULL, NULL, 0, 0, CTL_READ, NULL, NULL },
 };
 
@@ -130,6 +137,32 @@ control_shutdown_cmd(struct ctl_call *call)
 	ctl_call_reply(call, json_pack("{s:i,s:I}", "inflight", w->inflight,
 	    "timeout_ms", (json_int_t)w->conf.worker.shutdown_timeout));
 	server_shutdown(w, "control socket");
+}
+
+/* jobs.hold and jobs.release. */
+static void
+control_jobs_set(struct ctl_call *call, int on)
+{
+	struct workerd *w = ctl_call_ctx(call);
+
+	if (jobs_hold(w, on) != 0) {
+		ctl_call_fail(call, "this worker runs no jobs "
+		    "(worker.job_threads is 0)");
+		return;
+	}
+	ctl_call_reply(call, json_pack("{s:b}", "held", on));
+}
+
+static void
+control_jobs_hold_cmd(struct ctl_call *call)
+{
+	control_jobs_set(call, 1);
+}
+
+static void
+control_jobs_release_cmd(struct ctl_call *call)
+{
+	control_jobs_set(call, 0);
 }
 
 int

@@ -22,7 +22,7 @@
  * JOBS_REQUEUE_MS; its slot stays taken meanwhile, so an outage slows the
  * consumer down instead of spinning deliveries through it.
  *
- * While the worker drains (and when it stops) no new job starts; once the
+ * While the worker drains, is held (jobs_hold) or stops, no new job starts; once the
  * jobs in hand are answered the connection is closed, which gives the
  * deliveries still waiting here back to the broker, and a resume connects
  * again.  A lost connection is remade with backoff; jobs still running
@@ -364,14 +364,16 @@ jobs_consume_main(void *arg)
 		if (stopping && (c.inhand == 0 ||
 		    clock_mono_ms() >= j->stop_deadline_ms))
 			break;
-		paused = stopping || atomic_load(&c.w->draining);
+		paused = stopping || atomic_load(&c.w->draining) ||
+		    atomic_load(&j->held);
 		/* Paused, the connection only serves to answer the jobs in
 		 * hand: none, or a dead connection, and it can go. */
 		if (paused && (c.inhand == 0 || c.b == NULL ||
 		    !broker_alive(c.b))) {
 			if (c.b != NULL) {
 				log_info("%s: no longer consuming jobs",
-				    stopping ? "stopping" : "draining");
+				    stopping ? "stopping" : atomic_load(&j->held) ?
+				    "held" : "draining");
 				jobs_disconnect(&c);
 			}
 			jobs_nap(j, c.inhand > 0 ? JOBS_WAIT_BUSY_MS :

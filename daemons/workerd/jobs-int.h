@@ -155,6 +155,7 @@ struct jobs {
 	pthread_t		 sweeper;
 	int			 has_sweeper;
 
+	atomic_int		 held;		/* jobs_hold: no new job */
 	atomic_int		 consuming;	/* consumer connected */
 	atomic_int		 running;	/* jobs on the pool now */
 	struct jobs_counters	 count[JOBS_NTYPES];

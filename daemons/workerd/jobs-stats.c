@@ -35,8 +35,9 @@ jobs_stats(struct workerd *w)
 		    "dead", (json_int_t)JOBS_COUNTER(j, t, dead),
 		    "skipped", (json_int_t)JOBS_COUNTER(j, t, skipped),
 		    "requeued", (json_int_t)JOBS_COUNTER(j, t, requeued)));
-	return json_pack("{s:b,s:i,s:I,s:I,s:I,s:I,s:o}",
+	return json_pack("{s:b,s:b,s:i,s:I,s:I,s:I,s:I,s:o}",
 	    "consuming", j != NULL && atomic_load(&j->consuming),
+	    "held", j != NULL && atomic_load(&j->held),
 	    "running", j != NULL ? atomic_load(&j->running) : 0,
 	    "slots", (json_int_t)w->conf.worker.job_threads,
 	    "published", JOBS_TOTAL(j, published),

@@ -139,6 +139,21 @@ fail:
 	return -1;
 }
 
+int
+jobs_hold(struct workerd *w, int on)
+{
+	struct jobs	*j = w->jobs;
+
+	if (j == NULL || !j->has_consumer)
+		return -1;
+	pthread_mutex_lock(&j->lock);
+	atomic_store(&j->held, on != 0);
+	pthread_cond_broadcast(&j->wake);
+	pthread_mutex_unlock(&j->lock);
+	log_info("job consumer %s", on ? "held" : "released");
+	return 0;
+}
+
 void
 jobs_stop(struct workerd *w)
 {

@@ -26,6 +26,17 @@ int	jobs_start(struct workerd *w, char **cause);
 void	jobs_stop(struct workerd *w);
 
 /*
+ * Holds (on 1) or releases (on 0) this worker's job consumer: held, it
+ * starts no new job, lets the jobs in hand finish, and then leaves the
+ * broker, so the queued jobs wait in their queues for another worker or
+ * the release.  HTTP is served as ever.  An operator's switch (control
+ * socket `jobs.hold`, `jobs.release`): to take a worker's jobs off while
+ * its dependencies are worked on, or to let jobs pile up and then time
+ * how fast the workers clear them.  -1 when this worker runs no jobs.
+ */
+int	jobs_hold(struct workerd *w, int on);
+
+/*
  * Accepts a job of `type` ("report", "thumbnail", "task") for `user_id`
  * (0: none) with `payload` (borrowed): commits the row, publishes it with
  * a confirm (a broker outage leaves it to the sweeper).  Runs on a pool

@@ -25,7 +25,8 @@ from wait import Background, poll
 from workers import PrivateWorker, run_workerd
 
 COMMANDS = {"stats": "read", "drain": "admin", "resume": "admin",
-            "shutdown": "admin", "ping": "read", "help": "read"}
+            "shutdown": "admin", "jobs.hold": "admin",
+            "jobs.release": "admin", "ping": "read", "help": "read"}
 
 
 def is_int(v):
@@ -45,7 +46,8 @@ def socket_commands(w):
         cmds = rep.get("commands") or []
         is_(rep.get("ok"), True, "help: ok")
         is_({x.get("name"): x.get("access") for x in cmds}, COMMANDS,
-            "help lists stats, drain, resume, shutdown, ping, help with "
+            "help lists stats, drain, resume, shutdown, jobs.hold, "
+            "jobs.release, ping, help with "
             "their access levels")
         ok(all(isinstance(x.get("help"), str) and x["help"] and
                x.get("min_args") == 0 and x.get("max_args") == 0 and
@@ -62,7 +64,7 @@ def socket_commands(w):
         rep = c.call("frobnicate")
         is_(rep, {"ok": False, "v": 1, "error": "unknown command "
                   "'frobnicate'; commands: stats, drain, resume, shutdown, "
-                  "help, ping"},
+                  "jobs.hold, jobs.release, help, ping"},
             "unknown command: ok false, the error lists the commands")
 
         c.send_line(b'{"cmd": "ping"')

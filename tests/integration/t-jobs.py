@@ -26,11 +26,16 @@ worker runs a sleep job; its database sessions are terminated while the
 job sleeps, so the job cannot record its end.  The message goes back to
 the queue instead of being lost or failed, comes again, and the job is
 done on a second attempt.  Only the private worker's sessions are touched.
+
+Held consumers (control socket `jobs.hold`): with every worker of the stack
+held, none consumes, HTTP still accepts an async task, and its job stays
+queued; once released, the workers consume again and run it.
 """
 import os
 import re
 import secrets
 import sys
+import time
 
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -340,6 +345,40 @@ def db_outage(st):
         retire(p)
 
 
+def held(st):
+    jid = None
+    for w in st.workers:
+        w.ctl("jobs.hold")
+    try:
+        ok(poll(lambda: not any(w.consuming() for w in st.workers), 10,
+                0.05),
+           "held workers stop consuming jobs", lambda: repr(jobs_stats(st)))
+        ok(all(j.get("held") is True for j in jobs_stats(st).values()),
+           "stats: jobs.held is true", lambda: repr(jobs_stats(st)))
+        r = submit(st.http, "suma", {"a": 2, "b": 3})
+        jid = (r.json() or {}).get("job_id")
+        ok(r.status == 202 and isinstance(jid, int),
+           "held, the workers still accept an async task: 202",
+           lambda: repr(r))
+        if not isinstance(jid, int):
+            return
+        time.sleep(1.5)
+        is_((job_get(st.http, jid).json() or {}).get("status"), "queued",
+            "held, its job stays queued")
+    finally:
+        for w in st.workers:
+            w.ctl("jobs.release")
+    ok(poll(lambda: all(w.consuming() for w in st.workers), 15, 0.05),
+       "released workers consume jobs again", lambda: repr(jobs_stats(st)))
+    ok(all(j.get("held") is False for j in jobs_stats(st).values()),
+       "stats: jobs.held is false", lambda: repr(jobs_stats(st)))
+    if isinstance(jid, int):
+        job = poll(lambda: finished(st.http, jid), DONE_TIMEOUT, 0.05)
+        ok(job is not None and job.get("status") == "done" and
+           (job.get("result") or {}).get("resultado") == 5,
+           "released, the held job runs", lambda: repr(job))
+
+
 def metrics(st):
     w = st.workers[0]
     samples = parse_metrics(get(w.addr, "/metrics").text)
@@ -374,6 +413,7 @@ def main():
         duplicates(st, jobs[0])
     broker_outage(st)
     db_outage(st)
+    held(st)
     metrics(st)
 
 
