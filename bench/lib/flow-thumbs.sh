@@ -189,22 +189,59 @@ bench_thumbs_part_ticks()
 	bench_pid_ticks $pids
 }
 
-# Accepts a run id; uploads every photo and waits for all thumbnails;
-# fills TH_SECS[id] and TH_UPLOAD[id] (the uploads alone), and
-# TH_PART[id:PART], the CPU of each part of the stack per photo (ms).
+# Accepts "hold" or "release"; sends `jobs.hold` or `jobs.release` to
+# every worker's control socket, and with "hold" waits until none of them
+# consumes jobs any more.
+bench_thumbs_jobs()
+{
+	local i sock deadline=$((SECONDS + 30))
+
+	for i in 1 2 3; do
+		sock=$RUN_DIR/workers/w$i.sock
+		"$PFO3_BUILDDIR/pfo3ctl" -s "$sock" jobs "$1" >/dev/null ||
+		    bench_die "pfo3ctl -s $sock jobs $1 failed"
+	done
+	[[ $1 == hold ]] || return 0
+	for i in 1 2 3; do
+		sock=$RUN_DIR/workers/w$i.sock
+		until "$PFO3_BUILDDIR/pfo3ctl" --json -s "$sock" stats |
+		    python3 -c 'import json, sys
+sys.exit(json.load(sys.stdin)["jobs"]["consuming"] is not False)'; do
+			((SECONDS < deadline)) ||
+			    bench_die "w$i still consumes jobs 30 s after jobs.hold"
+			sleep 0.05
+		done
+	done
+}
+
+# Accepts a run id and "whole" or "stage".  "whole": uploads every photo
+# and waits for all thumbnails, timed from the first upload.  "stage":
+# holds the workers' job consumers (`jobs.hold`), uploads every photo
+# (their jobs wait queued), then releases them, timed from the release:
+# the thumbnail stage alone.  Fills TH_SECS[id] and TH_UPLOAD[id] (the
+# uploads alone), and TH_PART[id:PART], the CPU of each part of the stack
+# per photo (ms) over the timed span.
 bench_thumbs_subject()
 {
-	local id=$1 t0 t1 tu ids bad part
+	local id=$1 mode=$2 t0 t1 tu ids bad part
 	local -A c0
 
+	[[ $mode == stage ]] && bench_thumbs_jobs hold
 	for part in "${BENCH_THUMBS_PARTS[@]}"; do
-		c0[$part]=$(bench_thumbs_part_ticks "$part")
+		[[ $mode == whole ]] && c0[$part]=$(bench_thumbs_part_ticks "$part")
 	done
 	t0=$(date +%s%N)
 	ids=$(python3 "$BENCH_DIR/upload-many.py" "$BENCH_HTTP" "$THUMBS_TOKEN" \
 	    "$BENCH_THUMBS_UPLOADERS" "$BENCH_TMP"/thumbs/in/*.jpg |
 	    paste -sd, -) || bench_die "the photo uploads failed"
 	tu=$(date +%s%N)
+	if [[ $mode == stage ]]; then
+		for part in "${BENCH_THUMBS_PARTS[@]}"; do
+			c0[$part]=$(bench_thumbs_part_ticks "$part")
+		done
+		t0=$(date +%s%N)
+		bench_thumbs_jobs release
+	fi
 	bench_thumbs_wait "$ids" "$BENCH_THUMBS_TIMEOUT"
 	t1=$(date +%s%N)
 	for part in "${BENCH_THUMBS_PARTS[@]}"; do
@@ -218,7 +255,11 @@ bench_thumbs_subject()
 	    AND greatest(width, height) <> size")
 	((bad == 0)) || bench_die "$bad thumbnails have the wrong size"
 	TH_SECS[$id]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
-	TH_UPLOAD[$id]=$(awk -v a="$t0" -v b="$tu" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+	if [[ $mode == whole ]]; then
+		TH_UPLOAD[$id]=$(awk -v a="$t0" -v b="$tu" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+	else
+		TH_UPLOAD[$id]="— (before)"
+	fi
 	TH_WORKERS[$id]=$(bench_sql "SELECT string_agg(worker || ':' || n, ', ' ORDER BY worker)
 	    FROM (SELECT worker, count(*) AS n FROM jobs WHERE type = 'thumbnail'
 	    AND (payload->>'file_id')::bigint IN ($ids) GROUP BY worker) AS w")
@@ -247,13 +288,14 @@ bench_section_thumbs()
 	bench_thumbs_ref warm local
 	THUMBS_ORDER=(ref_1 s3_1)
 	for ((i = 1; i <= BENCH_THUMBS_RUNS; i++)); do
-		THUMBS_ORDER+=("up_$i" "ref_$((i + 1))" "s3_$((i + 1))")
+		THUMBS_ORDER+=("up_$i" "st_$i" "ref_$((i + 1))" "s3_$((i + 1))")
 	done
 	for id in "${THUMBS_ORDER[@]}"; do
 		case $id in
 		ref_*) bench_thumbs_ref "$id" local ;;
 		s3_*) bench_thumbs_ref "$id" s3 ;;
-		*) bench_thumbs_subject "$id" ;;
+		up_*) bench_thumbs_subject "$id" whole ;;
+		st_*) bench_thumbs_subject "$id" stage ;;
 		esac
 	done
 	bench_doc_section thumbs bench_thumbs_block
@@ -263,7 +305,7 @@ bench_section_thumbs()
 # rate ÷ the mean of the references of that kind around it.
 bench_thumbs_ratio()
 {
-	local n=${1#up_} k=${2:-ref}
+	local n=${1#*_} k=${2:-ref}
 
 	bench_ratio_around "${TH_RATE[$1]}" "${TH_RATE[${k}_$n]}" \
 	    "${TH_RATE[${k}_$((n + 1))]}"
@@ -277,7 +319,7 @@ bench_thumbs_cpu_mean()
 
 	for id in "${THUMBS_ORDER[@]}"; do
 		[[ $id == "$1"_* ]] || continue
-		if [[ $1 == up ]]; then
+		if [[ $1 == up || $1 == st ]]; then
 			echo "${TH_PART[$id:$2]}"
 		else
 			echo "${TH_CPU[$id]}"
@@ -287,33 +329,44 @@ bench_thumbs_cpu_mean()
 
 bench_thumbs_block()
 {
-	local id i=0 ratios=() ratios_s3=() part parts=() ref_cpu up_cpu
+	local id i=0 ratios=() ratios_s3=() stage=() part parts=() ref_cpu st_cpu
 
 	for id in "${THUMBS_ORDER[@]}"; do
-		[[ $id == up_* ]] || continue
-		ratios+=("$(bench_thumbs_ratio "$id" ref)")
-		ratios_s3+=("$(bench_thumbs_ratio "$id" s3)")
+		case $id in
+		up_*)
+			ratios+=("$(bench_thumbs_ratio "$id" ref)")
+			ratios_s3+=("$(bench_thumbs_ratio "$id" s3)") ;;
+		st_*) stage+=("$(bench_thumbs_ratio "$id" ref)") ;;
+		esac
 	done
 	ref_cpu=$(bench_thumbs_cpu_mean ref)
-	up_cpu=$(bench_thumbs_cpu_mean up workers)
+	st_cpu=$(bench_thumbs_cpu_mean st workers)
 	for part in "${BENCH_THUMBS_PARTS[@]}"; do
-		parts+=("$part $(bench_thumbs_cpu_mean up "$part")")
+		parts+=("$part $(bench_thumbs_cpu_mean st "$part") $(bench_thumbs_cpu_mean up "$part")")
 	done
 	cat <<-EOF
 	## Thumbnails/s against vipsthumbnail
 
 	| ratio | value |
 	|---|---:|
-	| photos/s with both thumbnails through the stack ÷ \`vipsthumbnail\` with the same S3 traffic around it (each run) | **$(bench_join "${ratios_s3[@]}")** |
-	| photos/s with both thumbnails through the stack ÷ \`vipsthumbnail\` on local files alone (each run) | **$(bench_join "${ratios[@]}")** |
-	| the thumbnail work, CPU per photo: \`vipsthumbnail\` ÷ the workers (everything they do for a photo: its upload, S3, PostgreSQL, both thumbnails) | **$(bench_div "$ref_cpu" "$up_cpu")** |
+	| the thumbnail stage: photos/s from the jobs' release until both thumbnails are recorded ÷ \`vipsthumbnail\` on local files (each run) | **$(bench_join "${stage[@]}")** |
+	| the whole pipeline: photos/s from the first upload until both thumbnails are recorded ÷ \`vipsthumbnail\` with the same S3 traffic around it (each run) | **$(bench_join "${ratios_s3[@]}")** |
+	| the whole pipeline ÷ \`vipsthumbnail\` on local files alone (each run) | **$(bench_join "${ratios[@]}")** |
+	| CPU per photo: \`vipsthumbnail\` ÷ the workers in the thumbnail stage (the photo from S3, both thumbnails, two S3 puts, the rows) | **$(bench_div "$ref_cpu" "$st_cpu")** |
 
 	$BENCH_THUMBS_COUNT JPEG photos of ${BENCH_THUMBS_WIDTH}x$BENCH_THUMBS_HEIGHT at quality 90
 	($THUMBS_BYTES bytes in all; crops of one picture of coloured Perlin noise
 	with grain, made by \`vips\` in the run). A photo counts when both its
 	thumbnails, 128 and 512 px, are made.
 
-	- Subject: the photos are uploaded through the stack's HAProxy
+	- Thumbnail stage: the workers' job consumers are held first
+	  (\`pfo3ctl -s WORKER.sock jobs hold\`, on each worker's control
+	  socket: HTTP goes on, jobs wait in their queue), the photos uploaded
+	  as below, and the consumers released (\`jobs release\`); timed from
+	  the release until PostgreSQL holds every thumbnail row. This is the
+	  same work as the reference's on local files, plus the photo's GET from S3, the
+	  thumbnails' PUTs and rows, and the broker.
+	- Whole pipeline: the photos are uploaded through the stack's HAProxy
 	  (\`POST /api/v1/files\`, $BENCH_THUMBS_UPLOADERS uploads at a time, \`bench/upload-many.py\`);
 	  each upload stores the photo in S3 and submits a thumbnail job, which a worker's consumer runs: the
 	  photo from S3, both thumbnails with libvips (the 512 px one from the
@@ -342,11 +395,12 @@ bench_thumbs_block()
 	  photo goes through the stack first and one reference runs first, both
 	  unmeasured: to check that the job works, and to warm up.
 
-	| CPU per photo (ms) | |
-	|---|---:|
-	| \`vipsthumbnail\`, both sizes (local references) | $ref_cpu |
+	| CPU per photo (ms) | thumbnail stage | whole pipeline |
+	|---|---:|---:|
+	| \`vipsthumbnail\`, both sizes (local references) | $ref_cpu | |
 	$(for part in "${parts[@]}"; do
-		printf '| subject: %s | %s |\n' "${part% *}" "${part#* }"
+		read -r part a b <<<"$part"
+		printf '| %s | %s | %s |\n' "$part" "$a" "$b"
 	done)
 
 	| run | what | seconds | photos/s | ratio | uploads alone (s) | jobs run by |
@@ -362,6 +416,11 @@ bench_thumbs_block()
 			# shellcheck disable=SC2016 # backquotes of markdown
 			printf '| %d | `curl -T` photos, `vipsthumbnail` ×%d, `curl -T` thumbnails | %s | %s | — | — | — |\n' \
 			    "$i" "$(nproc)" "${TH_SECS[$id]}" "${TH_RATE[$id]}" ;;
+		st_*)
+			printf '| %d | held jobs released → thumbnails | %s | %s | **%s** | %s | %s |\n' \
+			    "$i" "${TH_SECS[$id]}" "${TH_RATE[$id]}" \
+			    "$(bench_thumbs_ratio "$id" ref)" \
+			    "${TH_UPLOAD[$id]}" "${TH_WORKERS[$id]}" ;;
 		*)
 			printf '| %d | upload → thumbnail jobs | %s | %s | **%s** / **%s** | %s | %s |\n' \
 			    "$i" "${TH_SECS[$id]}" "${TH_RATE[$id]}" \
@@ -370,7 +429,8 @@ bench_thumbs_block()
 		esac
 	done)
 
-	The ratio column: ÷ the references with S3 traffic / ÷ the local ones.
+	The ratio column: the whole pipeline ÷ the references with S3 traffic /
+	÷ the local ones; the thumbnail stage ÷ the local ones.
 
 	$(bench_doc_machine "$THUMBS_LOADAVG")
 
