@@ -156,6 +156,7 @@ struct jobs {
 	int			 has_sweeper;
 
 	atomic_int		 held;		/* jobs_hold: no new job */
+	atomic_int		 trim;		/* a job freed big buffers */
 	atomic_int		 consuming;	/* consumer connected */
 	atomic_int		 running;	/* jobs on the pool now */
 	struct jobs_counters	 count[JOBS_NTYPES];

@@ -36,7 +36,6 @@
  * repeat: the job fails.
  */
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,15 +364,10 @@ jobs_run(void *arg)
 			json_decref(row.payload);
 		}
 		db_release();
-		/*
-		 * A thumbnail or a report frees tens of MiB of image and
-		 * page buffers, which glibc keeps in its arenas for the next
-		 * allocation: a worker at rest after a burst of thumbnails
-		 * held 40 MiB of its own.  Giving it back costs a fraction
-		 * of a millisecond against a job of tens.
-		 */
+		/* Freed image and page buffers: the consumer gives them
+		 * back once it is idle (jobs-consume.c). */
 		if (row.type == JOB_THUMBNAIL || row.type == JOB_REPORT)
-			malloc_trim(0);
+			atomic_store(&j->trim, 1);
 	}
 	atomic_fetch_sub(&j->running, 1);
 	pthread_mutex_lock(&j->lock);
