@@ -154,7 +154,7 @@ bench_report_block()
 	/api/v1/jobs/{id}\` answer that says \`done\`: the job row, the publish
 	with its confirm, RabbitMQ, a worker's consumer, the month's activity
 	from PostgreSQL, the PDF, S3, the notification and the mail to the SMTP
-	sink. $BENCH_REPORT_COUNT reports are asked for, one every ${BENCH_REPORT_INTERVAL} s
+	sink (on a session kept from the last mail, \`smtp.idle_timeout\`). $BENCH_REPORT_COUNT reports are asked for, one every ${BENCH_REPORT_INTERVAL} s
 	whatever the earlier ones do, each followed by its own client polling every
 	$(awk -v p="$BENCH_REPORT_POLL" 'BEGIN { print p * 1000 }') ms
 	(\`bench/report-latency.py\`), so a latency is up to one poll late.
