@@ -365,7 +365,8 @@ bench_thumbs_block()
 	  as below, and the consumers released (\`jobs release\`); timed from
 	  the release until PostgreSQL holds every thumbnail row. This is the
 	  same work as the reference's on local files, plus the photo's GET from S3, the
-	  thumbnails' PUTs and rows, and the broker.
+	  thumbnails' PUTs and rows, and the broker (a held consumer leaves
+	  the broker: its new connection at the release is inside the time).
 	- Whole pipeline: the photos are uploaded through the stack's HAProxy
 	  (\`POST /api/v1/files\`, $BENCH_THUMBS_UPLOADERS uploads at a time, \`bench/upload-many.py\`);
 	  each upload stores the photo in S3 and submits a thumbnail job, which a worker's consumer runs: the
