@@ -276,7 +276,7 @@ def worker_part(st):
     rc, out, err, _ = pfo3ctl(["-s", sock, "frob"])
     is_(rc, 2, "unknown command: exit 2")
     is_(err, "pfo3ctl: unknown command 'frob'; commands: stats, drain, "
-        "resume, shutdown, help, ping\n", "... the commands listed")
+        "resume, shutdown, jobs, help, ping\n", "... the commands listed")
     rc, out, err, _ = pfo3ctl(["-s", sock, "stats", "now"])
     is_((rc, err), (2, "pfo3ctl: usage: pfo3ctl stats (takes no "
                        "arguments)\n"),
