@@ -2,8 +2,9 @@
 # run.sh: the pfo3 benchmark, in sections (all of them by default):
 #   http    the stack's HAProxy (etc/haproxy.cfg.in) in front of its three
 #           pfo3-workerd, for /healthz and for a `suma` task, against a
-#           minimal HAProxy in front of nginx (the ceiling); then one
-#           worker and nginx directly; the memory of each server.
+#           minimal HAProxy in front of nginx (the ceiling) and against
+#           three nginx behind the same configuration (the same shape);
+#           then one worker and nginx directly; the memory of each server.
 #   login   logins/s through the stack against the argon2 ceiling.
 #   report  report latency under a steady load, against render + S3 put.
 #   upload  upload MB/s through the stack against curl -T to the S3 server.
