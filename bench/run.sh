@@ -155,6 +155,15 @@ bench_record_all_rss()
 	done
 }
 
+# The reference servers run each in a session of its own (setsid, which
+# does not fork here: the pid is the server's), as ./stack's spawn starts
+# the stack's HAProxy, and pfo3-ctld (with its workers) too.  The kernel's
+# scheduler groups CPU time by session (sched_autogroup): a HAProxy in
+# its servers' group wakes them more cheaply than one in a group of its
+# own, so a ceiling whose HAProxy and nginx shared the bench's session
+# was not the shape the stack runs in (bench/README.md, "The http
+# section").
+
 # Accepts a name for its folder under BENCH_TMP, a template and its
 # KEY=VALUE pairs (TMP is added); starts nginx on it, records its command
 # and leaves its pid in BENCH_LASTPID.
@@ -165,7 +174,7 @@ bench_nginx_start()
 	shift 2
 	mkdir -p "$dir"
 	bench_render "$tpl" "TMP=$BENCH_TMP" "$@" >"$dir/nginx.conf"
-	bench_spawn "$dir/stderr.log" nginx -p "$dir" -e "$dir/error.log" \
+	bench_spawn "$dir/stderr.log" setsid nginx -p "$dir" -e "$dir/error.log" \
 	    -c "$dir/nginx.conf" -g 'daemon off;'
 	BENCH_SERVER_CMDS+=("nginx -p \$TMP/$name -e \$TMP/$name/error.log -c \$TMP/$name/nginx.conf -g 'daemon off;'  # $(bench_rel "$tpl")")
 }
@@ -180,7 +189,7 @@ bench_haproxy_start()
 	shift 2
 	bench_render "$tpl" "HAPROXY_THREADS=$BENCH_HAPROXY_THREADS" "$@" >"$cfg"
 	haproxy -c -q -f "$cfg" || bench_die "haproxy rejects $cfg"
-	bench_spawn "$BENCH_TMP/$name.log" haproxy -f "$cfg" -db
+	bench_spawn "$BENCH_TMP/$name.log" setsid haproxy -f "$cfg" -db
 	BENCH_SERVER_CMDS+=("haproxy -f \$TMP/$name.cfg -db  # $(bench_rel "$tpl")")
 }
 
@@ -244,7 +253,7 @@ bench_shape_servers()
 		agents+=("$agent")
 	done
 	bench_shape_haproxy_config "$seed" "${ports[*]}" "${agents[*]}"
-	bench_spawn "$BENCH_TMP/haproxy-shape.log" haproxy \
+	bench_spawn "$BENCH_TMP/haproxy-shape.log" setsid haproxy \
 	    -f "$BENCH_TMP/shape/haproxy/haproxy.cfg" -db
 	HX_SHAPE_PID=$BENCH_LASTPID
 	BENCH_SERVER_CMDS+=("haproxy -f \$TMP/shape/haproxy/haproxy.cfg -db  # etc/haproxy.cfg.in for the three nginx, by build-aux/stack/haproxy.sh")

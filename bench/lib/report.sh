@@ -193,6 +193,11 @@ bench_report()
 	  run 6 to the ceiling is what that shape and the shipped
 	  configuration cost nginx itself, and the workers' ratio to runs 6
 	  and 8 is what is left to the workers' own code.
+	- Every server runs in a session of its own, as \`./stack\` starts
+	  its services (the workers share pfo3-ctld's): the scheduler groups
+	  CPU time by session (\`sched_autogroup\`), and a HAProxy that shares
+	  its servers' group wakes them more cheaply, which the stack's
+	  HAProxy does not (bench/README.md, "The http section").
 	- CPU is each process's user+system time over the run, the first and
 	  last second left out, in percent of one core (200 = both cores of a
 	  2-core machine). "rest" is the machine's busy time that none of the
