@@ -2,8 +2,9 @@
 # run.sh: the pfo3 benchmark, in sections (all of them by default):
 #   http    the stack's HAProxy (etc/haproxy.cfg.in) in front of its three
 #           pfo3-workerd, for /healthz and for a `suma` task, against a
-#           minimal HAProxy in front of nginx (the ceiling); then one
-#           worker and nginx directly; the memory of each server.
+#           minimal HAProxy in front of nginx (the ceiling) and against
+#           three nginx behind the same configuration (the same shape);
+#           then one worker and nginx directly; the memory of each server.
 #   login   logins/s through the stack against the argon2 ceiling.
 #   report  report latency under a steady load, against render + S3 put.
 #   upload  upload MB/s through the stack against curl -T to the S3 server.
@@ -57,9 +58,13 @@ TASK_BODY='{"operacion":"suma","datos":{"a":25,"b":17}}'
 
 # Run ids in the order they run: every subject sits between two runs of
 # its reference, and is compared with the mean of those two.
-BENCH_ORDER=(hx_n1 hx_wh hx_n2 hx_wt hx_n3 d_n1 d_wh d_n2 d_wt d_n3)
+# Runs 6 to 8 are the same-shape reference: three nginx behind the
+# stack's HAProxy configuration, around the workers again.
+BENCH_ORDER=(hx_n1 hx_wh hx_n2 hx_wt hx_n3 hx_s1 hx_ws hx_s2
+	d_n1 d_wh d_n2 d_wt d_n3)
 declare -A BENCH_REFS=(
 	[hx_wh]="hx_n1 hx_n2" [hx_wt]="hx_n2 hx_n3"
+	[hx_s1]="hx_n3" [hx_ws]="hx_s1 hx_s2"
 	[d_wh]="d_n1 d_n2" [d_wt]="d_n2 d_n3"
 )
 # The CPU columns that make up the server of each run, and its HAProxy.
@@ -67,10 +72,12 @@ declare -A BENCH_SERVER_OF=(
 	[hx_n1]=nginx [hx_n2]=nginx [hx_n3]=nginx [hx_wh]="w1 w2 w3"
 	[hx_wt]="w1 w2 w3" [d_n1]=nginx [d_n2]=nginx [d_n3]=nginx
 	[d_wh]=w1 [d_wt]=w1
+	[hx_s1]=nginx-shape [hx_s2]=nginx-shape [hx_ws]="w1 w2 w3"
 )
 declare -A BENCH_HAPROXY_OF=(
 	[hx_n1]=haproxy-ceiling [hx_n2]=haproxy-ceiling [hx_n3]=haproxy-ceiling
 	[hx_wh]=haproxy [hx_wt]=haproxy
+	[hx_s1]=haproxy-shape [hx_s2]=haproxy-shape [hx_ws]=haproxy
 )
 declare -A RSS_START RSS_END
 BENCH_RSS_NAMES=()
@@ -148,6 +155,15 @@ bench_record_all_rss()
 	done
 }
 
+# The reference servers run each in a session of its own (setsid, which
+# does not fork here: the pid is the server's), as ./stack's spawn starts
+# the stack's HAProxy, and pfo3-ctld (with its workers) too.  The kernel's
+# scheduler groups CPU time by session (sched_autogroup): a HAProxy in
+# its servers' group wakes them more cheaply than one in a group of its
+# own, so a ceiling whose HAProxy and nginx shared the bench's session
+# was not the shape the stack runs in (bench/README.md, "The http
+# section").
+
 # Accepts a name for its folder under BENCH_TMP, a template and its
 # KEY=VALUE pairs (TMP is added); starts nginx on it, records its command
 # and leaves its pid in BENCH_LASTPID.
@@ -158,7 +174,7 @@ bench_nginx_start()
 	shift 2
 	mkdir -p "$dir"
 	bench_render "$tpl" "TMP=$BENCH_TMP" "$@" >"$dir/nginx.conf"
-	bench_spawn "$dir/stderr.log" nginx -p "$dir" -e "$dir/error.log" \
+	bench_spawn "$dir/stderr.log" setsid nginx -p "$dir" -e "$dir/error.log" \
 	    -c "$dir/nginx.conf" -g 'daemon off;'
 	BENCH_SERVER_CMDS+=("nginx -p \$TMP/$name -e \$TMP/$name/error.log -c \$TMP/$name/nginx.conf -g 'daemon off;'  # $(bench_rel "$tpl")")
 }
@@ -173,7 +189,7 @@ bench_haproxy_start()
 	shift 2
 	bench_render "$tpl" "HAPROXY_THREADS=$BENCH_HAPROXY_THREADS" "$@" >"$cfg"
 	haproxy -c -q -f "$cfg" || bench_die "haproxy rejects $cfg"
-	bench_spawn "$BENCH_TMP/$name.log" haproxy -f "$cfg" -db
+	bench_spawn "$BENCH_TMP/$name.log" setsid haproxy -f "$cfg" -db
 	BENCH_SERVER_CMDS+=("haproxy -f \$TMP/$name.cfg -db  # $(bench_rel "$tpl")")
 }
 
@@ -196,6 +212,53 @@ bench_stack_servers()
 		"haproxy -f \$TMP/stack/haproxy/haproxy.cfg -db  # from etc/haproxy.cfg.in by build-aux/stack/haproxy.sh"
 		"$(bench_rel "$WORKERD") ... (w1 w2 w3, started by pfo3-ctld with \$TMP/stack/pfo3.conf)"
 	)
+}
+
+# Accepts the seed frontend's port, the three servers' ports and their
+# agent ports; writes BENCH_TMP/shape/haproxy/haproxy.cfg with ./stack's
+# own haproxy_config, on local copies of the variables it reads (bash
+# scoping: the function sees them), so the stack's own stay as they are.
+bench_shape_haproxy_config()
+{
+	# shellcheck disable=SC2034 # read by haproxy_config
+	local RUN_DIR=$BENCH_TMP/shape PFO3_HTTP_PORT=$HX_SHAPE_PORT \
+	    PFO3_SEED_PORT=$1 PFO3_WORKER_COUNT=3 PFO3_WORKER_PORTS=$2 \
+	    PFO3_AGENT_PORTS=$3
+
+	haproxy_config
+}
+
+# The same-shape reference: three nginx (bench/nginx-shape.conf.in), one
+# process each, answering /healthz, /readyz and an agent port, behind a
+# HAProxy on the configuration ./stack's own haproxy_config generates
+# from etc/haproxy.cfg.in for their ports.  Sets SHAPE_PIDS (the nginx
+# masters), HX_SHAPE_PID and HX_SHAPE_PORT.
+bench_shape_servers()
+{
+	local module i port agent ports=() agents=() seed free
+
+	module=$(bench_stream_module)
+	SHAPE_PIDS=()
+	read -r -a free <<<"$(bench_ports 8)"
+	HX_SHAPE_PORT=${free[6]} seed=${free[7]}
+	for i in 1 2 3; do
+		port=${free[2 * i - 2]} agent=${free[2 * i - 1]}
+		bench_nginx_start "nginx-shape$i" "$BENCH_DIR/nginx-shape.conf.in" \
+		    "NAME=nginx-shape$i" "NGINX_PORT=$port" "AGENT_PORT=$agent" \
+		    "STREAM_MODULE=$module"
+		SHAPE_PIDS+=("$BENCH_LASTPID")
+		bench_wait_http "$BENCH_LASTPID" "$BENCH_TMP/nginx-shape$i/error.log" \
+		    "$port" /readyz
+		ports+=("$port")
+		agents+=("$agent")
+	done
+	bench_shape_haproxy_config "$seed" "${ports[*]}" "${agents[*]}"
+	bench_spawn "$BENCH_TMP/haproxy-shape.log" setsid haproxy \
+	    -f "$BENCH_TMP/shape/haproxy/haproxy.cfg" -db
+	HX_SHAPE_PID=$BENCH_LASTPID
+	BENCH_SERVER_CMDS+=("haproxy -f \$TMP/shape/haproxy/haproxy.cfg -db  # etc/haproxy.cfg.in for the three nginx, by build-aux/stack/haproxy.sh")
+	bench_wait_http "$HX_SHAPE_PID" "$BENCH_TMP/haproxy-shape.log" \
+	    "$HX_SHAPE_PORT" /healthz
 }
 
 # Checks that each path answers what the benchmark expects before it is
@@ -247,7 +310,7 @@ bench_versions()
 # workers), the three workers, and w1's event thread.
 bench_groups_servers()
 {
-	local i stats=("/proc/$NGINX_PID/stat")
+	local i j stats=("/proc/$NGINX_PID/stat")
 
 	BENCH_GROUPS=()
 	bench_group haproxy "/proc/$STACK_HX_PID/stat"
@@ -259,6 +322,17 @@ bench_groups_servers()
 	for i in 1 2 3; do
 		bench_group "w$i" "/proc/${WPID[i]}/stat"
 	done
+	if [[ -n ${HX_SHAPE_PID:-} ]]; then
+		bench_group haproxy-shape "/proc/$HX_SHAPE_PID/stat"
+		stats=()
+		for i in "${SHAPE_PIDS[@]}"; do
+			stats+=("/proc/$i/stat")
+			for j in $(bench_children "$i"); do
+				stats+=("/proc/$j/stat")
+			done
+		done
+		bench_group nginx-shape "${stats[@]}"
+	fi
 }
 
 # Accepts the name of the nginx and the ceiling's template; sets the
@@ -294,6 +368,7 @@ bench_section_http()
 
 	bench_wait_http "$NGINX_PID" "$BENCH_TMP/nginx/error.log" "$NGINX_PORT" /healthz
 	bench_wait_http "$HX_CEIL_PID" "$BENCH_TMP/haproxy-ceiling.log" "$HX_NGINX_PORT" /healthz
+	bench_shape_servers
 	bench_check
 
 	bench_groups_servers
@@ -306,6 +381,7 @@ bench_section_http()
 
 	local hxn=http://127.0.0.1:$HX_NGINX_PORT
 	local hxw=$PFO3_HTTP_URL
+	local hxs=http://127.0.0.1:$HX_SHAPE_PORT
 	local dn=http://127.0.0.1:$NGINX_PORT
 	local dw=http://127.0.0.1:${WPORT[1]}
 	local lua=$BENCH_DIR/post-suma.lua
@@ -314,6 +390,9 @@ bench_section_http()
 	bench_wrk hx_n2 "HAProxy → nginx /healthz (ceiling)" "$hxn/healthz"
 	bench_wrk hx_wt "the stack's HAProxy → 3 workers POST suma task" "$hxw/api/v1/tasks" "$lua"
 	bench_wrk hx_n3 "HAProxy → nginx /healthz (ceiling)" "$hxn/healthz"
+	bench_wrk hx_s1 "the stack's HAProxy configuration → 3 nginx /healthz (same shape)" "$hxs/healthz"
+	bench_wrk hx_ws "the stack's HAProxy → 3 workers /healthz" "$hxw/healthz"
+	bench_wrk hx_s2 "the stack's HAProxy configuration → 3 nginx /healthz (same shape)" "$hxs/healthz"
 	bench_wrk d_n1 "nginx direct /healthz" "$dn/healthz"
 	bench_wrk d_wh "worker w1 direct /healthz" "$dw/healthz"
 	bench_wrk d_n2 "nginx direct /healthz" "$dn/healthz"
@@ -324,6 +403,7 @@ bench_section_http()
 	bench_record_all_rss end
 
 	bench_stop_spawned
+	HX_SHAPE_PID=	# gone: later sections' CPU groups leave it out
 	bench_doc_section http bench_report
 	sed -n '/^## Summary/,/^## CPU/p' "$BENCH_OUT" | sed '$d'
 }

@@ -322,7 +322,8 @@ const struct conf_option conf_options[] = {
 	  "workers", "HAProxy backends listing the workers, comma-separated; "
 	  "status shows the first", NULL },
 	{ "ctld.haproxy_server", CONF_STR, D(haproxy_server), 1, 255,
-	  "weight 100 check inter 1s fall 2 rise 2 agent-inter 1s",
+	  "weight 100 check inter 1s fall 2 rise 2 agent-inter 1s "
+	  "pool-purge-delay 5s pool-max-conn -1",
 	  "options of a server added to HAProxy (add server), before the "
 	  "agent port", NULL },
 	{ "ctld.haproxy_timeout", CONF_DURATION, D(haproxy_timeout), 100,

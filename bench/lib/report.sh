@@ -180,8 +180,24 @@ bench_report()
 	- Every run is \`wrk -t2 -c64 -d${BENCH_SECONDS}s --latency\`.
 	  The reference runs before and after each subject and the subject's ratio
 	  is to the mean of the two neighbouring references, which cancels a
-	  steady drift. Runs 6 to 10 leave HAProxy out: nginx and the stack's
+	  steady drift. Runs 9 to 13 leave HAProxy out: nginx and the stack's
 	  worker w1, directly.
+	- Runs 6 to 8 give nginx the workers' shape: three nginx, one
+	  process each (\`bench/nginx-shape.conf.in\`, answering \`/healthz\`,
+	  \`/readyz\` and an agent port), behind a HAProxy on the
+	  configuration \`./stack\` generates from \`etc/haproxy.cfg.in\` for
+	  their ports (checks, agent checks, logs, \`option forwardfor\`),
+	  around the workers again. Each server is sent a third of the
+	  requests, so it sleeps and is woken far more often per request
+	  than the one nginx of the ceiling, which batches; the ratio of
+	  run 6 to the ceiling is what that shape and the shipped
+	  configuration cost nginx itself, and the workers' ratio to runs 6
+	  and 8 is what is left to the workers' own code.
+	- Every server runs in a session of its own, as \`./stack\` starts
+	  its services (the workers share pfo3-ctld's): the scheduler groups
+	  CPU time by session (\`sched_autogroup\`), and a HAProxy that shares
+	  its servers' group wakes them more cheaply, which the stack's
+	  HAProxy does not (bench/README.md, "The http section").
 	- CPU is each process's user+system time over the run, the first and
 	  last second left out, in percent of one core (200 = both cores of a
 	  2-core machine). "rest" is the machine's busy time that none of the
@@ -214,6 +230,8 @@ bench_report()
 	|---|---:|---:|
 	| workers /healthz through the stack's HAProxy ÷ nginx through the ceiling's HAProxy | **$(bench_summary_ratio hx_wh)** | ≥ 0.90 |
 	| workers \`suma\` task through the stack's HAProxy ÷ nginx through the ceiling's HAProxy | **$(bench_summary_ratio hx_wt)** | ≥ 0.75 |
+	| workers /healthz through the stack's HAProxy ÷ 3 nginx through the same configuration (same shape) | **$(bench_summary_ratio hx_ws)** | |
+	| 3 nginx through the stack's HAProxy configuration ÷ the ceiling (what the shape costs nginx) | **$(bench_summary_ratio hx_s1)** | |
 	| one worker /healthz direct ÷ nginx direct | **$(bench_summary_ratio d_wh)** | |
 	| one worker \`suma\` task direct ÷ nginx direct | **$(bench_summary_ratio d_wt)** | |
 

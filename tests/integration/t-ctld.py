@@ -10,7 +10,8 @@ admin commands; malformed and oversized lines on either socket get an
 error reply and the daemon keeps serving.  doc/control-protocol.md lists
 exactly the command table that `help` returns.  `worker.add` starts w4: HAProxy
 lists it UP in both backends and requests reach it; `worker.remove` under
-a steady load deletes it from HAProxy without one failed request.  A
+a steady load deletes it from HAProxy without one failed request; while it
+runs, keep-alive requests reuse HAProxy's idle connections to it.  A
 worker killed with SIGKILL is started again within 2 s and HAProxy marks
 it UP again.  A worker of another host (here a private worker) registered
 by address is seen through its heartbeats and joins HAProxy.
@@ -27,6 +28,7 @@ from ctldtest import (Load, admin, lb_rows, raw_lines, restore, sockets,
                       status, wait_state, wait_worker, worker_of)
 from ctlproto import ctl_call
 from haproxy import backend_servers, wait_settled
+from httpc import Conn
 from stackenv import srcdir, stack
 from tap import cmp_ok, is_, like, ok, run
 from wait import poll
@@ -128,6 +130,26 @@ def check_sockets(adm, ro):
     ok(rep.get("ok") is False, "worker.add with a bad address fails", rep)
 
 
+def check_added_reuse(st, wid):
+    """A server added at run time keeps idle connections as those of the
+    configuration file do: without pool-max-conn and pool-purge-delay in
+    ctld.haproxy_server, HAProxy opened a new connection to it for nearly
+    every request (3x its CPU per request)."""
+    def counts():
+        row = backend_servers(st, st.backend)[wid]
+        return int(row["connect"] or 0), int(row["reuse"] or 0)
+    c0, r0 = counts()
+    n = 20 * (len(st.ids) + 1)
+    with Conn(st.http) as c:
+        for _ in range(n):
+            c.request("GET", "/healthz")
+            c.response()
+    c1, r1 = counts()
+    cmp_ok(c1 - c0, "<=", 2, "%d keep-alive requests through HAProxy open "
+           "at most 2 connections to the added %s" % (n, wid))
+    cmp_ok(r1 - r0, ">=", 10, "and reuse an idle one for the others")
+
+
 def check_add_remove(st):
     rep = admin("worker.add")
     ok(rep.get("ok"), "worker.add: ok", rep)
@@ -149,6 +171,7 @@ def check_add_remove(st):
         r = task(st.http, "suma", {"a": 2, "b": 2})
         return r.status == 200 and r.json().get("worker") == wid
     ok(poll(reached, 10, 0.02), "requests through HAProxy reach %s" % wid)
+    check_added_reuse(st, wid)
 
     load = Load(st.http).start()
     time.sleep(1)
