@@ -25,6 +25,7 @@
 #include "adopt.h"
 #include "clock.h"
 #include "ctld.h"
+#include "depslink.h"
 #include "journal.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -360,6 +361,8 @@ supervise_reap(struct ctld *c)
 		TAILQ_FOREACH(w, &c->workers, entry)
 			if (w->local && w->pid == pid && !w->adopted)
 				break;
+		if (w == NULL && depslink_reaped(c->deps, pid, status))
+			continue;
 		if (w == NULL) {
 			log_debug("reaped pid %ld, not a worker", (long)pid);
 			continue;
