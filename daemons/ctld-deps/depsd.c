@@ -101,14 +101,20 @@ depsd_tick(evutil_socket_t fd, short what, void *arg)
 	    "jobs_queued", (json_int_t)queued, "beats", beats));
 }
 
-/* A request of pfo3-ctld: {"storage":{"repair":…,…}}. */
+/* A request of pfo3-ctld: {"storage":{"repair":…,…}} or
+ * {"log_level":"debug"}. */
 static void
 depsd_request(struct depsd *d, const char *line, size_t len)
 {
 	json_t	*req, *st;
+	int	 level;
 
 	req = json_loadb(line, len, 0, NULL);
-	if ((st = json_object_get(req, "storage")) != NULL) {
+	if (json_is_string(json_object_get(req, "log_level")) &&
+	    (level = log_level_parse(json_string_value(json_object_get(req,
+	    "log_level")))) != -1)
+		log_set_level(level);
+	else if ((st = json_object_get(req, "storage")) != NULL) {
 		if (d->storage != NULL)
 			depsd_send(d->link, json_pack("{s:{s:s}}", "storage",
 			    "error", "a storage run is under way"));

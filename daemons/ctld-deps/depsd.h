@@ -19,7 +19,8 @@
  *      "beats":[{"id":"w1","stats":{…},"age_ms":N},…]}
  *   pfo3-ctld → pfo3-ctld-deps, one at a time:
  *     {"storage":{"repair":B,"strangers":B,"stale_after_ms":N}}
- *   answered by {"storage":{"reply":{…}}} or {"storage":{"error":"…"}}.
+ *   answered by {"storage":{"reply":{…}}} or {"storage":{"error":"…"}};
+ *     {"log_level":"debug"} (log.level of pfo3-ctld), not answered.
  */
 #ifndef PFO3_DEPSD_H
 #define PFO3_DEPSD_H

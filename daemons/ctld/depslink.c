@@ -53,6 +53,7 @@ struct depslink {
 	depslink_reply_fn	 fn;		/* a storage run under way */
 	void			*arg;
 	int			 running;	/* a storage run was sent */
+	int			 log_level;	/* set by log.level, or -1 */
 };
 
 /* In the child: the socket as stdin and stdout, our log kept, default
@@ -163,6 +164,20 @@ depslink_event(struct bufferevent *bev, short what, void *arg)
 		depslink_down(l, "pfo3-ctld-deps closed the link");
 }
 
+/* Sends one line (`msg` stolen), when the link is up. */
+static void
+depslink_send(struct depslink *l, json_t *msg)
+{
+	char *line;
+
+	if (l->bev != NULL && (line = json_dumps(msg, JSON_COMPACT)) != NULL) {
+		bufferevent_write(l->bev, line, strlen(line));
+		bufferevent_write(l->bev, "\n", 1);
+		free(line);
+	}
+	json_decref(msg);
+}
+
 /* Starts pfo3-ctld-deps; on failure, the restart timer tries again. */
 static int
 depslink_spawn(struct depslink *l)
@@ -210,6 +225,8 @@ depslink_spawn(struct depslink *l)
 	l->started_ms = clock_mono_ms();
 	snprintf(l->why, sizeof l->why, "pfo3-ctld-deps starting");
 	log_info("pfo3-ctld-deps started (pid %ld)", (long)pid);
+	if (l->log_level != -1)
+		depslink_log_level(l, l->log_level);
 	return 0;
 }
 
@@ -246,6 +263,7 @@ depslink_start(struct ctld *c, char **cause)
 	l->path = xasprintf("%s/pfo3-ctld-deps", self);
 	l->beats = json_array();
 	l->backoff_ms = c->conf.workers.restart_min;
+	l->log_level = -1;
 	if (access(l->path, X_OK) != 0) {
 		*cause = xasprintf("%s: %s", l->path, strerror(errno));
 		depslink_stop(l);
@@ -351,20 +369,22 @@ int
 depslink_storage(struct depslink *l, json_t *req, depslink_reply_fn fn,
     void *arg, char **cause)
 {
-	char *line;
-
 	if (l->bev == NULL) {
 		json_decref(req);
 		*cause = xstrdup(l->why);
 		return -1;
 	}
-	line = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	bufferevent_write(l->bev, line, strlen(line));
-	bufferevent_write(l->bev, "\n", 1);
-	free(line);
+	depslink_send(l, req);
 	l->fn = fn;
 	l->arg = arg;
 	l->running = 1;
 	return 0;
+}
+
+void
+depslink_log_level(struct depslink *l, int level)
+{
+	l->log_level = level;
+	depslink_send(l, json_pack("{s:s}", "log_level",
+	    log_level_name(level)));
 }

@@ -41,4 +41,8 @@ void	depslink_beats(struct depslink *l, depslink_beat_fn fn, void *arg);
 int	depslink_storage(struct depslink *l, json_t *req,
 	    depslink_reply_fn fn, void *arg, char **cause);
 
+/* log.level: pfo3-ctld-deps logs at `level` too, from now on and after
+ * a restart. */
+void	depslink_log_level(struct depslink *l, int level);
+
 #endif
