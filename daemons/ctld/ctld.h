@@ -215,6 +215,11 @@ void	worker_write_pid(struct worker *w);
 void	worker_remote_beat(struct worker *w, const json_t *stats,
 	    int64_t recv_ms);
 
+/* spawn.c: in a child of pfo3-ctld, its standard descriptors set: closes
+ * the others, restores the default signals and execs. */
+void	spawn_exec(const char *path, char *const argv[])
+	    __attribute__((noreturn));
+
 /* supervise.c: local worker processes. */
 int	supervise_start(struct ctld *c, char **cause);
 int	supervise_spawn(struct worker *w, char **cause);

@@ -1,5 +1,5 @@
 /*
- * depslink.c — pfo3-ctld's link to pfo3-ctld-deps (depsd.h): starts it on
+ * depslink.c — pfo3-ctld's link to pfo3-ctld-deps (depslink.h): starts it on
  * a socket pair, keeps its last report, hands its heartbeats to the tick,
  * forwards the storage runs, and starts it again when it dies: at once
  * after a long life, else after workers.restart_min, doubled each time it
@@ -61,20 +61,10 @@ struct depslink {
 static void __attribute__((noreturn))
 depslink_exec(const char *path, int fd, char *const argv[])
 {
-	sigset_t	none;
-	int		sig;
-
 	setpgid(0, 0);
 	dup2(fd, 0);
 	dup2(fd, 1);
-	closefrom(3);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execv(path, argv);
-	dprintf(2, "pfo3-ctld: %s: %s\n", path, strerror(errno));
-	_exit(127);
+	spawn_exec(path, argv);
 }
 
 /* The link is gone: what it told is forgotten, a run under way fails. */
@@ -339,7 +329,7 @@ depslink_deps(struct depslink *l)
 	all = json_object();
 	for (i = 0; i < sizeof depslink_names / sizeof *depslink_names; i++)
 		json_object_set_new(all, depslink_names[i], json_pack(
-		    "{s:b,s:b,s:f,s:I,s:s}", "checked", 0, "ok", 0,
+		    "{s:b,s:n,s:f,s:I,s:s}", "checked", 0, "ok",
 		    "latency_ms", 0.0, "failures", (json_int_t)0,
 		    "error", l->why));
 	return all;

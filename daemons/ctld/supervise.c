@@ -50,8 +50,7 @@ static void	supervise_schedule(struct worker *, int64_t);
 static void __attribute__((noreturn))
 supervise_exec(const char *path, int logfd, char *const argv[])
 {
-	sigset_t	 none;
-	int		 fd, sig;
+	int fd;
 
 	setpgid(0, 0);
 	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
@@ -62,14 +61,7 @@ supervise_exec(const char *path, int logfd, char *const argv[])
 		dup2(logfd, 1);
 		dup2(logfd, 2);
 	}
-	closefrom(3);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execv(path, argv);
-	dprintf(2, "pfo3-ctld: %s: %s\n", path, strerror(errno));
-	_exit(127);
+	spawn_exec(path, argv);
 }
 
 /* The worker's log file, opened for the child; -1 for none (or when it
