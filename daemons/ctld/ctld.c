@@ -241,11 +241,13 @@ ctld_configure(struct ctld *c, int argc, char **argv, int *foreground)
 
 	daemon_configure(&args, &cmd, argc, argv, &c->conf);
 	c->conf_path = args.config;
-	/* pfo3-ctld-deps gets the same settings. */
-	c->sets = xcalloc(args.nsets + 1, sizeof *c->sets);
+	/* pfo3-ctld-deps gets the same settings, -v as the level it sets. */
+	c->sets = xcalloc(args.nsets + 2, sizeof *c->sets);
 	for (i = 0; i < args.nsets; i++)
 		c->sets[c->nsets++] = xasprintf("%s=%s", args.sets[i].key,
 		    args.sets[i].value);
+	if (args.verbose)
+		c->sets[c->nsets++] = xstrdup("log.level=debug");
 	*foreground = args.foreground;
 	daemon_args_free(&args);
 }
