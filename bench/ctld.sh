@@ -49,7 +49,9 @@ print("A private pfo3-ctld on the stack's PostgreSQL, RabbitMQ and S3 "
       "heartbeats arrive once a second on pfo3.events and one `watch` client "
       "at 1 Hz reading every status. After %g s of that load every "
       "worker's history holds %d samples and a status is %d bytes. CPU is "
-      "user+system time over %g s in percent of one core. Round trips are "
+      "user+system time over %g s in percent of one core, of pfo3-ctld "
+      "and its child pfo3-ctld-deps (the heartbeats' consumer) together. "
+      "Round trips are "
       "%d `status` and %d `ping` (the protocol's floor) one after another, "
       "with the load still on.\n" % (r["workers"], r["warmup"],
                                       r["history"], r["status_bytes"],

@@ -1,7 +1,8 @@
 # flow-memory.sh: the `memory` section.  The memory of the stack's
 # daemons at rest, every dependency connected: RSS, PSS and anonymous
-# memory (RssAnon, a process's own) of each worker, of pfo3-ctld and of
-# the host's set (three workers and pfo3-ctld, PSS: library pages shared
+# memory (RssAnon, a process's own) of each worker, of pfo3-ctld, of its
+# child pfo3-ctld-deps (the clients of the services) and of the host's set
+# (three workers, pfo3-ctld and pfo3-ctld-deps, PSS: library pages shared
 # by them count once), beside an nginx worker's in the same run; and the
 # shared libraries mapped into the workers before and after a thumbnail
 # job (the renderers are modules loaded on first use).
@@ -96,6 +97,22 @@ bench_memory_worker_pids()
 	bench_die "the stack does not run 3 workers (pids: ${pids[*]})"
 }
 
+# Prints the pid of pfo3-ctld's child pfo3-ctld-deps (waits up to 10 s
+# for it: pfo3-ctld starts it again when it dies).
+bench_memory_ctld_deps()
+{
+	local i pid
+
+	for ((i = 0; i < 100; i++)); do
+		for pid in $(bench_children "$(pid_get ctld)"); do
+			[[ $(cat "/proc/$pid/comm" 2>/dev/null) == pfo3-ctld-deps ]] &&
+			    { echo "$pid"; return 0; }
+		done
+		sleep 0.1
+	done
+	bench_die "pfo3-ctld runs no pfo3-ctld-deps"
+}
+
 # A tiny PNG (64x48, a gradient) at $1, made without an imaging library.
 bench_memory_png()
 {
@@ -139,6 +156,7 @@ bench_section_memory()
 	done
 	bench_memory_record worker "${pids[@]}"
 	bench_memory_record ctld "$(pid_get ctld)"
+	bench_memory_record ctld-deps "$(bench_memory_ctld_deps)"
 	bench_memory_record "nginx worker" "$MEM_NGINX_WORKER"
 
 	# One thumbnail job: one worker loads the thumbnail module.
@@ -163,8 +181,8 @@ bench_memory_mib()
 	awk -v k="${f[$2 - 1]}" 'BEGIN { printf "%.1f", k / 1024 }'
 }
 
-# Prints the largest worker's anonymous memory, ctld's, and the host set's
-# PSS (3 workers + ctld), in MiB.
+# Prints the largest worker's anonymous memory, ctld's, the host set's PSS
+# (3 workers + ctld + ctld-deps) and ctld-deps's anonymous memory, in MiB.
 bench_memory_goals()
 {
 	local i w=0 a host=0
@@ -178,16 +196,19 @@ bench_memory_goals()
 	read -r -a f <<<"${MEM_ROW[ctld 1]}"
 	a=${f[2]}
 	host=$((host + f[1]))
-	awk -v w="$w" -v a="$a" -v h="$host" \
-	    'BEGIN { printf "%.1f %.1f %.1f", w / 1024, a / 1024, h / 1024 }'
+	read -r -a f <<<"${MEM_ROW[ctld-deps 1]}"
+	host=$((host + f[1]))
+	awk -v w="$w" -v a="$a" -v h="$host" -v d="${f[2]}" \
+	    'BEGIN { printf "%.1f %.1f %.1f %.1f", w / 1024, a / 1024, h / 1024,
+	    d / 1024 }'
 }
 
 bench_memory_block()
 {
-	local key w c h i
+	local key w c h d i
 	local -a idle after
 
-	read -r w c h <<<"$(bench_memory_goals)"
+	read -r w c h d <<<"$(bench_memory_goals)"
 	cat <<-EOF
 	## Memory at rest
 
@@ -195,7 +216,11 @@ bench_memory_block()
 	|---|---:|---:|
 	| a worker's own memory (\`Anonymous\`, the largest of three) | **$w** | 4 |
 	| pfo3-ctld's own memory | **$c** | 1.5 |
-	| the host's set: 3 workers + pfo3-ctld, PSS | **$h** | 36 |
+	| the host's set: 3 workers + pfo3-ctld + pfo3-ctld-deps, PSS | **$h** | 36 |
+
+	pfo3-ctld's clients of PostgreSQL, S3 and RabbitMQ run in its child
+	pfo3-ctld-deps, whose own memory is **$d** MiB: it counts in the host's
+	set above.
 
 	| process | RSS MiB | PSS MiB | own (anonymous) MiB |
 	|---|---:|---:|---:|
@@ -217,7 +242,8 @@ bench_memory_block()
 	done
 	cat <<-EOF
 
-	The stack of \`bench/run.sh\` (three workers of five threads, pfo3-ctld,
+	The stack of \`bench/run.sh\` (three workers of five threads, pfo3-ctld
+	and its pfo3-ctld-deps,
 	PostgreSQL, RabbitMQ, S3, HAProxy), started, then warmed by a login and
 	nine uploads and file lists through HAProxy (so every worker has talked
 	to every dependency), then left at rest ${BENCH_MEMORY_REST} s. Figures from

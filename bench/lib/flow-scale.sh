@@ -413,7 +413,7 @@ bench_scale_block()
 	each number of remote workers in turn (added to those before), their
 	heartbeats published once a second each on \`pfo3.events\` through the
 	RabbitMQ management API and one \`watch\` client at 1 Hz; after
-	${BENCH_SCALE_CTLD_WARMUP} s of each load, its CPU over ${BENCH_SCALE_CTLD_SECONDS} s and
+	${BENCH_SCALE_CTLD_WARMUP} s of each load, its CPU (with its child pfo3-ctld-deps') over ${BENCH_SCALE_CTLD_SECONDS} s and
 	${BENCH_SCALE_CTLD_CALLS} \`status\` and \`ping\` round trips, with pfo3-ctld's CPU time over
 	the \`status\` ones. The history rings
 	fill in \`ctld.history\` seconds (300), so a short warm-up measures

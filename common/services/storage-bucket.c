@@ -164,8 +164,10 @@ scan_list_objects(struct scan *s)
 	}
 	json_object_set_new(s->reply, "listing", json_string(s->listed ?
 	    "ListObjectsV2" : "failed (see errors)"));
-	qsort(s->objects.v, s->objects.n, sizeof *s->objects.v,
-	    scan_item_cmp);
+	/* An empty bucket lists nothing: qsort may not take a NULL array. */
+	if (s->objects.n > 0)
+		qsort(s->objects.v, s->objects.n, sizeof *s->objects.v,
+		    scan_item_cmp);
 }
 
 /* Uploads S3 lists under our prefixes that no reservation records. */

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "ctld.h"
+#include "depslink.h"
 #include "journal.h"
 #include "log.h"
 #include "net.h"
@@ -63,7 +64,8 @@ static const struct ctl_command command_table[] = {
 	  "Restart a local worker, or all of them one at a time, each back "
 	  "up before the next.", cmd_restart },
 	{ "log.level", "LEVEL", 1, 1, CTL_ADMIN,
-	  "Set the log level of pfo3-ctld: error, warn, info or debug.",
+	  "Set the log level of pfo3-ctld (and of its pfo3-ctld-deps): "
+	  "error, warn, info or debug.",
 	  cmd_log_level },
 	{ "storage.check", "[AGE]", 0, 1, CTL_READ,
 	  "Compare S3 with PostgreSQL: objects without row, rows without "
@@ -307,6 +309,7 @@ cmd_log_level(struct ctl_call *call)
 		return;
 	}
 	log_set_level(level);
+	depslink_log_level(((struct ctld *)ctl_call_ctx(call))->deps, level);
 	ctl_call_reply(call, json_pack("{s:s}", "level",
 	    log_level_name(level)));
 }

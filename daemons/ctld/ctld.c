@@ -15,17 +15,15 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "beats.h"
 #include "clock.h"
 #include "conf.h"
 #include "ctl.h"
 #include "ctld.h"
 #include "daemon-args.h"
-#include "deps.h"
+#include "depslink.h"
 #include "journal.h"
 #include "lifecycle.h"
 #include "log.h"
-#include "s3.h"
 #include "xmalloc.h"
 
 #include "config.h"
@@ -87,7 +85,7 @@ ctld_tick(struct ctld *c)
 	lb_refresh(c);
 	TAILQ_FOREACH(w, &c->workers, entry)
 		supervise_poll(w);
-	beats_take(c->beats, ctld_beat, c);
+	depslink_beats(c->deps, ctld_beat, c);
 	action_progress(c);
 	status_sample(c);
 }
@@ -239,8 +237,17 @@ ctld_configure(struct ctld *c, int argc, char **argv, int *foreground)
 	};
 	struct daemon_args args;
 
+	size_t i;
+
 	daemon_configure(&args, &cmd, argc, argv, &c->conf);
 	c->conf_path = args.config;
+	/* pfo3-ctld-deps gets the same settings, -v as the level it sets. */
+	c->sets = xcalloc(args.nsets + 2, sizeof *c->sets);
+	for (i = 0; i < args.nsets; i++)
+		c->sets[c->nsets++] = xasprintf("%s=%s", args.sets[i].key,
+		    args.sets[i].value);
+	if (args.verbose)
+		c->sets[c->nsets++] = xstrdup("log.level=debug");
 	*foreground = args.foreground;
 	daemon_args_free(&args);
 }
@@ -252,8 +259,7 @@ ctld_cleanup(struct ctld *c)
 	int		 i;
 
 	command_stop(c);
-	beats_stop(c->beats);
-	deps_stop(c->deps);
+	depslink_stop(c->deps);
 	while ((w = TAILQ_FIRST(&c->workers)) != NULL)
 		worker_free(w);
 	for (i = 0; i < CTLD_SIGNALS; i++)
@@ -266,10 +272,12 @@ ctld_cleanup(struct ctld *c)
 	ring_free(&c->hist_busy);
 	ring_free(&c->hist_req);
 	journal_free(&c->journal);
+	for (i = 0; i < c->nsets; i++)
+		free(c->sets[i]);
+	free(c->sets);
 	free(c->restart_all);
 	free(c->workerd);
 	conf_free(&c->conf);
-	s3_global_cleanup();
 	libevent_global_shutdown();
 }
 
@@ -290,9 +298,6 @@ main(int argc, char **argv)
 	ctld_configure(&c, argc, argv, &foreground);
 
 	daemon_start("pfo3-ctld", foreground, &c.conf);
-	/* Library set-up that is not thread-safe, before any thread. */
-	if (s3_global_init(&cause) == -1)
-		fatalx("%s", cause);
 	signal(SIGPIPE, SIG_IGN);
 	if ((c.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -309,8 +314,7 @@ main(int argc, char **argv)
 
 	if (command_start(&c, &cause) == -1)
 		fatalx("%s", cause);
-	if ((c.deps = deps_start(&c.conf, &cause)) == NULL ||
-	    (c.beats = beats_start(&c.conf, &cause)) == NULL)
+	if ((c.deps = depslink_start(&c, &cause)) == NULL)
 		fatalx("%s", cause);
 	action_start(&c);
 	/* Reconciles HAProxy too, once the workers exist. */

@@ -14,11 +14,13 @@
  * each step implies.  What happens is told in the journal (journal.h).
  * doc/DESIGN.md maps which file calls which: no two call each other.
  *
- * Whatever may block for long runs on two threads of its own, which only
- * hand results over under a lock: deps.c probes PostgreSQL, S3 and
- * RabbitMQ (queue depths included), and beats.c consumes the workers'
- * heartbeats from pfo3.events.  A hanging dependency therefore never
- * delays a status reply, nor the supervision of the workers.
+ * Whatever talks to PostgreSQL, S3 or RabbitMQ runs in a child process,
+ * pfo3-ctld-deps (depslink.h): it probes them (queue depths included),
+ * consumes the workers' heartbeats from pfo3.events and runs the storage
+ * checks, and reports on a socket the event thread reads without
+ * blocking.  A hanging dependency therefore never delays a status reply,
+ * nor the supervision of the workers, and pfo3-ctld links no client of a
+ * service (nor the TLS libraries they bring).
  */
 #ifndef PFO3_CTLD_H
 #define PFO3_CTLD_H
@@ -39,8 +41,7 @@ struct event_base;
 struct ctl_server;
 struct ctl_call;
 struct wlink;
-struct deps;
-struct beats;
+struct depslink;
 
 #define CTLD_ID_MAX	32
 #define CTLD_ADDR_MAX	80
@@ -156,6 +157,8 @@ TAILQ_HEAD(watcher_list, watcher);
 struct ctld {
 	struct pfo3_conf	 conf;
 	const char		*conf_path;	/* passed on to the workers */
+	char			**sets;		/* -o KEY=VALUE: to pfo3-ctld-deps */
+	int			 nsets;
 	char			*workerd;	/* the worker binary */
 	struct event_base	*base;
 	struct ctl_server	*admin;
@@ -174,8 +177,7 @@ struct ctld {
 	double			 lb_latency_ms;
 	char			 lb_error[256];
 
-	struct deps		*deps;
-	struct beats		*beats;
+	struct depslink		*deps;		/* pfo3-ctld-deps */
 
 	struct ring		 hist_busy;	/* cluster */
 	struct ring		 hist_req;
@@ -212,6 +214,11 @@ void	worker_stats_update(struct worker *w, const json_t *stats);
 void	worker_write_pid(struct worker *w);
 void	worker_remote_beat(struct worker *w, const json_t *stats,
 	    int64_t recv_ms);
+
+/* spawn.c: in a child of pfo3-ctld, its standard descriptors set: closes
+ * the others, restores the default signals and execs. */
+void	spawn_exec(const char *path, char *const argv[])
+	    __attribute__((noreturn));
 
 /* supervise.c: local worker processes. */
 int	supervise_start(struct ctld *c, char **cause);

@@ -9,10 +9,9 @@
 
 #include <jansson.h>
 
-#include "beats.h"
 #include "clock.h"
 #include "ctld.h"
-#include "deps.h"
+#include "depslink.h"
 #include "config.h"
 
 static json_t *
@@ -120,7 +119,7 @@ status_json(struct ctld *c)
 			errors_s += w->errors_s;
 		}
 	}
-	deps = deps_json(c->deps);
+	deps = depslink_deps(c->deps);
 	json_object_set_new(deps, "haproxy", lb_enabled(c) ?
 	    json_pack("{s:b,s:b,s:f,s:o}", "checked", 1, "ok", c->lb_ok,
 	    "latency_ms", c->lb_ok ? c->lb_latency_ms : 0.0, "error",
@@ -135,7 +134,7 @@ status_json(struct ctld *c)
 	    "uptime_s", (json_int_t)((now - c->start_ms) / 1000),
 	    "version", PACKAGE_VERSION,
 	    "workers", workers,
-	    "queues", deps_queues(c->deps, &queued),
+	    "queues", depslink_queues(c->deps, &queued),
 	    "deps", deps,
 	    "totals", "workers", c->nworkers, "workers_up", up,
 	    "threads", "total", total, "busy", busy,

@@ -1,73 +1,37 @@
 /*
  * storage.c — the commands storage.check (read-only) and storage.repair
- * (admin): one reconciliation of S3 against PostgreSQL (storage.h of the
- * worker, whose files pfo3-ctld links).
+ * (admin): one reconciliation of S3 against PostgreSQL, run by
+ * pfo3-ctld-deps (depsd-storage.c), which holds the clients; the event
+ * thread answers when its answer comes back.
  *
- * A run lists the bucket and HEADs rows: it may take seconds, so it runs
- * on a thread of its own with its own PostgreSQL and S3 connections, and
- * the event thread polls for its end and answers then.  One run at a
- * time; a client that leaves meanwhile does not stop the run (a repair
- * half done would only be finished by the next).
+ * One run at a time; a client that leaves meanwhile does not stop the run
+ * (a repair half done would only be finished by the next).
  *
  * Arguments, in any order: AGE, a duration replacing storage.stale_after
  * for this run ("0s" looks at every reservation, in flight or not: only
  * for a quiet system), and for storage.repair the word "strangers", which
  * also deletes objects under pfo3's prefixes that pfo3 never reserved.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
 #include <jansson.h>
 
 #include "conf.h"
 #include "ctl.h"
 #include "ctld.h"
-#include "db.h"
+#include "depslink.h"
 #include "log.h"
-#include "s3.h"
-#include "storage.h"
-#include "thread.h"
 #include "xmalloc.h"
-
-#define STORAGE_POLL_MS	50
 
 struct storage_run {
 	struct ctld		*ctld;
 	struct ctl_call		*call;		/* NULL once the client left */
-	struct storage_opts	 o;
-	struct event		*poll;
-	pthread_t		 thread;
-	pthread_mutex_t		 lock;
-	int			 done;		/* under lock */
-	json_t			*reply;		/* under lock */
-	char			*cause;		/* under lock */
+	int			 repair;
 };
 
 /* Event thread only: one run at a time. */
 static struct storage_run *storage_current;
-
-static void *
-storage_main(void *arg)
-{
-	struct storage_run	*r = arg;
-	struct s3		*s3;
-	json_t			*rep = NULL;
-	char			*cause = NULL;
-
-	if ((s3 = s3_new(&r->ctld->conf.s3, &cause)) != NULL) {
-		rep = storage_scan(&r->ctld->conf.postgres, s3, &r->o, &cause);
-		s3_free(s3);
-	}
-	db_close();
-	pthread_mutex_lock(&r->lock);
-	r->reply = rep;
-	r->cause = cause;
-	r->done = 1;
-	pthread_mutex_unlock(&r->lock);
-	return NULL;
-}
 
 static void
 storage_closed(struct ctl_call *call, void *arg)
@@ -78,58 +42,52 @@ storage_closed(struct ctl_call *call, void *arg)
 	r->call = NULL;
 }
 
+/* The answer of pfo3-ctld-deps: `reply` (stolen) or `error`. */
 static void
-storage_poll(evutil_socket_t fd, short what, void *arg)
+storage_done(json_t *reply, const char *error, void *arg)
 {
 	struct storage_run	*r = arg;
-	int			 done;
 
-	pthread_mutex_lock(&r->lock);
-	done = r->done;
-	pthread_mutex_unlock(&r->lock);
-	if (!done)
-		return;
-	pthread_join(r->thread, NULL);
-	if (r->reply != NULL && r->o.repair)
+	if (reply != NULL && r->repair)
 		journal_add(&r->ctld->journal, "storage.repair: %lld repaired",
-		    (long long)json_integer_value(json_object_get(r->reply,
+		    (long long)json_integer_value(json_object_get(reply,
 		    "repaired")));
 	if (r->call != NULL) {
-		if (r->reply != NULL) {
-			ctl_call_reply(r->call, r->reply);
-			r->reply = NULL;
+		if (reply != NULL) {
+			ctl_call_reply(r->call, reply);
+			reply = NULL;
 		} else
-			ctl_call_fail(r->call, "storage: %s", r->cause);
+			ctl_call_fail(r->call, "storage: %s",
+			    error != NULL ? error : "failed");
 	}
-	json_decref(r->reply);
-	free(r->cause);
-	event_free(r->poll);
-	pthread_mutex_destroy(&r->lock);
+	json_decref(reply);
 	free(r);
 	storage_current = NULL;
 }
 
-/* Reads AGE and "strangers" from the call's arguments. */
+/* Reads AGE and "strangers" from the call's arguments into `req`. */
 static int
-storage_args(struct ctl_call *call, struct storage_opts *o, int repair)
+storage_args(struct ctl_call *call, json_t *req, int repair)
 {
 	const char	*arg;
 	char		*cause = NULL;
+	int64_t		 age;
 	int		 i;
 
 	for (i = 0; i < ctl_call_nargs(call); i++) {
 		arg = ctl_call_arg(call, i);
 		if (repair && strcmp(arg, "strangers") == 0) {
-			o->strangers = 1;
+			json_object_set_new(req, "strangers", json_true());
 			continue;
 		}
-		if (conf_parse_duration(arg, &o->stale_after_ms, &cause) == -1) {
+		if (conf_parse_duration(arg, &age, &cause) == -1) {
 			ctl_call_fail(call, "%s: '%s' is not a duration (AGE, "
 			    "such as 1h or 0s)%s", ctl_call_command(call)->name,
 			    arg, repair ? " nor \"strangers\"" : "");
 			free(cause);
 			return -1;
 		}
+		json_object_set_new(req, "stale_after_ms", json_integer(age));
 	}
 	return 0;
 }
@@ -139,7 +97,7 @@ storage_start(struct ctl_call *call, int repair)
 {
 	struct ctld		*c = ctl_call_ctx(call);
 	struct storage_run	*r;
-	struct timeval		 tv = { 0, STORAGE_POLL_MS * 1000 };
+	json_t			*req;
 	char			*why;
 
 	if (storage_current != NULL) {
@@ -147,36 +105,25 @@ storage_start(struct ctl_call *call, int repair)
 		    ctl_call_command(call)->name);
 		return;
 	}
+	req = json_pack("{s:b,s:b,s:I}", "repair", repair, "strangers", 0,
+	    "stale_after_ms", (json_int_t)c->conf.storage.stale_after);
+	if (storage_args(call, req, repair) == -1) {
+		json_decref(req);
+		return;
+	}
 	r = xcalloc(1, sizeof *r);
 	r->ctld = c;
 	r->call = call;
-	r->o.stale_after_ms = c->conf.storage.stale_after;
-	r->o.repair = repair;
-	r->o.deep = 1;
-	if (storage_args(call, &r->o, repair) == -1) {
-		free(r);
-		return;
-	}
-	/* The poll event first: once the thread runs, nothing may fail. */
-	r->poll = event_new(c->base, -1, EV_PERSIST, storage_poll, r);
-	if (r->poll == NULL) {
-		ctl_call_fail(call, "storage: event_new failed");
-		free(r);
-		return;
-	}
-	pthread_mutex_init(&r->lock, NULL);
-	if (thread_start(&r->thread, "storage", 0, storage_main, r,
-	    &why) != 0) {
-		ctl_call_fail(call, "%s", why);
+	r->repair = repair;
+	if (depslink_storage(c->deps, json_pack("{s:o}", "storage", req),
+	    storage_done, r, &why) == -1) {
+		ctl_call_fail(call, "storage: %s", why);
 		free(why);
-		event_free(r->poll);
-		pthread_mutex_destroy(&r->lock);
 		free(r);
 		return;
 	}
 	storage_current = r;
 	ctl_call_on_close(call, storage_closed, r);
-	event_add(r->poll, &tv);
 }
 
 void

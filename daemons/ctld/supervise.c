@@ -25,6 +25,7 @@
 #include "adopt.h"
 #include "clock.h"
 #include "ctld.h"
+#include "depslink.h"
 #include "journal.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -49,8 +50,7 @@ static void	supervise_schedule(struct worker *, int64_t);
 static void __attribute__((noreturn))
 supervise_exec(const char *path, int logfd, char *const argv[])
 {
-	sigset_t	 none;
-	int		 fd, sig;
+	int fd;
 
 	setpgid(0, 0);
 	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
@@ -61,14 +61,7 @@ supervise_exec(const char *path, int logfd, char *const argv[])
 		dup2(logfd, 1);
 		dup2(logfd, 2);
 	}
-	closefrom(3);
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execv(path, argv);
-	dprintf(2, "pfo3-ctld: %s: %s\n", path, strerror(errno));
-	_exit(127);
+	spawn_exec(path, argv);
 }
 
 /* The worker's log file, opened for the child; -1 for none (or when it
@@ -360,6 +353,8 @@ supervise_reap(struct ctld *c)
 		TAILQ_FOREACH(w, &c->workers, entry)
 			if (w->local && w->pid == pid && !w->adopted)
 				break;
+		if (w == NULL && depslink_reaped(c->deps, pid, status))
+			continue;
 		if (w == NULL) {
 			log_debug("reaped pid %ld, not a worker", (long)pid);
 			continue;
