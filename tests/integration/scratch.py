@@ -8,6 +8,7 @@ import atexit
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 
@@ -34,6 +35,16 @@ def kill_at_exit(proc):
     before the private directories go."""
     if proc not in _procs:
         _procs.append(proc)
+
+
+def terminate(proc, timeout=15):
+    """SIGTERM, then SIGKILL after `timeout` seconds; the exit status."""
+    proc.terminate()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
 
 
 def _cleanup():

@@ -20,14 +20,13 @@ import time
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ctlproto import ctl_call
-from scratch import tmpdir
+from procmaps import sanitizer_report
+from scratch import terminate, tmpdir
 from stackenv import stack
 from tap import is_, like, ok, run
 from tcpservers import Relay
 from wait import poll
 
-SANITIZER_RE = re.compile(r"ERROR: (Address|Leak)Sanitizer|"
-                          r"WARNING: ThreadSanitizer|runtime error:")
 
 
 def ctld_bin():
@@ -117,20 +116,12 @@ def check_postgres(st):
         ok(poll(lambda: pg_ok(sock)["ok"], 10, 0.05),
            "PostgreSQL thawed: deps.postgres.ok true again")
     finally:
-        proc.terminate()
-        try:
-            status = proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            status = proc.wait()
+        status = terminate(proc)
         log.close()
         relay.close()
     is_(status, 0, "the private pfo3-ctld exits 0 on SIGTERM")
-    with open(os.path.join(d, "ctld.log"), errors="replace") as f:
-        text = f.read()
-    m = SANITIZER_RE.search(text)
-    ok(m is None, "no sanitizer report in its log",
-       text[m.start():][:3000] if m else None)
+    report = sanitizer_report(os.path.join(d, "ctld.log"))
+    ok(report is None, "no sanitizer report in its log", report)
 
 
 def main():

@@ -12,7 +12,6 @@ pfo3-ctld starts another, the dependencies are reachable again and
 storage.check runs through it.  SIGTERM to pfo3-ctld ends both.
 """
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -21,27 +20,16 @@ import time
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ctlproto import ctl_call
-from scratch import tmpdir
+from procmaps import libraries, sanitizer_report
+from scratch import terminate, tmpdir
 from stackenv import stack
 from tap import is_, like, ok, run
 from wait import poll
 
-SANITIZER_RE = re.compile(r"ERROR: (Address|Leak)Sanitizer|"
-                          r"WARNING: ThreadSanitizer|runtime error:")
 # What pfo3-ctld must not map: the services' clients and what they bring.
 CLIENT_LIBS = ("libpq.", "libcurl.", "librabbitmq.", "libssl.",
                "libcrypto.", "libgnutls.", "libkrb5.", "libldap")
 DEPS = ("postgres", "s3", "amqp")
-
-
-def libraries(pid):
-    names = set()
-    with open("/proc/%d/maps" % pid) as f:
-        for line in f:
-            fields = line.split()
-            if len(fields) >= 6 and ".so" in fields[5]:
-                names.add(os.path.basename(fields[5]))
-    return names
 
 
 def children(pid):
@@ -142,12 +130,7 @@ def check_child(st):
            "storage.check runs through the new child", repr(rep)[:500])
         child = deps_child(proc.pid)
     finally:
-        proc.terminate()
-        try:
-            status = proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            status = proc.wait()
+        status = terminate(proc)
         log.close()
     is_(status, 0, "the private pfo3-ctld exits 0 on SIGTERM")
     if child is not None:
@@ -155,11 +138,8 @@ def check_child(st):
                 open("/proc/%d/stat" % child).read().rsplit(")", 1)[1]
                 .split()[0] == "Z", 10, 0.05),
            "its pfo3-ctld-deps ends with it")
-    with open(os.path.join(d, "ctld.log"), errors="replace") as f:
-        text = f.read()
-    m = SANITIZER_RE.search(text)
-    ok(m is None, "no sanitizer report in its log",
-       text[m.start():][:3000] if m else None)
+    report = sanitizer_report(os.path.join(d, "ctld.log"))
+    ok(report is None, "no sanitizer report in its log", report)
 
 
 def main():

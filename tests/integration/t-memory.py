@@ -19,6 +19,7 @@ import re
 
 from api import bearer, new_user
 from httpc import http
+from procmaps import libraries
 from media import gradient, png
 from psql import psql
 from stackenv import stack
@@ -29,17 +30,6 @@ from workers import PrivateWorker, retire
 RENDERERS = ("vips", "cairo", "pango", "rsvg", "poppler")
 VIPS_MODULES = ("poppler", "heif", "MagickCore", "openslide", "jxl")
 JOB_TIMEOUT = 60.0      # room for sanitizer builds
-
-
-def libraries(pid):
-    """The shared libraries mapped into process `pid` (file names)."""
-    names = set()
-    with open("/proc/%d/maps" % pid) as f:
-        for line in f:
-            fields = line.split()
-            if len(fields) >= 6 and ".so" in fields[5]:
-                names.add(os.path.basename(fields[5]))
-    return names
 
 
 def among(libs, stems):
