@@ -52,7 +52,15 @@ supervise_exec(const char *path, int logfd, char *const argv[])
 {
 	int fd;
 
-	setpgid(0, 0);
+	/*
+	 * A session of its own: no terminal's signals, and, where the kernel
+	 * groups CPU time by session (sched_autogroup), a group of its own.
+	 * Three workers sharing one group paid more per request to be woken
+	 * by HAProxy: /healthz through the shipped HAProxy, three alternated
+	 * pairs, 0.71-0.80 context switches and 14.2-17.3 us of CPU per
+	 * request in a worker, against 0.61-0.66 and 12.6-14.6 here.
+	 */
+	setsid();
 	if ((fd = open("/dev/null", O_RDONLY)) != -1) {
 		dup2(fd, 0);
 		close(fd);
