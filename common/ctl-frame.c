@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/bufferevent.h>
 #include <jansson.h>
 
 #include "ctl.h"
@@ -150,6 +151,18 @@ ctl_frame_encode(const json_t *obj, size_t *len)
 	if (len != NULL)
 		*len = n + 1;
 	return line;
+}
+
+void
+ctl_frame_send(struct bufferevent *bev, json_t *obj)
+{
+	char	*line;
+	size_t	 len;
+
+	line = ctl_frame_encode(obj, &len);
+	json_decref(obj);
+	bufferevent_write(bev, line, len);
+	free(line);
 }
 
 /*

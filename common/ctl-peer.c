@@ -55,8 +55,6 @@ int
 ctl_server_send(struct ctl_peer *peer, json_t *rep)
 {
 	struct evbuffer	*out = bufferevent_get_output(peer->bev);
-	char		*line;
-	size_t		 len;
 
 	if (peer->drop) {
 		json_decref(rep);
@@ -70,10 +68,7 @@ ctl_server_send(struct ctl_peer *peer, json_t *rep)
 		peer_drop(peer);
 		return -1;
 	}
-	line = ctl_frame_encode(rep, &len);
-	json_decref(rep);
-	bufferevent_write(peer->bev, line, len);
-	free(line);
+	ctl_frame_send(peer->bev, rep);
 	return 0;
 }
 

@@ -33,6 +33,7 @@ enum ctl_access {
 
 struct ctl_call;
 struct ctl_server;
+struct bufferevent;
 struct event_base;
 
 typedef void (*ctl_handler)(struct ctl_call *call);
@@ -61,6 +62,8 @@ json_t	*ctl_frame_decode_request(const char *line, size_t len, char **cause);
 json_t	*ctl_frame_decode_reply(const char *line, size_t len, char **cause);
 /* Encodes `obj` compactly followed by '\n'.  Caller frees. */
 char	*ctl_frame_encode(const json_t *obj, size_t *len);
+/* Writes `obj` (stolen) as one line on `bev`. */
+void	 ctl_frame_send(struct bufferevent *bev, json_t *obj);
 /* Builds a request object from a command and its string arguments. */
 json_t	*ctl_frame_request(const char *cmd, const char *const *argv, int argc);
 

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "ctl.h"
 #include "db.h"
 #include "depsd.h"
 #include "log.h"
@@ -84,10 +85,10 @@ depsd_storage_poll(evutil_socket_t fd, short what, void *arg)
 		return;
 	pthread_join(r->thread, NULL);
 	if (r->reply != NULL) {
-		depsd_send(r->link, json_pack("{s:{s:O}}", "storage", "reply",
+		ctl_frame_send(r->link, json_pack("{s:{s:O}}", "storage", "reply",
 		    r->reply));
 	} else
-		depsd_send(r->link, json_pack("{s:{s:s}}", "storage", "error",
+		ctl_frame_send(r->link, json_pack("{s:{s:s}}", "storage", "error",
 		    r->cause != NULL ? r->cause : "failed"));
 	depsd_storage_free(r);
 }
@@ -112,7 +113,7 @@ depsd_storage_start(struct depsd_storage **slot, const struct pfo3_conf *conf,
 	/* The poll event first: once the thread runs, nothing may fail. */
 	if ((r->poll = event_new(base, -1, EV_PERSIST, depsd_storage_poll,
 	    r)) == NULL) {
-		depsd_send(link, json_pack("{s:{s:s}}", "storage", "error",
+		ctl_frame_send(link, json_pack("{s:{s:s}}", "storage", "error",
 		    "event_new failed"));
 		free(r);
 		return;
@@ -120,7 +121,7 @@ depsd_storage_start(struct depsd_storage **slot, const struct pfo3_conf *conf,
 	pthread_mutex_init(&r->lock, NULL);
 	if (thread_start(&r->thread, "storage", 0, depsd_storage_main, r,
 	    &why) != 0) {
-		depsd_send(link, json_pack("{s:{s:s}}", "storage", "error",
+		ctl_frame_send(link, json_pack("{s:{s:s}}", "storage", "error",
 		    why));
 		free(why);
 		*slot = r;

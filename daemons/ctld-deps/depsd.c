@@ -25,6 +25,7 @@
 #include "beats.h"
 #include "clock.h"
 #include "conf.h"
+#include "ctl.h"
 #include "daemon-args.h"
 #include "deps.h"
 #include "depsd.h"
@@ -96,7 +97,7 @@ depsd_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	beats_take(d->beats, depsd_beat, beats);
 	queues = deps_queues(d->deps, &queued);
-	depsd_send(d->link, json_pack("{s:o,s:o,s:I,s:o}",
+	ctl_frame_send(d->link, json_pack("{s:o,s:o,s:I,s:o}",
 	    "deps", deps_json(d->deps), "queues", queues,
 	    "jobs_queued", (json_int_t)queued, "beats", beats));
 }
@@ -116,7 +117,7 @@ depsd_request(struct depsd *d, const char *line, size_t len)
 		log_set_level(level);
 	else if ((st = json_object_get(req, "storage")) != NULL) {
 		if (d->storage != NULL)
-			depsd_send(d->link, json_pack("{s:{s:s}}", "storage",
+			ctl_frame_send(d->link, json_pack("{s:{s:s}}", "storage",
 			    "error", "a storage run is under way"));
 		else
 			depsd_storage_start(&d->storage, &d->conf, st,

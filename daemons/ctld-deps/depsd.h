@@ -32,9 +32,6 @@ struct event_base;
 struct pfo3_conf;
 struct depsd_storage;
 
-/* depsd-send.c: sends one line (`msg` stolen). */
-void	depsd_send(struct bufferevent *link, json_t *msg);
-
 /*
  * depsd-storage.c: starts the run `req` asks for on a thread; its answer
  * goes to `link` when it ends, and *slot is set meanwhile (NULL again at

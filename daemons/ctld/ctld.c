@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,23 +183,11 @@ ctld_backends(struct ctld *c, char **cause)
 static int
 ctld_workerd(struct ctld *c, char **cause)
 {
-	char	 self[PATH_MAX], *slash;
-	ssize_t	 n;
-
 	if (*c->conf.workers.binary != '\0')
 		c->workerd = xstrdup(c->conf.workers.binary);
-	else {
-		if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) ==
-		    -1) {
-			*cause = xasprintf("/proc/self/exe: %s",
-			    strerror(errno));
-			return -1;
-		}
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) != NULL)
-			*slash = '\0';
-		c->workerd = xasprintf("%s/pfo3-workerd", self);
-	}
+	else if ((c->workerd = spawn_beside_self("pfo3-workerd", cause)) ==
+	    NULL)
+		return -1;
 	if (c->conf.workers.count > 0 && access(c->workerd, X_OK) != 0) {
 		*cause = xasprintf("workers.binary: %s: %s", c->workerd,
 		    strerror(errno));

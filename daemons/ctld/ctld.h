@@ -219,6 +219,9 @@ void	worker_remote_beat(struct worker *w, const json_t *stats,
  * the others, restores the default signals and execs. */
 void	spawn_exec(const char *path, char *const argv[])
 	    __attribute__((noreturn));
+/* spawn.c: the path of program `name` in pfo3-ctld's own directory
+ * (malloc'd); NULL + *cause when /proc/self/exe cannot be read. */
+char	*spawn_beside_self(const char *name, char **cause);
 
 /* supervise.c: local worker processes. */
 int	supervise_start(struct ctld *c, char **cause);

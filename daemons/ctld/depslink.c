@@ -8,11 +8,9 @@
  * none, and a storage run under way fails.
  */
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +22,7 @@
 #include <event2/event.h>
 
 #include "clock.h"
+#include "ctl.h"
 #include "ctld.h"
 #include "depslink.h"
 #include "log.h"
@@ -158,14 +157,10 @@ depslink_event(struct bufferevent *bev, short what, void *arg)
 static void
 depslink_send(struct depslink *l, json_t *msg)
 {
-	char *line;
-
-	if (l->bev != NULL && (line = json_dumps(msg, JSON_COMPACT)) != NULL) {
-		bufferevent_write(l->bev, line, strlen(line));
-		bufferevent_write(l->bev, "\n", 1);
-		free(line);
-	}
-	json_decref(msg);
+	if (l->bev != NULL)
+		ctl_frame_send(l->bev, msg);
+	else
+		json_decref(msg);
 }
 
 /* Starts pfo3-ctld-deps; on failure, the restart timer tries again. */
@@ -238,19 +233,13 @@ struct depslink *
 depslink_start(struct ctld *c, char **cause)
 {
 	struct depslink	*l;
-	char		 self[PATH_MAX], *slash;
-	ssize_t		 n;
+	char		*path;
 
-	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) == -1) {
-		*cause = xasprintf("/proc/self/exe: %s", strerror(errno));
+	if ((path = spawn_beside_self("pfo3-ctld-deps", cause)) == NULL)
 		return NULL;
-	}
-	self[n] = '\0';
-	if ((slash = strrchr(self, '/')) != NULL)
-		*slash = '\0';
 	l = xcalloc(1, sizeof *l);
 	l->c = c;
-	l->path = xasprintf("%s/pfo3-ctld-deps", self);
+	l->path = path;
 	l->beats = json_array();
 	l->backoff_ms = c->conf.workers.restart_min;
 	l->log_level = -1;
@@ -283,21 +272,14 @@ depslink_stop(struct depslink *l)
 }
 
 int
-depslink_reaped(struct depslink *l, pid_t pid, int status)
+depslink_reaped(struct depslink *l, pid_t pid, const char *how)
 {
 	struct timeval	tv;
 	int64_t		lived, delay;
-	char		how[128];
 
 	if (l == NULL || pid != l->pid)
 		return 0;
 	l->pid = 0;
-	if (WIFEXITED(status))
-		snprintf(how, sizeof how, "exited with status %d",
-		    WEXITSTATUS(status));
-	else
-		snprintf(how, sizeof how, "killed by signal %d",
-		    WTERMSIG(status));
 	lived = clock_mono_ms() - l->started_ms;
 	if (lived < DEPSLINK_STABLE_MS) {
 		delay = l->backoff_ms;

@@ -27,8 +27,9 @@ typedef void (*depslink_reply_fn)(json_t *reply, const char *error,
 struct depslink *depslink_start(struct ctld *c, char **cause);
 /* Closes the link: pfo3-ctld-deps ends by itself. */
 void	depslink_stop(struct depslink *l);
-/* From the SIGCHLD handler: 1 when `pid` was pfo3-ctld-deps. */
-int	depslink_reaped(struct depslink *l, pid_t pid, int status);
+/* From the SIGCHLD handler: 1 when `pid` was pfo3-ctld-deps, which
+ * ended as `how` says ("exited with status 1", …). */
+int	depslink_reaped(struct depslink *l, pid_t pid, const char *how);
 /* The last report's dependencies; each unchecked while pfo3-ctld-deps
  * does not run. */
 json_t	*depslink_deps(struct depslink *l);

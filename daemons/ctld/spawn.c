@@ -1,16 +1,35 @@
 /*
- * spawn.c — the last steps of a child of pfo3-ctld (a worker,
- * pfo3-ctld-deps) before its program runs, once its standard descriptors
- * are set: no other descriptor of ours, default signals, exec.  Nothing
- * here allocates: the child of a process may not.
+ * spawn.c — the programs pfo3-ctld starts (a worker, pfo3-ctld-deps):
+ * where they are by default, and the last steps of a child before its
+ * program runs, once its standard descriptors are set: no other
+ * descriptor of ours, default signals, exec.  Nothing in the child
+ * allocates: the child of a threaded process may not.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ctld.h"
+#include "xmalloc.h"
+
+char *
+spawn_beside_self(const char *name, char **cause)
+{
+	char	 self[PATH_MAX], *slash;
+	ssize_t	 n;
+
+	if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) == -1) {
+		*cause = xasprintf("/proc/self/exe: %s", strerror(errno));
+		return NULL;
+	}
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	return xasprintf("%s/%s", self, name);
+}
 
 void
 spawn_exec(const char *path, char *const argv[])

@@ -361,13 +361,13 @@ supervise_reap(struct ctld *c)
 		TAILQ_FOREACH(w, &c->workers, entry)
 			if (w->local && w->pid == pid && !w->adopted)
 				break;
-		if (w == NULL && depslink_reaped(c->deps, pid, status))
+		supervise_describe(status, how, sizeof how);
+		if (w == NULL && depslink_reaped(c->deps, pid, how))
 			continue;
 		if (w == NULL) {
 			log_debug("reaped pid %ld, not a worker", (long)pid);
 			continue;
 		}
-		supervise_describe(status, how, sizeof how);
 		supervise_lost(w, how);
 	}
 }
