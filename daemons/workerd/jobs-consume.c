@@ -22,10 +22,10 @@
  * JOBS_REQUEUE_MS; its slot stays taken meanwhile, so an outage slows the
  * consumer down instead of spinning deliveries through it.
  *
- * While the worker drains, is held (jobs_hold) or stops, no new job starts; once the
- * jobs in hand are answered the connection is closed, which gives the
- * deliveries still waiting here back to the broker, and a resume connects
- * again.  A lost connection is remade with backoff; jobs still running
+ * While the worker drains, is held (jobs_hold) or stops, no new job
+ * starts; once the jobs in hand are answered the connection is closed,
+ * which gives the deliveries still waiting here back to the broker, and
+ * a resume (or a release) connects again.  A lost connection is remade with backoff; jobs still running
  * from the old one cannot be answered (their tags died with it): the
  * broker delivers those messages again, and the row, finished by then,
  * makes the redelivery a no-op.
@@ -366,7 +366,8 @@ jobs_consume_main(void *arg)
 {
 	struct jobs_consumer	 c;
 	struct jobs		*j = arg;
-	int			 stopping, paused;
+	const char		*paused;	/* why, or NULL */
+	int			 stopping;
 
 	memset(&c, 0, sizeof c);
 	c.j = j;
@@ -382,16 +383,15 @@ jobs_consume_main(void *arg)
 		if (stopping && (c.inhand == 0 ||
 		    clock_mono_ms() >= j->stop_deadline_ms))
 			break;
-		paused = stopping || atomic_load(&c.w->draining) ||
-		    atomic_load(&j->held);
+		paused = stopping ? "stopping" : atomic_load(&j->held) ?
+		    "held" : atomic_load(&c.w->draining) ? "draining" : NULL;
 		/* Paused, the connection only serves to answer the jobs in
 		 * hand: none, or a dead connection, and it can go. */
-		if (paused && (c.inhand == 0 || c.b == NULL ||
+		if (paused != NULL && (c.inhand == 0 || c.b == NULL ||
 		    !broker_alive(c.b))) {
 			if (c.b != NULL) {
 				log_info("%s: no longer consuming jobs",
-				    stopping ? "stopping" : atomic_load(&j->held) ?
-				    "held" : "draining");
+				    paused);
 				jobs_disconnect(&c);
 			}
 			jobs_nap(j, c.inhand > 0 ? JOBS_WAIT_BUSY_MS :
@@ -403,7 +403,7 @@ jobs_consume_main(void *arg)
 			    JOBS_WAIT_IDLE_MS);
 			continue;
 		}
-		if (!paused)
+		if (paused == NULL)
 			jobs_dispatch(&c);
 		jobs_receive(&c);
 	}
