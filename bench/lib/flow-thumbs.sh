@@ -44,24 +44,24 @@ bench_thumbs_images()
 }
 
 # Accepts files and an S3 key prefix; puts each file to the stack's S3
-# bucket as PREFIX/NAME with `curl -T` (SigV4 signed by curl),
-# BENCH_THUMBS_UPLOADERS at a time, as the subject's uploads run.  Fails
-# on an answer other than 200.
+# bucket as PREFIX/NAME with bench_s3_put (`curl -T`, SigV4 signed by
+# curl), BENCH_THUMBS_UPLOADERS at a time, as the subject's uploads run.
+# Fails on an answer other than 200.
 bench_thumbs_s3_puts()
 {
-	local prefix=${*: -1}
+	local prefix=${*: -1} f running=0
 
-	# shellcheck disable=SC2016 # expanded by the sh -c
-	printf '%s\0' "${@:1:$#-1}" |
-	    xargs -0 -P "$BENCH_THUMBS_UPLOADERS" -I{} sh -c '
-		code=$(curl -sS -o /dev/null -w "%{http_code}" -T "$1" \
-		    -H "Content-Type: image/jpeg" \
-		    -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
-		    --aws-sigv4 "aws:amz:$PFO3_S3_REGION:s3" \
-		    --user "$PFO3_S3_ACCESS_KEY:$PFO3_S3_SECRET_KEY" \
-		    "$PFO3_S3_ENDPOINT/$PFO3_S3_BUCKET/$2/${1##*/}") &&
-		    [ "$code" = 200 ] || { echo "S3 PUT $1: $code" >&2; exit 255; }
-	    ' _ {} "$prefix" || bench_die "curl -T of the thumbnails' files to S3 failed"
+	for f in "${@:1:$#-1}"; do
+		if ((running == BENCH_THUMBS_UPLOADERS)); then
+			wait -n || bench_die "curl -T of the thumbnails' files to S3 failed"
+			running=$((running - 1))
+		fi
+		bench_s3_put "$f" "$prefix/${f##*/}" image/jpeg >/dev/null &
+		running=$((running + 1))
+	done
+	for ((; running > 0; running--)); do
+		wait -n || bench_die "curl -T of the thumbnails' files to S3 failed"
+	done
 }
 
 # Accepts a run id and "local" or "s3"; makes both thumbnails of every

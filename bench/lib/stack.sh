@@ -161,9 +161,9 @@ bench_stack_pg_pids()
 # server then rejects the signature.
 bench_s3_put()
 {
-	local file=$1 key=$2 type=$3 out
+	local file=$1 key=$2 type=$3 out body=$BENCH_TMP/s3-put.$BASHPID.out
 
-	out=$(curl -sS -o "$BENCH_TMP/s3-put.out" -w '%{http_code} %{time_total}' \
+	out=$(curl -sS -o "$body" -w '%{http_code} %{time_total}' \
 	    -T "$file" -H "Content-Type: $type" \
 	    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
 	    --aws-sigv4 "aws:amz:$PFO3_S3_REGION:s3" \
@@ -171,7 +171,8 @@ bench_s3_put()
 	    "$PFO3_S3_ENDPOINT/$PFO3_S3_BUCKET/$key") ||
 	    bench_die "curl -T to S3 failed: $out"
 	[[ ${out%% *} == 200 ]] ||
-	    bench_die "S3 PUT $key answered ${out%% *}: $(head -c 300 "$BENCH_TMP/s3-put.out")"
+	    bench_die "S3 PUT $key answered ${out%% *}: $(head -c 300 "$body")"
+	rm -f "$body"
 	echo "${out#* }"
 }
 
