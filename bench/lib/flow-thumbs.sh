@@ -43,24 +43,45 @@ bench_thumbs_images()
 	THUMBS_BYTES=$(cat "$d"/in/*.jpg | wc -c)
 }
 
-# Accepts files and an S3 key prefix; puts each file to the stack's S3
-# bucket as PREFIX/NAME with bench_s3_put (`curl -T`, SigV4 signed by
-# curl), BENCH_THUMBS_UPLOADERS at a time, as the subject's uploads run.
-# Fails on an answer other than 200.
-bench_thumbs_s3_puts()
+# Accepts an object key; reads it from the stack's S3 bucket with curl
+# (SigV4 signed by curl), the body thrown away.  Fails on an answer other
+# than 200.
+bench_thumbs_s3_get()
 {
-	local prefix=${*: -1} f running=0
+	local code
 
-	for f in "${@:1:$#-1}"; do
+	code=$(curl -sS -o /dev/null -w '%{http_code}' \
+	    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+	    --aws-sigv4 "aws:amz:$PFO3_S3_REGION:s3" \
+	    --user "$PFO3_S3_ACCESS_KEY:$PFO3_S3_SECRET_KEY" \
+	    "$PFO3_S3_ENDPOINT/$PFO3_S3_BUCKET/$1") ||
+	    bench_die "curl GET of $1 from S3 failed"
+	[[ $code == 200 ]] || bench_die "S3 GET $1 answered $code"
+}
+
+# Accepts "put" or "get", files and an S3 key prefix; puts each file to
+# the stack's S3 bucket as PREFIX/NAME with bench_s3_put (`curl -T`,
+# SigV4 signed by curl), or gets PREFIX/NAME back with curl,
+# BENCH_THUMBS_UPLOADERS at a time, as the subject's uploads run.  Fails
+# on an answer other than 200.
+bench_thumbs_s3_each()
+{
+	local op=$1 prefix=${*: -1} f running=0
+
+	for f in "${@:2:$#-2}"; do
 		if ((running == BENCH_THUMBS_UPLOADERS)); then
-			wait -n || bench_die "curl -T of the thumbnails' files to S3 failed"
+			wait -n || bench_die "curl $op of files in S3 failed"
 			running=$((running - 1))
 		fi
-		bench_s3_put "$f" "$prefix/${f##*/}" image/jpeg >/dev/null &
+		if [[ $op == put ]]; then
+			bench_s3_put "$f" "$prefix/${f##*/}" image/jpeg >/dev/null &
+		else
+			bench_thumbs_s3_get "$prefix/${f##*/}" &
+		fi
 		running=$((running + 1))
 	done
 	for ((; running > 0; running--)); do
-		wait -n || bench_die "curl -T of the thumbnails' files to S3 failed"
+		wait -n || bench_die "curl $op of files in S3 failed"
 	done
 }
 
@@ -81,10 +102,10 @@ bench_thumbs_ref()
 	n=$(nproc)
 	all=("$d"/in/*.jpg)
 	t0=$(date +%s%N)
-	[[ $how == s3 ]] && bench_thumbs_s3_puts "${all[@]}" "bench/thumbs-$id/in"
+	[[ $how == s3 ]] && bench_thumbs_s3_each put "${all[@]}" "bench/thumbs-$id/in"
 	cpu=$({ time bench_thumbs_vips "$out" "$n" "${all[@]}" 2>&3; } 3>&2 2>&1) ||
 	    bench_die "vipsthumbnail failed"
-	[[ $how == s3 ]] && bench_thumbs_s3_puts "$out"/*.jpg "bench/thumbs-$id/out"
+	[[ $how == s3 ]] && bench_thumbs_s3_each put "$out"/*.jpg "bench/thumbs-$id/out"
 	t1=$(date +%s%N)
 	n=$(find "$out" -name '*.jpg' | wc -l)
 	((n == 2 * BENCH_THUMBS_COUNT)) ||
@@ -271,6 +292,28 @@ bench_thumbs_subject()
 	bench_thumbs_rate "$id"
 }
 
+# Accepts the id of a reference run with S3 traffic; makes the S3 server
+# serve the thumbnail stage's own requests, sent by curl: a GET of each
+# photo (that run put them there) and a PUT of both its thumbnails,
+# BENCH_THUMBS_UPLOADERS at a time.  Untimed; fills THUMBS_S3_CURL, the
+# S3 server's CPU per photo (ms), to set beside its CPU in the stage:
+# what those requests cost the server whoever makes them.
+bench_thumbs_s3_alone()
+{
+	local id=$1 d=$BENCH_TMP/thumbs out=$BENCH_TMP/thumbs/s3-alone c0
+
+	mkdir -p "$out"
+	bench_thumbs_vips "$out" "$(nproc)" "$d"/in/*.jpg ||
+	    bench_die "vipsthumbnail failed"
+	c0=$(bench_thumbs_part_ticks s3)
+	bench_thumbs_s3_each get "$d"/in/*.jpg "bench/thumbs-$id/in"
+	bench_thumbs_s3_each put "$out"/*.jpg "bench/thumbs-$id/again"
+	THUMBS_S3_CURL=$(awk -v a="$c0" -v b="$(bench_thumbs_part_ticks s3)" \
+	    -v hz="$(getconf CLK_TCK)" -v k="$BENCH_THUMBS_COUNT" \
+	    'BEGIN { printf "%.1f", (b - a) / hz * 1000 / k }')
+	rm -rf "$out"
+}
+
 bench_section_thumbs()
 {
 	local i probe id
@@ -303,6 +346,7 @@ bench_section_thumbs()
 		st_*) bench_thumbs_subject "$id" stage ;;
 		esac
 	done
+	bench_thumbs_s3_alone "${THUMBS_ORDER[-1]}"
 	bench_doc_section thumbs bench_thumbs_block
 }
 
@@ -395,7 +439,9 @@ bench_thumbs_block()
 	  (\`/proc/PID/stat\`) over the subject's runs ÷ photos, and of the
 	  \`vipsthumbnail\` processes over the local references ÷ photos; the
 	  CPU moves much less than the wall time when other programs share the
-	  machine.
+	  machine. The S3 server's CPU is also measured once, untimed, serving
+	  the stage's own requests sent by \`curl\` ($BENCH_THUMBS_UPLOADERS at a time, a connection
+	  each): what those requests cost the server, whoever makes them.
 	- The runs alternate, the references before and after each subject run, and
 	  each subject run is compared with the mean of the two of each kind around it. One
 	  photo goes through the stack first and one reference runs first, both
@@ -408,6 +454,7 @@ bench_thumbs_block()
 		read -r part a b <<<"$part"
 		printf '| %s | %s | %s |\n' "$part" "$a" "$b"
 	done)
+	| s3, serving the stage's requests sent by \`curl\` (a GET of each photo, a PUT of both thumbnails; untimed) | $THUMBS_S3_CURL | |
 
 	| run | what | seconds | photos/s | ratio | uploads alone (s) | jobs run by |
 	|---:|---|---:|---:|---:|---:|---|
