@@ -43,24 +43,45 @@ bench_thumbs_images()
 	THUMBS_BYTES=$(cat "$d"/in/*.jpg | wc -c)
 }
 
-# Accepts files and an S3 key prefix; puts each file to the stack's S3
-# bucket as PREFIX/NAME with bench_s3_put (`curl -T`, SigV4 signed by
-# curl), BENCH_THUMBS_UPLOADERS at a time, as the subject's uploads run.
-# Fails on an answer other than 200.
-bench_thumbs_s3_puts()
+# Accepts an object key; reads it from the stack's S3 bucket with curl
+# (SigV4 signed by curl), the body thrown away.  Fails on an answer other
+# than 200.
+bench_thumbs_s3_get()
 {
-	local prefix=${*: -1} f running=0
+	local code
 
-	for f in "${@:1:$#-1}"; do
+	code=$(curl -sS -o /dev/null -w '%{http_code}' \
+	    -H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' \
+	    --aws-sigv4 "aws:amz:$PFO3_S3_REGION:s3" \
+	    --user "$PFO3_S3_ACCESS_KEY:$PFO3_S3_SECRET_KEY" \
+	    "$PFO3_S3_ENDPOINT/$PFO3_S3_BUCKET/$1") ||
+	    bench_die "curl GET of $1 from S3 failed"
+	[[ $code == 200 ]] || bench_die "S3 GET $1 answered $code"
+}
+
+# Accepts "put" or "get", files and an S3 key prefix; puts each file to
+# the stack's S3 bucket as PREFIX/NAME with bench_s3_put (`curl -T`,
+# SigV4 signed by curl), or gets PREFIX/NAME back with curl,
+# BENCH_THUMBS_UPLOADERS at a time, as the subject's uploads run.  Fails
+# on an answer other than 200.
+bench_thumbs_s3_each()
+{
+	local op=$1 prefix=${*: -1} f running=0
+
+	for f in "${@:2:$#-2}"; do
 		if ((running == BENCH_THUMBS_UPLOADERS)); then
-			wait -n || bench_die "curl -T of the thumbnails' files to S3 failed"
+			wait -n || bench_die "curl $op of files in S3 failed"
 			running=$((running - 1))
 		fi
-		bench_s3_put "$f" "$prefix/${f##*/}" image/jpeg >/dev/null &
+		if [[ $op == put ]]; then
+			bench_s3_put "$f" "$prefix/${f##*/}" image/jpeg >/dev/null &
+		else
+			bench_thumbs_s3_get "$prefix/${f##*/}" &
+		fi
 		running=$((running + 1))
 	done
 	for ((; running > 0; running--)); do
-		wait -n || bench_die "curl -T of the thumbnails' files to S3 failed"
+		wait -n || bench_die "curl $op of files in S3 failed"
 	done
 }
 
@@ -81,10 +102,10 @@ bench_thumbs_ref()
 	n=$(nproc)
 	all=("$d"/in/*.jpg)
 	t0=$(date +%s%N)
-	[[ $how == s3 ]] && bench_thumbs_s3_puts "${all[@]}" "bench/thumbs-$id/in"
+	[[ $how == s3 ]] && bench_thumbs_s3_each put "${all[@]}" "bench/thumbs-$id/in"
 	cpu=$({ time bench_thumbs_vips "$out" "$n" "${all[@]}" 2>&3; } 3>&2 2>&1) ||
 	    bench_die "vipsthumbnail failed"
-	[[ $how == s3 ]] && bench_thumbs_s3_puts "$out"/*.jpg "bench/thumbs-$id/out"
+	[[ $how == s3 ]] && bench_thumbs_s3_each put "$out"/*.jpg "bench/thumbs-$id/out"
 	t1=$(date +%s%N)
 	n=$(find "$out" -name '*.jpg' | wc -l)
 	((n == 2 * BENCH_THUMBS_COUNT)) ||
@@ -144,31 +165,36 @@ bench_thumbs_state()
 
 # Accepts a comma-separated list of file ids and a bound in seconds;
 # waits until both thumbnails of each are recorded.  Fails, with the
-# reason of a failed job, when one fails or the time runs out.
+# reason of a failed job, when one fails or the time runs out.  The
+# waiting is a loop inside one PostgreSQL session (a statement every
+# 20 ms): a psql started for each look, every 50 ms, cost some 30 ms of
+# CPU each, taken from the stage it timed.
 bench_thumbs_wait()
 {
-	local ids=$1 bound=$2 want have failed deadline why
+	local ids=$1 bound=$2 want have failed why
 
 	want=$((2 * $(tr ',' '\n' <<<"$ids" | wc -l)))
-	deadline=$((SECONDS + bound))
-	while :; do
-		read -r have failed <<<"$(bench_thumbs_state "$ids")"
-		((have >= want)) && return 0
-		if ((failed > 0)); then
-			why=$(bench_sql "SELECT error FROM jobs WHERE type = 'thumbnail'
-			    AND status = 'failed' AND (payload->>'file_id')::bigint
-			    IN ($ids) LIMIT 1")
-			bench_die "a thumbnail job failed: $why"
-		fi
-		if ((SECONDS >= deadline)); then
-			why=$(bench_sql "SELECT count(*), string_agg(DISTINCT status, ',')
-			    FROM jobs WHERE type = 'thumbnail' AND
-			    (payload->>'file_id')::bigint IN ($ids)" | tr '|' ' ')
-			bench_die "$have of $want thumbnails after ${bound}s" \
-			    "(thumbnail jobs: $why); is the thumbnail job in this build?"
-		fi
-		sleep 0.05
-	done
+	bench_sql "DO \$\$ DECLARE until timestamptz :=
+	    clock_timestamp() + interval '$bound seconds'; BEGIN
+	    WHILE (SELECT count(*) FROM thumbnails WHERE file_id IN ($ids)) < $want
+	    AND NOT EXISTS (SELECT FROM jobs WHERE type = 'thumbnail' AND
+	     status = 'failed' AND (payload->>'file_id')::bigint IN ($ids))
+	    AND clock_timestamp() < until LOOP
+	    PERFORM pg_sleep(0.02); END LOOP; END \$\$" ||
+	    bench_die "waiting for the thumbnails in PostgreSQL failed"
+	read -r have failed <<<"$(bench_thumbs_state "$ids")"
+	((have >= want)) && return 0
+	if ((failed > 0)); then
+		why=$(bench_sql "SELECT error FROM jobs WHERE type = 'thumbnail'
+		    AND status = 'failed' AND (payload->>'file_id')::bigint
+		    IN ($ids) LIMIT 1")
+		bench_die "a thumbnail job failed: $why"
+	fi
+	why=$(bench_sql "SELECT count(*), string_agg(DISTINCT status, ',')
+	    FROM jobs WHERE type = 'thumbnail' AND
+	    (payload->>'file_id')::bigint IN ($ids)" | tr '|' ' ')
+	bench_die "$have of $want thumbnails after ${bound}s" \
+	    "(thumbnail jobs: $why); is the thumbnail job in this build?"
 }
 
 # The parts of the stack whose CPU the subject runs count.
@@ -266,6 +292,28 @@ bench_thumbs_subject()
 	bench_thumbs_rate "$id"
 }
 
+# Accepts the id of a reference run with S3 traffic; makes the S3 server
+# serve the thumbnail stage's own requests, sent by curl: a GET of each
+# photo (that run put them there) and a PUT of both its thumbnails,
+# BENCH_THUMBS_UPLOADERS at a time.  Untimed; fills THUMBS_S3_CURL, the
+# S3 server's CPU per photo (ms), to set beside its CPU in the stage:
+# what those requests cost the server whoever makes them.
+bench_thumbs_s3_alone()
+{
+	local id=$1 d=$BENCH_TMP/thumbs out=$BENCH_TMP/thumbs/s3-alone c0
+
+	mkdir -p "$out"
+	bench_thumbs_vips "$out" "$(nproc)" "$d"/in/*.jpg ||
+	    bench_die "vipsthumbnail failed"
+	c0=$(bench_thumbs_part_ticks s3)
+	bench_thumbs_s3_each get "$d"/in/*.jpg "bench/thumbs-$id/in"
+	bench_thumbs_s3_each put "$out"/*.jpg "bench/thumbs-$id/again"
+	THUMBS_S3_CURL=$(awk -v a="$c0" -v b="$(bench_thumbs_part_ticks s3)" \
+	    -v hz="$(getconf CLK_TCK)" -v k="$BENCH_THUMBS_COUNT" \
+	    'BEGIN { printf "%.1f", (b - a) / hz * 1000 / k }')
+	rm -rf "$out"
+}
+
 bench_section_thumbs()
 {
 	local i probe id
@@ -298,6 +346,7 @@ bench_section_thumbs()
 		st_*) bench_thumbs_subject "$id" stage ;;
 		esac
 	done
+	bench_thumbs_s3_alone "${THUMBS_ORDER[-1]}"
 	bench_doc_section thumbs bench_thumbs_block
 }
 
@@ -373,7 +422,7 @@ bench_thumbs_block()
 	  photo from S3, both thumbnails with libvips (the 512 px one from the
 	  photo, the 128 px one from that: one decode of the photo where the
 	  reference makes two), each stored in S3 and recorded in PostgreSQL. Timed from the first upload until PostgreSQL
-	  holds all $((2 * BENCH_THUMBS_COUNT)) thumbnail rows (polled every 50 ms); every
+	  holds all $((2 * BENCH_THUMBS_COUNT)) thumbnail rows (looked at every 20 ms by a loop in one PostgreSQL session); every
 	  thumbnail's longer side must be its size.
 	- Reference on local files: \`vipsthumbnail -s SIZE -o 'DIR/%s-SIZE.jpg[Q=80,strip,optimize_coding]'\`
 	  for 128 and 512 on the same files (the worker's quality and options),
@@ -390,7 +439,9 @@ bench_thumbs_block()
 	  (\`/proc/PID/stat\`) over the subject's runs ÷ photos, and of the
 	  \`vipsthumbnail\` processes over the local references ÷ photos; the
 	  CPU moves much less than the wall time when other programs share the
-	  machine.
+	  machine. The S3 server's CPU is also measured once, untimed, serving
+	  the stage's own requests sent by \`curl\` ($BENCH_THUMBS_UPLOADERS at a time, a connection
+	  each): what those requests cost the server, whoever makes them.
 	- The runs alternate, the references before and after each subject run, and
 	  each subject run is compared with the mean of the two of each kind around it. One
 	  photo goes through the stack first and one reference runs first, both
@@ -403,6 +454,7 @@ bench_thumbs_block()
 		read -r part a b <<<"$part"
 		printf '| %s | %s | %s |\n' "$part" "$a" "$b"
 	done)
+	| s3, serving the stage's requests sent by \`curl\` (a GET of each photo, a PUT of both thumbnails; untimed) | $THUMBS_S3_CURL | |
 
 	| run | what | seconds | photos/s | ratio | uploads alone (s) | jobs run by |
 	|---:|---|---:|---:|---:|---:|---|
