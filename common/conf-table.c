@@ -53,6 +53,9 @@ const struct conf_option conf_options[] = {
 	  "pool threads running tasks (count)", NULL },
 	{ "worker.queue", CONF_INT, W(queue), 1, 65536, "64",
 	  "tasks waiting for a pool thread before 503 (count)", NULL },
+	{ "worker.loop_watch", CONF_DURATION, W(loop_watch), 1, 1000, "1ms",
+	  "longest a task run by the loop's thread keeps the loop before the "
+	  "second loop thread takes it over", NULL },
 	{ "worker.max_connections", CONF_INT, W(max_connections), 16, 1000000,
 	  "4096", "open client connections (count)", NULL },
 	{ "worker.max_header_size", CONF_SIZE, W(max_header_size), KiB, MiB,

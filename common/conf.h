@@ -40,6 +40,7 @@ struct conf_worker {
 	char	*agent_listen;		/* ADDR:PORT for HAProxy agent-check; "" = off */
 	int64_t	 threads;		/* pool threads */
 	int64_t	 queue;			/* pool queue capacity */
+	int64_t	 loop_watch;		/* ms: evloop.h */
 	int64_t	 max_connections;	/* open client connections */
 	int64_t	 max_header_size;	/* request line + headers, bytes (→ 431) */
 	int64_t	 max_headers;		/* header fields per request (→ 431) */

@@ -18,6 +18,12 @@
  * CONN_COLLECT_MS; the request's latency ends when its reply was written.
  * A reply that streams, parks, closes the connection or finds the socket
  * full goes back the usual way.
+ *
+ * Better still, no wake-up at all: a request for the pool with a thread
+ * of it asleep runs in that thread's slot on the thread that read it,
+ * right after the loop's turn, while the loop's second thread watches
+ * (evloop.c).  The same job, the same direct reply; only the thread
+ * differs.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -28,6 +34,7 @@
 
 #include "clock.h"
 #include "conn-int.h"
+#include "evloop.h"
 #include "log.h"
 #include "pool.h"
 #include "route-run.h"
@@ -67,6 +74,31 @@ conn_job(void *arg)
 		event_active(w->done_ev, EV_READ, 0);
 	if (direct)
 		atomic_fetch_sub(&w->replying, 1);
+}
+
+/* conn_job() on the thread that ran the loop, in a slot lent by the
+ * pool. */
+static void
+conn_job_here(void *arg)
+{
+	struct conn *c = arg;
+	struct pool *pool = c->w->pool;
+
+	conn_job(c);		/* `c` may be gone after it */
+	pool_return(pool);
+}
+
+/* Hands a request to the pool: to run after this turn of the loop when a
+ * pool thread is idle (its slot lent), else to a pool thread. */
+static int
+conn_submit(struct workerd *w, struct pool *pool, struct conn *c)
+{
+	if (pool == w->pool && w->loop != NULL && pool_borrow(pool) == 0) {
+		if (evloop_defer(w->loop, conn_job_here, c) == 0)
+			return 0;
+		pool_return(pool);
+	}
+	return pool_submit(pool, conn_job, c);
 }
 
 int
@@ -259,7 +291,7 @@ conn_dispatch(struct conn *c)
 			w->collect_armed = 1;
 		}
 	}
-	if (pool_submit(pool, conn_job, c) == -1) {
+	if (conn_submit(w, pool, c) == -1) {
 		w->ndirect -= c->direct;
 		c->direct = 0;
 		c->on_pool = 0;

@@ -141,7 +141,7 @@ files_create(struct workerd *w, const struct files_new *f, int64_t *job,
     int64_t *old_photo, char **cause)
 {
 	char		 id[32], owner[32], size[32];
-	const char	*params[10];
+	const char	*params[11];
 	PGresult	*res;
 
 	snprintf(id, sizeof id, "%" PRId64, f->id);
@@ -157,11 +157,13 @@ files_create(struct workerd *w, const struct files_new *f, int64_t *job,
 	params[7] = f->thumbnail ? "true" : "false";
 	params[8] = f->photo ? "true" : "false";
 	params[9] = job_types[JOB_THUMBNAIL];
+	params[10] = f->dedup_key;
 	/* Every CTE sees the rows as they were: `old` is the photo before. */
 	res = tres_db_exec(w,
 	    "WITH f AS (INSERT INTO files (id, owner_id, s3_key, size, "
-	    "content_type, sha256, original_name) VALUES ($1::bigint, "
-	    "$2::bigint, $3, $4::bigint, $5, $6, $7) RETURNING id, owner_id), "
+	    "content_type, sha256, original_name, dedup_key) VALUES "
+	    "($1::bigint, $2::bigint, $3, $4::bigint, $5, $6, $7, $11) "
+	    "RETURNING id, owner_id), "
 	    "j AS (INSERT INTO jobs (type, user_id, payload) SELECT $10::text, "
 	    "owner_id, jsonb_build_object('file_id', id) FROM f "
 	    "WHERE $8::boolean RETURNING id), "
@@ -171,13 +173,31 @@ files_create(struct workerd *w, const struct files_new *f, int64_t *job,
 	    "id = $2::bigint AND $9::boolean RETURNING id) "
 	    "SELECT coalesce((SELECT id FROM j), 0), coalesce((SELECT "
 	    "photo_file_id FROM old), 0), (SELECT count(*) FROM u)",
-	    10, params, cause);
+	    11, params, cause);
 	if (res == NULL)
 		return -1;
 	*job = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	*old_photo = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	PQclear(res);
 	return 0;
+}
+
+int
+files_find_key(struct workerd *w, const char *dedup_key, int64_t *id,
+    char **cause)
+{
+	const char	*params[1] = { dedup_key };
+	PGresult	*res;
+	int		 found;
+
+	res = tres_db_exec_retry(w, "SELECT id FROM files WHERE dedup_key = $1",
+	    1, params, cause);
+	if (res == NULL)
+		return -1;
+	if ((found = PQntuples(res) == 1))
+		*id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return found;
 }
 
 PGresult *

@@ -76,6 +76,7 @@ struct files_new {
 	const char	*name;
 	int		 thumbnail;	/* queue its thumbnail job */
 	int		 photo;		/* make it the owner's photo */
+	const char	*dedup_key;	/* idem_dedup_key, or NULL */
 };
 
 /*
@@ -86,6 +87,13 @@ struct files_new {
  */
 int	files_create(struct workerd *w, const struct files_new *f,
 	    int64_t *job, int64_t *old_photo, char **cause);
+
+/*
+ * The file an earlier try of the same keyed upload recorded (`dedup_key`,
+ * idem_dedup_key): 1 with *id, 0 when there is none, -1 and *cause.
+ */
+int	files_find_key(struct workerd *w, const char *dedup_key, int64_t *id,
+	    char **cause);
 
 /*
  * Reads what a thumbnail job needs of file `id` (decimal): a result with

@@ -59,6 +59,7 @@ struct upload {
 	int64_t			 id;
 	char			 key[96];
 	struct files_object	 obj;
+	const char		*dedup_key;	/* idem_dedup_key, or NULL */
 };
 
 /*
@@ -291,6 +292,7 @@ upload_commit(struct upload *u, int64_t *job, int64_t *old_photo)
 	f.name = u->name;
 	f.thumbnail = strncmp(u->ctype, "image/", 6) == 0;
 	f.photo = u->photo;
+	f.dedup_key = u->dedup_key;
 	if (files_create(u->w, &f, job, old_photo, &cause) == -1) {
 		log_warnx("upload %s: writing its row: %s", u->key, cause);
 		free(cause);
@@ -308,9 +310,47 @@ upload_commit(struct upload *u, int64_t *job, int64_t *old_photo)
 	return 0;
 }
 
+/*
+ * A keyed upload tried again after its worker died between recording the
+ * file and answering: 1 after answering the file the first try stored
+ * (the body is left unread), 0 when there is none and the upload runs.
+ */
+static int
+upload_found(struct upload *u)
+{
+	struct files_row row;
+	char		*cause = NULL, loc[64];
+	int64_t		 id;
+	int		 found;
+
+	if (u->dedup_key == NULL)
+		return 0;
+	memset(&row, 0, sizeof row);
+	found = files_find_key(u->w, u->dedup_key, &id, &cause);
+	if (found == 1)
+		found = files_load(u->w, id, u->req->user_id, &row, &cause);
+	if (found == 0)
+		return 0;
+	if (found == -1 || row.json == NULL) {
+		log_warnx("upload: looking for an earlier try: %s",
+		    cause ? cause : "no row");
+		free(cause);
+		files_unavailable(u->w, u->resp, "database");
+	} else {
+		log_info("file %" PRId64 " found: stored by an earlier try "
+		    "with the same key", id);
+		response_json(u->resp, u->photo ? 200 : 201,
+		    json_incref(row.json));
+		snprintf(loc, sizeof loc, "/api/v1/files/%" PRId64, id);
+		response_header(u->resp, "Location: %s", loc);
+	}
+	files_row_clear(&row);
+	return 1;
+}
+
 static void
 upload_run(struct workerd *w, const struct request *req,
-    struct response *resp, int photo)
+    struct response *resp, int photo, const char *dedup_key)
 {
 	struct upload	 u;
 	struct files_row row;
@@ -323,6 +363,9 @@ upload_run(struct workerd *w, const struct request *req,
 	u.req = req;
 	u.resp = resp;
 	u.photo = photo;
+	u.dedup_key = dedup_key;
+	if (upload_found(&u) == 1)
+		return;
 	if (upload_describe(&u) == -1 || upload_reserve(&u) == -1 ||
 	    upload_store(&u) == -1 || upload_commit(&u, &job, &old) == -1)
 		goto out;
@@ -361,10 +404,13 @@ upload_once(struct workerd *w, const struct request *req,
     struct response *resp, int photo)
 {
 	struct idem	 idem;
+	char		*dedup;
 
 	if (idem_begin(w, req, req->user_id, 1, &idem, resp) != 0)
 		return;
-	upload_run(w, req, resp, photo);
+	dedup = idem_dedup_key(&idem, "upload");
+	upload_run(w, req, resp, photo, dedup);
+	free(dedup);
 	idem_end(w, &idem, resp);
 }
 

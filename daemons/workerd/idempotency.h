@@ -19,8 +19,9 @@
  * PostgreSQL session: two requests with one key can never both run, and a
  * request whose worker died leaves a row whose lock is gone with its
  * session, so the next try with the key runs it again.  What such a rerun
- * may repeat is bounded by the handlers: a job carries the key
- * (idem_dedup_key, jobs.dedup_key), so it is found rather than made again.
+ * may repeat is bounded by the handlers: a job or an uploaded file carries
+ * the key (idem_dedup_key, jobs.dedup_key, files.dedup_key), so it is found
+ * rather than made again.
  *
  * Only 2xx answers are stored: any other answer means the request made
  * nothing, so the key is released for another try.  A request without

@@ -19,6 +19,11 @@
  * (or by threads coming back from jobs), and a cheap task cost a string of
  * futex waits and wakes on that mutex: most of the pool's system calls.
  * The ring holds only the jobs that found every thread busy.
+ *
+ * A slot can also be lent (pool_borrow): a job that another thread runs
+ * in the pool's name (the event loop's, evloop.c) counts as busy and
+ * keeps one sleeping thread from being woken until pool_return(), so no
+ * more than `threads` jobs run at once either way.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -59,9 +64,27 @@ struct pool {
 	struct pool_thread *threads;
 	struct pool_thread *idle;	/* sleeping threads, first asleep first */
 	struct pool_thread **idle_tail;
+	int		 nidle;		/* threads in the idle list */
+	int		 lent;		/* slots lent by pool_borrow() */
 	atomic_int	 busy;
 	atomic_int	 queued;
 };
+
+/* Takes the first sleeping thread not held for a lent slot (the lock
+ * held), or NULL. */
+static struct pool_thread *
+pool_pop_idle(struct pool *p)
+{
+	struct pool_thread *t;
+
+	if (p->nidle <= p->lent)
+		return NULL;
+	t = p->idle;
+	if ((p->idle = t->next_idle) == NULL)
+		p->idle_tail = &p->idle;
+	p->nidle--;
+	return t;
+}
 
 /* Takes the next job for `t` (the lock held): 1, or 0 when there is none. */
 static int
@@ -101,6 +124,7 @@ pool_main(void *arg)
 		if (p->stopping)
 			break;		/* and nothing left */
 		t->next_idle = NULL;
+		p->nidle++;
 		*p->idle_tail = t;
 		p->idle_tail = &t->next_idle;
 		pthread_mutex_unlock(&p->lock);
@@ -155,10 +179,8 @@ pool_submit(struct pool *p, pool_fn fn, void *arg)
 		pthread_mutex_unlock(&p->lock);
 		return -1;
 	}
-	if ((t = p->idle) != NULL) {
+	if ((t = pool_pop_idle(p)) != NULL) {
 		/* A sleeping thread: the job goes straight to it. */
-		if ((p->idle = t->next_idle) == NULL)
-			p->idle_tail = &p->idle;
 		t->item = (struct pool_item){ fn, arg };
 		t->has_item = 1;
 	} else if (p->len == p->capacity) {
@@ -176,6 +198,42 @@ pool_submit(struct pool *p, pool_fn fn, void *arg)
 	return 0;
 }
 
+int
+pool_borrow(struct pool *p)
+{
+	int ok;
+
+	pthread_mutex_lock(&p->lock);
+	if ((ok = !p->stopping && p->nidle > p->lent)) {
+		p->lent++;
+		atomic_fetch_add(&p->busy, 1);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return ok ? 0 : -1;
+}
+
+void
+pool_return(struct pool *p)
+{
+	struct pool_thread *t = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->lent > 0)
+		p->lent--;
+	atomic_fetch_sub(&p->busy, 1);
+	/* Jobs queued while the slot was out wait for a thread: this
+	 * slot's. */
+	if (p->len > 0 && (t = pool_pop_idle(p)) != NULL) {
+		t->item = p->ring[p->head];
+		t->has_item = 1;
+		p->head = (p->head + 1) % p->capacity;
+		p->len--;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (t != NULL)
+		sem_post(&t->wake);
+}
+
 void
 pool_free(struct pool *p)
 {
@@ -186,11 +244,9 @@ pool_free(struct pool *p)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->stopping = 1;
-	while ((t = p->idle) != NULL) {
-		p->idle = t->next_idle;
+	p->lent = 0;
+	while ((t = pool_pop_idle(p)) != NULL)
 		sem_post(&t->wake);
-	}
-	p->idle_tail = &p->idle;
 	pthread_mutex_unlock(&p->lock);
 	for (i = 0; i < p->nthreads; i++) {
 		pthread_join(p->threads[i].tid, NULL);

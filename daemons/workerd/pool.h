@@ -20,6 +20,11 @@ struct pool *pool_new(const char *name, int threads, int capacity,
 /* Queues fn(arg).  Returns 0, or -1 when the queue is full or the pool is
  * stopping (nothing was queued). */
 int	pool_submit(struct pool *p, pool_fn fn, void *arg);
+/* Lends a slot of a sleeping thread for a job the caller runs itself in
+ * the pool's name: 0 (it counts as busy until pool_return()), or -1 when
+ * no thread is idle or the pool is stopping. */
+int	pool_borrow(struct pool *p);
+void	pool_return(struct pool *p);
 /* Lets queued work finish, then joins every thread and frees the pool. */
 void	pool_free(struct pool *p);
 

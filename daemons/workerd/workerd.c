@@ -18,6 +18,7 @@
 #include "daemon-args.h"
 #include "auth.h"
 #include "db.h"
+#include "evloop.h"
 #include "heartbeat.h"
 #include "jobs.h"
 #include "jobs-db.h"
@@ -114,6 +115,7 @@ workerd_cleanup(struct workerd *w)
 	}
 	server_stop(w);
 	pool_free(w->pool);
+	evloop_free(w->loop);
 	thumb_shutdown();
 	s3_global_cleanup();
 	event_base_free(w->base);
@@ -172,6 +174,9 @@ main(int argc, char **argv)
 	    (int)w.conf.worker.queue, &cause);
 	if (w.pool == NULL)
 		fatalx("%s", cause);
+	if ((w.loop = evloop_new(w.base, w.conf.worker.loop_watch * 1000,
+	    &cause)) == NULL)
+		fatalx("%s", cause);
 	if ((w.probe = probe_start(&w.conf, &cause)) == NULL)
 		fatalx("%s", cause);
 	auth_init(&w);
@@ -183,7 +188,7 @@ main(int argc, char **argv)
 	if (w.heartbeat == NULL && cause != NULL)
 		fatalx("%s", cause);
 
-	event_base_dispatch(w.base);
+	evloop_run(w.loop);
 	workerd_cleanup(&w);
 	log_info("stopped");
 	return 0;

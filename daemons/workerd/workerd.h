@@ -83,6 +83,7 @@ struct workerd {
 
 	pthread_mutex_t		 done_lock;	/* guards done */
 	struct conn_list	 done;		/* back from the pool */
+	struct evloop		*loop;		/* runs base: evloop.h */
 	struct event		*done_ev;
 	/* Replies a pool thread wrote itself, handed back without a wake-up
 	 * (conn-pool.c): how many are being written, how many wait in

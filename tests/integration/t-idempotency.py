@@ -11,7 +11,8 @@ free again.  Several concurrent requests with one new key make one job:
 one runs, the others get 409 (Retry-After) or the replay.  The same for
 async tasks, uploads and the photo.  A request whose worker died after it
 made its job (the key's row left 'running', its lock gone) runs again and
-finds that job instead of making a second.  Malformed keys are 400;
+finds that job instead of making a second; an upload whose worker died
+after recording its file answers that file, and stores no second one.  Malformed keys are 400;
 requests without a key behave as before; expired keys are purged by the
 sweepers.
 """
@@ -224,6 +225,37 @@ def takeover(st, month, token):
               % k), 1, "still one job for the key")
 
 
+def upload_takeover(st):
+    """The key's upload died after recording its file: the next try
+    answers that file instead of storing a second."""
+    addr = st.http
+    uid, _, token = new_user(addr, "idem-upload-takeover")
+    k = key()
+    data = secrets.token_bytes(5000)
+    hdr = bearer(token) + [("Idempotency-Key", k)]
+    r1 = http(addr, "POST", "/api/v1/files?name=t.bin", data, hdr,
+              content_type="application/octet-stream")
+    fid = (r1.json() or {}).get("id")
+    is_(r1.status, 201, "an upload with a key: 201")
+    psql("UPDATE idempotency_keys SET state = 'running', status = NULL, "
+         "headers = NULL, body = NULL WHERE key = '%s'" % k)
+    r2 = http(addr, "POST", "/api/v1/files?name=t.bin", data, hdr,
+              content_type="application/octet-stream")
+    is_(r2.status, 201, "its key left running without a lock (a dead "
+        "worker): the upload runs again, 201")
+    ok(r2.header(REPLAYED) is None, "not as a replay")
+    is_(((r2.json() or {}).get("id"), r2.header("Location")),
+        (fid, "/api/v1/files/%s" % fid),
+        "and answers the file the first try stored")
+    is_(count("SELECT count(*) FROM files WHERE owner_id = %d" % uid), 1,
+        "still one file for the key")
+    r3 = http(addr, "POST", "/api/v1/files?name=t.bin", data, hdr,
+              content_type="application/octet-stream")
+    ok(r3.status == 201 and r3.header(REPLAYED) == "true" and
+       (r3.json() or {}).get("id") == fid,
+       "a third try is the replay of that answer")
+
+
 def malformed(st, token, month):
     addr = st.http
     for bad, why in (("x" * 256, "256 characters"), ("a b", "a space"),
@@ -260,6 +292,7 @@ def main():
     tasks(st)
     uploads(st)
     takeover(st, month, token)
+    upload_takeover(st)
     malformed(st, token, month)
     expiry(st, token, month)
     cmp_ok(count("SELECT count(*) FROM idempotency_keys WHERE state = "

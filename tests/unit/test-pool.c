@@ -39,6 +39,62 @@ wait_for(int (*fn)(const struct pool *), const struct pool *p, int want)
 	return fn(p);
 }
 
+static int
+ran_now(void)
+{
+	int n;
+
+	pthread_mutex_lock(&gate_lock);
+	n = ran;
+	pthread_mutex_unlock(&gate_lock);
+	return n;
+}
+
+/* Borrows a slot, retrying while the threads have not gone to sleep yet
+ * (they start asleep only once they have run). */
+static int
+borrow_soon(struct pool *p)
+{
+	struct timespec ts = { 0, 1000000 };
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (pool_borrow(p) == 0)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+/* pool_borrow/pool_return: a lent slot is a busy thread that is not woken,
+ * and a job queued meanwhile runs once it comes back. */
+static void
+lent_slots(void)
+{
+	struct pool *p;
+	char *cause = NULL;
+
+	p = pool_new("test", 2, 2, &cause);
+	tap_ok(borrow_soon(p) == 0 && borrow_soon(p) == 0,
+	    "two threads asleep: two slots can be lent");
+	tap_is_int(pool_borrow(p), -1, "a third cannot");
+	tap_is_int(pool_busy(p), 2, "lent slots count as busy");
+	ran = 0;
+	tap_is_int(pool_submit(p, job_wait, (void *)0L), 0,
+	    "a job submitted while every slot is lent is queued");
+	tap_is_int(pool_queued(p), 1, "... and waits: 1 queued");
+	tap_is_int(ran_now(), 0, "... and has not run");
+	pool_return(p);
+	tap_is_int(wait_for(pool_queued, p, 0), 0,
+	    "once a slot is returned, the queued job is taken");
+	pool_return(p);
+	tap_is_int(wait_for(pool_busy, p, 0), 0, "every slot back: 0 busy");
+	tap_is_int(ran_now(), 1, "the queued job ran");
+	tap_ok(borrow_soon(p) == 0, "a returned slot can be lent again");
+	pool_return(p);
+	pool_free(p);
+}
+
 int
 main(void)
 {
@@ -89,5 +145,6 @@ main(void)
 		if (order[i] != i)
 			fifo = 0;
 	tap_ok(fifo, "queued jobs run in FIFO order");
+	lent_slots();
 	return tap_done();
 }
