@@ -58,15 +58,16 @@ TASK_BODY='{"operacion":"suma","datos":{"a":25,"b":17}}'
 
 # Run ids in the order they run: every subject sits between two runs of
 # its reference, and is compared with the mean of those two.
-# Runs 8 to 10 are the same-shape reference: three nginx behind the
+# Runs 9 to 11 are the same-shape reference: three nginx behind the
 # stack's HAProxy configuration, around the workers again.
 # Runs hx_p1 and hx_p2 are nginx answering the task run's very POST
-# through the ceiling's HAProxy, around the workers' task run.
-BENCH_ORDER=(hx_n1 hx_wh hx_n2 hx_p1 hx_wt hx_p2 hx_n3 hx_s1 hx_ws hx_s2
-	d_n1 d_wh d_n2 d_wt d_n3)
+# through the ceiling's HAProxy, around the workers' task run; hx_sp the
+# same POST answered by the three nginx of the same shape.
+BENCH_ORDER=(hx_n1 hx_wh hx_n2 hx_p1 hx_wt hx_p2 hx_sp hx_n3 hx_s1 hx_ws
+	hx_s2 d_n1 d_wh d_n2 d_wt d_n3)
 declare -A BENCH_REFS=(
 	[hx_wh]="hx_n1 hx_n2" [hx_wt]="hx_n2 hx_n3"
-	[hx_p1]="hx_n2" [hx_p2]="hx_n3"
+	[hx_p1]="hx_n2" [hx_p2]="hx_n3" [hx_sp]="hx_p2"
 	[hx_s1]="hx_n3" [hx_ws]="hx_s1 hx_s2"
 	[d_wh]="d_n1 d_n2" [d_wt]="d_n2 d_n3"
 )
@@ -77,12 +78,14 @@ declare -A BENCH_SERVER_OF=(
 	[hx_wt]="w1 w2 w3" [d_n1]=nginx [d_n2]=nginx [d_n3]=nginx
 	[d_wh]=w1 [d_wt]=w1
 	[hx_s1]=nginx-shape [hx_s2]=nginx-shape [hx_ws]="w1 w2 w3"
+	[hx_sp]=nginx-shape
 )
 declare -A BENCH_HAPROXY_OF=(
 	[hx_n1]=haproxy-ceiling [hx_n2]=haproxy-ceiling [hx_n3]=haproxy-ceiling
 	[hx_p1]=haproxy-ceiling [hx_p2]=haproxy-ceiling
 	[hx_wh]=haproxy [hx_wt]=haproxy
 	[hx_s1]=haproxy-shape [hx_s2]=haproxy-shape [hx_ws]=haproxy
+	[hx_sp]=haproxy-shape
 )
 declare -A RSS_START RSS_END
 BENCH_RSS_NAMES=()
@@ -396,6 +399,7 @@ bench_section_http()
 	bench_wrk hx_p1 "HAProxy → nginx POST of the task's request (ceiling)" "$hxn/api/v1/tasks" "$lua"
 	bench_wrk hx_wt "the stack's HAProxy → 3 workers POST suma task" "$hxw/api/v1/tasks" "$lua"
 	bench_wrk hx_p2 "HAProxy → nginx POST of the task's request (ceiling)" "$hxn/api/v1/tasks" "$lua"
+	bench_wrk hx_sp "the stack's HAProxy configuration → 3 nginx POST of the task's request (same shape)" "$hxs/api/v1/tasks" "$lua"
 	bench_wrk hx_n3 "HAProxy → nginx /healthz (ceiling)" "$hxn/healthz"
 	bench_wrk hx_s1 "the stack's HAProxy configuration → 3 nginx /healthz (same shape)" "$hxs/healthz"
 	bench_wrk hx_ws "the stack's HAProxy → 3 workers /healthz" "$hxw/healthz"

@@ -180,9 +180,9 @@ bench_report()
 	- Every run is \`wrk -t2 -c64 -d${BENCH_SECONDS}s --latency\`.
 	  The reference runs before and after each subject and the subject's ratio
 	  is to the mean of the two neighbouring references, which cancels a
-	  steady drift. Runs 11 to 15 leave HAProxy out: nginx and the stack's
+	  steady drift. Runs 12 to 16 leave HAProxy out: nginx and the stack's
 	  worker w1, directly.
-	- Runs 8 to 10 give nginx the workers' shape: three nginx, one
+	- Runs 9 to 11 give nginx the workers' shape: three nginx, one
 	  process each (\`bench/nginx-shape.conf.in\`, answering \`/healthz\`,
 	  \`/readyz\` and an agent port), behind a HAProxy on the
 	  configuration \`./stack\` generates from \`etc/haproxy.cfg.in\` for
@@ -190,16 +190,17 @@ bench_report()
 	  around the workers again. Each server is sent a third of the
 	  requests, so it sleeps and is woken far more often per request
 	  than the one nginx of the ceiling, which batches; the ratio of
-	  run 8 to the ceiling is what that shape and the shipped
-	  configuration cost nginx itself, and the workers' ratio to runs 8
-	  and 10 is what is left to the workers' own code.
+	  run 9 to the ceiling is what that shape and the shipped
+	  configuration cost nginx itself, and the workers' ratio to runs 9
+	  and 11 is what is left to the workers' own code.
 	- Runs 4 and 6 send nginx the task run's very request (the same
 	  POST, headers and JSON body, through the ceiling's HAProxy) and
 	  nginx answers it from its configuration with a JSON body of the
 	  worker's length: what a POST with a body costs HAProxy and the
 	  server beside the ceiling's GET. The workers' task run sits
-	  between them, and its ratio to them is what is left to the
-	  workers' own code for a task.
+	  between them. Run 7 is that POST answered by the three nginx of
+	  the same shape (above): the workers' task ratio to it is what is
+	  left to the workers' own code for a task.
 	- Every server runs in a session of its own, as \`./stack\` starts
 	  its services (the workers share pfo3-ctld's): the scheduler groups
 	  CPU time by session (\`sched_autogroup\`), and a HAProxy that shares
@@ -239,6 +240,7 @@ bench_report()
 	| workers \`suma\` task through the stack's HAProxy ÷ nginx through the ceiling's HAProxy | **$(bench_summary_ratio hx_wt)** | ≥ 0.75 |
 	| nginx answering the task's POST through the ceiling's HAProxy ÷ the ceiling (what the POST and its body cost) | **$(bench_summary_ratio hx_p1)** | |
 	| workers \`suma\` task through the stack's HAProxy ÷ nginx answering the same POST through the ceiling's HAProxy | **$(bench_ratio hx_wt hx_p1 hx_p2)** | |
+	| workers \`suma\` task through the stack's HAProxy ÷ 3 nginx answering the same POST through the same configuration (same shape) | **$(bench_ratio hx_wt hx_sp)** | |
 	| workers /healthz through the stack's HAProxy ÷ 3 nginx through the same configuration (same shape) | **$(bench_summary_ratio hx_ws)** | |
 	| 3 nginx through the stack's HAProxy configuration ÷ the ceiling (what the shape costs nginx) | **$(bench_summary_ratio hx_s1)** | |
 	| one worker /healthz direct ÷ nginx direct | **$(bench_summary_ratio d_wh)** | |
