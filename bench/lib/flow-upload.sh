@@ -217,6 +217,19 @@ bench_upload_ratios()
 	    "$(printf '%s\n' "${ratios[@]}" | bench_median)"
 }
 
+# Prints each upload's MB/s ÷ that of the nginx run beside it, then "|"
+# and their median in bold: two cells of a table row.
+bench_upload_vs_nginx()
+{
+	local i ratios=()
+
+	for ((i = 1; i <= BENCH_UPLOAD_RUNS; i++)); do
+		ratios+=("$(bench_div "${UP_MBS[up_$i]}" "${UP_MBS[ngx_$i]}")")
+	done
+	printf '%s | **%s**' "$(bench_join "${ratios[@]}")" \
+	    "$(printf '%s\n' "${ratios[@]}" | bench_median)"
+}
+
 bench_upload_block()
 {
 	local id i=0 ratio what
@@ -228,6 +241,7 @@ bench_upload_block()
 	|---|---|---:|
 	| upload MB/s through HAProxy ÷ \`curl -T\` straight to S3 | $(bench_upload_ratios up) |
 	| the same chain with nginx in the workers' place ÷ \`curl -T\` straight to S3 | $(bench_upload_ratios ngx) |
+	| upload MB/s through HAProxy ÷ the same chain with nginx (the run beside it) | $(bench_upload_vs_nginx) |
 
 	One file of $BENCH_UPLOAD_MIB MiB of random bytes ($UPLOAD_BYTES bytes), sent
 	by curl as a raw body: \`POST /api/v1/files?name=…\` with
@@ -249,7 +263,9 @@ bench_upload_block()
 	alternate, a reference before and after each pair of an upload and an
 	nginx run (which goes first takes turns), each compared with the
 	mean of the two references around it; the median of the runs is the
-	figure. Each upload's answer must give the file's size and SHA-256;
+	figure. The third row divides each upload by the nginx run beside it,
+	the two being of the same chain and moved alike by other load on the
+	machine. Each upload's answer must give the file's size and SHA-256;
 	the file is deleted after each run. MB are 10^6 bytes; times are
 	curl's \`time_total\`. The upload sends no \`Expect:\` header; the
 	references keep curl's \`Expect: 100-continue\` (an empty \`Expect:\`
