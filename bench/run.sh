@@ -236,14 +236,18 @@ bench_shape_haproxy_config()
 	haproxy_config
 }
 
-# The same-shape reference: three nginx (bench/nginx-shape.conf.in), one
+# The same-shape reference: three nginx (bench/nginx-shape.conf.in, or
+# the template given, filled with the NAME=VALUE pairs given too), one
 # process each, answering /healthz, /readyz and an agent port, behind a
 # HAProxy on the configuration ./stack's own haproxy_config generates
 # from etc/haproxy.cfg.in for their ports.  Sets SHAPE_PIDS (the nginx
 # masters), HX_SHAPE_PID and HX_SHAPE_PORT.
 bench_shape_servers()
 {
-	local module i port agent ports=() agents=() seed free
+	local tpl=${1:-$BENCH_DIR/nginx-shape.conf.in} module i port agent
+	local ports=() agents=() seed free
+
+	(($#)) && shift
 
 	module=$(bench_stream_module)
 	SHAPE_PIDS=()
@@ -251,9 +255,9 @@ bench_shape_servers()
 	HX_SHAPE_PORT=${free[6]} seed=${free[7]}
 	for i in 1 2 3; do
 		port=${free[2 * i - 2]} agent=${free[2 * i - 1]}
-		bench_nginx_start "nginx-shape$i" "$BENCH_DIR/nginx-shape.conf.in" \
+		bench_nginx_start "nginx-shape$i" "$tpl" \
 		    "NAME=nginx-shape$i" "NGINX_PORT=$port" "AGENT_PORT=$agent" \
-		    "STREAM_MODULE=$module"
+		    "STREAM_MODULE=$module" "$@"
 		SHAPE_PIDS+=("$BENCH_LASTPID")
 		bench_wait_http "$BENCH_LASTPID" "$BENCH_TMP/nginx-shape$i/error.log" \
 		    "$port" /readyz

@@ -11,6 +11,8 @@
  * connection comes back.  (A level-triggered design must switch interest
  * on and off for every request, which cost four extra system calls.)
  */
+#include <sys/ioctl.h>
+
 #include <errno.h>
 #include <unistd.h>
 
@@ -51,17 +53,34 @@ conn_io_close(struct conn *c)
 	c->in = c->out = NULL;
 }
 
-int
-conn_io_read(struct conn *c, size_t limit)
+/*
+ * What one read(2) asks for: CONN_IO_CHUNK, or for a streamed body
+ * (`whole`) all the socket holds, so a fast body costs a few large reads
+ * and buffers, not one per 16 KiB.  Asking exactly what is there keeps
+ * the buffer's memory to the bytes read.
+ */
+static size_t
+conn_io_chunk(const struct conn *c, int whole)
+{
+	int n;
+
+	if (!whole || ioctl(c->fd, FIONREAD, &n) == -1 || n < CONN_IO_CHUNK)
+		return CONN_IO_CHUNK;
+	return (size_t)n;
+}
+
+static int
+conn_io_read_by(struct conn *c, size_t limit, int whole)
 {
 	struct evbuffer_iovec v;
 	ssize_t n;
-	size_t want;
+	size_t want, chunk;
 
 	while (c->readable && !c->eof && evbuffer_get_length(c->in) < limit) {
 		want = limit - evbuffer_get_length(c->in);
-		if (want > CONN_IO_CHUNK)
-			want = CONN_IO_CHUNK;
+		chunk = conn_io_chunk(c, whole);
+		if (want > chunk)
+			want = chunk;
 		if (evbuffer_reserve_space(c->in, (ev_ssize_t)want, &v, 1) < 1)
 			return -1;
 		if (v.iov_len > want)
@@ -86,6 +105,18 @@ conn_io_read(struct conn *c, size_t limit)
 			return -1;
 	}
 	return 0;
+}
+
+int
+conn_io_read(struct conn *c, size_t limit)
+{
+	return conn_io_read_by(c, limit, 0);
+}
+
+int
+conn_io_read_body(struct conn *c, size_t limit)
+{
+	return conn_io_read_by(c, limit, 1);
 }
 
 int

@@ -191,6 +191,7 @@ conn_read_seed(struct conn *c)
 enum conn_step
 conn_feed(struct conn *c)
 {
+	size_t limit;
 	int rc;
 
 	switch (body_pump_room(&c->pump, clock_mono_ms())) {
@@ -205,7 +206,12 @@ conn_feed(struct conn *c)
 	case PUMP_ROOM:
 		break;
 	}
-	if (conn_io_read(c, conn_input_limit(c)) == -1) {
+	/* As much as the pipe has room for, in reads as large as what the
+	 * socket holds: the pipe bounds the memory either way. */
+	limit = stream_room(c->pump.pipe);
+	if (limit < conn_input_limit(c))
+		limit = conn_input_limit(c);
+	if (conn_io_read_body(c, limit) == -1) {
 		conn_close(c);
 		return STEP_FREED;
 	}

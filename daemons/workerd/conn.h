@@ -116,6 +116,8 @@ void	conn_io_close(struct conn *c);
 /* Reads until the socket is drained, EOF, or `limit` bytes are buffered;
  * -1 on a socket error. */
 int	conn_io_read(struct conn *c, size_t limit);
+/* The same for a streamed body: each read takes all the socket holds. */
+int	conn_io_read_body(struct conn *c, size_t limit);
 /* Writes the output buffer: 1 when it is empty, 0 when the socket is full
  * (an edge will come), -1 on a socket error. */
 int	conn_io_flush(struct conn *c);
