@@ -88,13 +88,25 @@ conn_job_here(void *arg)
 	pool_return(pool);
 }
 
+/* A deferred request that would wait behind a slow one: to the thread
+ * whose slot it holds, or, when the pool stops, here after all. */
+static void
+conn_job_away(void *arg)
+{
+	struct conn *c = arg;
+
+	if (pool_give(c->w->pool, conn_job, c) == -1)
+		conn_job_here(c);
+}
+
 /* Hands a request to the pool: to run after this turn of the loop when a
  * pool thread is idle (its slot lent), else to a pool thread. */
 static int
 conn_submit(struct workerd *w, struct pool *pool, struct conn *c)
 {
 	if (pool == w->pool && w->loop != NULL && pool_borrow(pool) == 0) {
-		if (evloop_defer(w->loop, conn_job_here, c) == 0)
+		if (evloop_defer(w->loop, conn_job_here, conn_job_away, c) ==
+		    0)
 			return 0;
 		pool_return(pool);
 	}

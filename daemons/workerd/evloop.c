@@ -34,6 +34,7 @@
 
 struct evloop_job {
 	evloop_fn	 fn;
+	evloop_fn	 away;	/* instead of fn, once the lend ran long */
 	void		*arg;
 };
 
@@ -101,6 +102,7 @@ static void
 evloop_turn(struct evloop *l, int me)
 {
 	struct evloop_job jobs[EVLOOP_STASH];
+	int64_t since;
 	int i, n, rc, finished;
 
 	rc = event_base_loop(l->base, EVLOOP_ONCE);
@@ -121,13 +123,19 @@ evloop_turn(struct evloop *l, int me)
 	}
 	l->lent = !finished;
 	l->in_jobs[me] = 1;
-	l->lent_since = l->last_lend = clock_mono_us();
+	l->lent_since = l->last_lend = since = clock_mono_us();
 	if (l->watcher_asleep)
 		pthread_cond_signal(&l->cv);
 	pthread_mutex_unlock(&l->lock);
 
-	for (i = 0; i < n; i++)
-		jobs[i].fn(jobs[i].arg);
+	/* The jobs of one turn run one after the other: behind one that
+	 * turned out slow, the rest go to other threads. */
+	for (i = 0; i < n; i++) {
+		if (i > 0 && clock_mono_us() - since >= l->watch_us)
+			jobs[i].away(jobs[i].arg);
+		else
+			jobs[i].fn(jobs[i].arg);
+	}
 
 	pthread_mutex_lock(&l->lock);
 	l->in_jobs[me] = 0;
@@ -194,7 +202,7 @@ evloop_run(struct evloop *l)
 }
 
 int
-evloop_defer(struct evloop *l, evloop_fn fn, void *arg)
+evloop_defer(struct evloop *l, evloop_fn fn, evloop_fn away, void *arg)
 {
 	int other_free;
 
@@ -205,7 +213,7 @@ evloop_defer(struct evloop *l, evloop_fn fn, void *arg)
 	pthread_mutex_unlock(&l->lock);
 	if (!other_free)
 		return -1;
-	l->stash[l->nstash++] = (struct evloop_job){ fn, arg };
+	l->stash[l->nstash++] = (struct evloop_job){ fn, away, arg };
 	return 0;
 }
 

@@ -37,8 +37,12 @@ struct evloop *evloop_new(struct event_base *base, int64_t watch_us,
 void	evloop_run(struct evloop *l);
 /* From a callback of the loop: runs fn(arg) on this thread once the
  * callbacks of this turn are done.  0, or -1 when the other thread cannot
- * watch now (it is running a job itself) or too many wait already. */
-int	evloop_defer(struct evloop *l, evloop_fn fn, void *arg);
+ * watch now (it is running a job itself) or too many wait already.  When
+ * a job deferred before it in the same turn has run longer than the watch
+ * period, away(arg) is called instead: the job must go to another thread,
+ * not wait behind a slow one. */
+int	evloop_defer(struct evloop *l, evloop_fn fn, evloop_fn away,
+	    void *arg);
 void	evloop_free(struct evloop *l);
 
 #endif

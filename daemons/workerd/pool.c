@@ -234,6 +234,30 @@ pool_return(struct pool *p)
 		sem_post(&t->wake);
 }
 
+int
+pool_give(struct pool *p, pool_fn fn, void *arg)
+{
+	struct pool_thread *t = NULL;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->stopping && p->lent > 0) {
+		p->lent--;
+		/* The slot's thread sleeps: it takes the job at once. */
+		if ((t = pool_pop_idle(p)) != NULL) {
+			t->item = (struct pool_item){ fn, arg };
+			t->has_item = 1;
+			atomic_fetch_sub(&p->busy, 1);	/* counted again */
+			atomic_fetch_add(&p->queued, 1);
+		} else
+			p->lent++;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (t == NULL)
+		return -1;
+	sem_post(&t->wake);
+	return 0;
+}
+
 void
 pool_free(struct pool *p)
 {

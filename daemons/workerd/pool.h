@@ -25,6 +25,10 @@ int	pool_submit(struct pool *p, pool_fn fn, void *arg);
  * no thread is idle or the pool is stopping. */
 int	pool_borrow(struct pool *p);
 void	pool_return(struct pool *p);
+/* Gives fn(arg) to the sleeping thread whose slot was lent, as if
+ * submitted then: 0, or -1 (the pool is stopping; the slot is still
+ * lent). */
+int	pool_give(struct pool *p, pool_fn fn, void *arg);
 /* Lets queued work finish, then joins every thread and frees the pool. */
 void	pool_free(struct pool *p);
 

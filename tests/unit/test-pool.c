@@ -71,8 +71,10 @@ borrow_soon(struct pool *p)
 static void
 lent_slots(void)
 {
+	struct timespec ts = { 0, 1000000 };
 	struct pool *p;
 	char *cause = NULL;
+	int i;
 
 	p = pool_new("test", 2, 2, &cause);
 	tap_ok(borrow_soon(p) == 0 && borrow_soon(p) == 0,
@@ -91,7 +93,14 @@ lent_slots(void)
 	tap_is_int(wait_for(pool_busy, p, 0), 0, "every slot back: 0 busy");
 	tap_is_int(ran_now(), 1, "the queued job ran");
 	tap_ok(borrow_soon(p) == 0, "a returned slot can be lent again");
-	pool_return(p);
+	tap_is_int(pool_give(p, job_wait, (void *)1L), 0,
+	    "a job given to a lent slot's thread is taken");
+	for (i = 0; i < 1000 && ran_now() < 2; i++)
+		nanosleep(&ts, NULL);
+	tap_is_int(ran_now(), 2, "... and runs");
+	tap_is_int(wait_for(pool_busy, p, 0), 0, "... and frees the slot");
+	tap_is_int(pool_give(p, job_wait, (void *)2L), -1,
+	    "nothing is given without a lent slot");
 	pool_free(p);
 }
 
