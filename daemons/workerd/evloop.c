@@ -53,11 +53,36 @@ struct evloop {
 	int		 watcher_asleep; /* without a deadline: signal it */
 	int		 done;		/* the loop broke or ran dry */
 
+	/* The jobs of the lend, taken one at a time by the thread that lent
+	 * the loop; those not started when the watcher takes the loop over
+	 * go to other threads at once (their `away`). */
+	struct evloop_job lendq[EVLOOP_STASH];
+	int		 lend_next;
+	int		 lend_n;
+
 	/* Filled by the holder's callbacks during one turn, emptied by the
 	 * holder after it: never touched by the other thread. */
 	struct evloop_job stash[EVLOOP_STASH];
 	int		 nstash;
 };
+
+/* Sends the jobs of the lend not started yet elsewhere (the lock held;
+ * let go meanwhile). */
+static void
+evloop_send_away(struct evloop *l)
+{
+	struct evloop_job rest[EVLOOP_STASH];
+	int i, n = l->lend_n - l->lend_next;
+
+	if (n <= 0)
+		return;
+	memcpy(rest, &l->lendq[l->lend_next], (size_t)n * sizeof rest[0]);
+	l->lend_n = l->lend_next;
+	pthread_mutex_unlock(&l->lock);
+	for (i = 0; i < n; i++)
+		rest[i].away(rest[i].arg);
+	pthread_mutex_lock(&l->lock);
+}
 
 static void
 evloop_wait_until(struct evloop *l, int64_t at_us)
@@ -81,9 +106,11 @@ evloop_watch(struct evloop *l, int me)
 
 	if (l->lent) {
 		if (now - l->lent_since >= l->watch_us) {
-			/* Its job runs on; the loop goes on here. */
+			/* Its job runs on; the loop goes on here, and the
+			 * jobs queued behind it go to other threads. */
 			l->holder = me;
 			l->lent = 0;
+			evloop_send_away(l);
 			return;
 		}
 		evloop_wait_until(l, l->lent_since + l->watch_us);
@@ -101,15 +128,14 @@ evloop_watch(struct evloop *l, int me)
 static void
 evloop_turn(struct evloop *l, int me)
 {
-	struct evloop_job jobs[EVLOOP_STASH];
+	struct evloop_job job;
 	int64_t since;
-	int i, n, rc, finished;
+	int n, rc, finished, late;
 
 	rc = event_base_loop(l->base, EVLOOP_ONCE);
 	finished = rc != 0 || event_base_got_break(l->base) ||
 	    event_base_got_exit(l->base);
 	n = l->nstash;
-	memcpy(jobs, l->stash, (size_t)n * sizeof jobs[0]);
 	l->nstash = 0;
 
 	pthread_mutex_lock(&l->lock);
@@ -121,23 +147,29 @@ evloop_turn(struct evloop *l, int me)
 		pthread_mutex_unlock(&l->lock);
 		return;
 	}
+	memcpy(l->lendq, l->stash, (size_t)n * sizeof l->lendq[0]);
+	l->lend_next = 0;
+	l->lend_n = n;
 	l->lent = !finished;
 	l->in_jobs[me] = 1;
 	l->lent_since = l->last_lend = since = clock_mono_us();
 	if (l->watcher_asleep)
 		pthread_cond_signal(&l->cv);
-	pthread_mutex_unlock(&l->lock);
 
-	/* The jobs of one turn run one after the other: behind one that
-	 * turned out slow, the rest go to other threads. */
-	for (i = 0; i < n; i++) {
-		if (i > 0 && clock_mono_us() - since >= l->watch_us)
-			jobs[i].away(jobs[i].arg);
+	/* The jobs of one turn run one after the other while they are
+	 * quick; once the lend has lasted a watch period, the rest go to
+	 * other threads (the watcher sends them when it takes over). */
+	while (l->lend_next < l->lend_n) {
+		job = l->lendq[l->lend_next++];
+		late = l->lend_next > 1 &&
+		    clock_mono_us() - since >= l->watch_us;
+		pthread_mutex_unlock(&l->lock);
+		if (late)
+			job.away(job.arg);
 		else
-			jobs[i].fn(jobs[i].arg);
+			job.fn(job.arg);
+		pthread_mutex_lock(&l->lock);
 	}
-
-	pthread_mutex_lock(&l->lock);
 	l->in_jobs[me] = 0;
 	if (l->holder == me)
 		l->lent = 0;	/* not taken over: the loop is ours again */
