@@ -29,6 +29,7 @@
 #include <libpq-fe.h>
 
 #include "broker.h"
+#include "clock.h"
 #include "db.h"
 #include "job-types.h"
 #include "jobs-int.h"
@@ -185,7 +186,7 @@ report_effects(struct workerd *w, const struct jobs_ctx *ctx,
 	json_t			*body;
 	char			 jid[32], url[64], *text, *subject, *mail;
 	char			*why = NULL;
-	int64_t			 nid = 0, mid = 0;
+	int64_t			 nid = 0, mid = 0, claimed_ms;
 	int			 rc, claimed = 0;
 
 	snprintf(jid, sizeof jid, "%" PRId64, ctx->id);
@@ -205,6 +206,7 @@ report_effects(struct workerd *w, const struct jobs_ctx *ctx,
 	m.recipient = to;
 	m.subject = subject;
 	m.body = mail;
+	claimed_ms = clock_mono_ms();	/* no later than the claim */
 	rc = mail_outbox_add_notified(w, &m, &nid, &mid, &claimed, cause);
 	jobs_stage(ctx->stages, "record");
 	free(text);
@@ -217,7 +219,7 @@ report_effects(struct workerd *w, const struct jobs_ctx *ctx,
 	/* Now if the relay takes it; else the sweepers retry it.  A row of
 	 * an earlier run goes only if it is due (not being sent by another
 	 * worker, not waiting after a failure). */
-	if ((claimed ? mail_outbox_send_new(w, &m, mid, &why) :
+	if ((claimed ? mail_outbox_send_new(w, &m, mid, claimed_ms, &why) :
 	    mail_outbox_send(w, mid, &why)) == MAIL_OUTBOX_ERROR) {
 		log_warnx("report job %s: mail %" PRId64 " left to the "
 		    "sweepers: %s", jid, mid, why);

@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "db.h"
 #include "jobs-db.h"
 #include "log.h"
@@ -112,15 +113,48 @@ outbox_finish(struct workerd *w, const char *job)
 	PQclear(res);
 }
 
+/* Between two tries to record a sent mail while PostgreSQL is away. */
+#define OUTBOX_RECORD_PAUSE_MS	500
+
 /*
- * Sends claimed row `sid` (try `attempts`) of job `job` and records what
- * came of it; then, when `finish`, finishes the job if that was its last
- * mail.
+ * Records that row `sid` was sent.  While PostgreSQL is away (restarting,
+ * failing over) it tries again until the claim made at `claimed_ms` is
+ * about to end (outbox_lease): once the claim ends, a sweeper takes the row
+ * as unsent and mails it a second time.  A result, or NULL and *cause.
+ */
+static PGresult *
+outbox_record_sent(struct workerd *w, const char *sid, const char *job,
+    int64_t claimed_ms, char **cause)
+{
+	const char	*params[1] = { sid };
+	PGresult	*res;
+	int64_t		 until = claimed_ms + 2 * w->conf.smtp.timeout;
+	struct timespec	 ts = { 0, OUTBOX_RECORD_PAUSE_MS * 1000000L };
+
+	for (;;) {
+		res = tres_db_exec_retry(w, "UPDATE mail_outbox SET state = "
+		    "'sent', sent_at = now(), last_error = NULL WHERE id = "
+		    "$1::bigint RETURNING state", 1, params, cause);
+		if (res != NULL ||
+		    clock_mono_ms() + OUTBOX_RECORD_PAUSE_MS >= until)
+			return res;
+		log_warnx("mail %s of job %s sent, not recorded yet: %s", sid,
+		    job, *cause);
+		free(*cause);
+		*cause = NULL;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Sends claimed row `sid` (try `attempts`, claimed at `claimed_ms`) of job
+ * `job` and records what came of it; then, when `finish`, finishes the
+ * job if that was its last mail.
  */
 static enum mail_outbox_sent
 outbox_deliver(struct workerd *w, const char *sid, const char *job,
     const char *to, const char *subject, const char *body, int attempts,
-    int finish, char **cause)
+    int64_t claimed_ms, int finish, char **cause)
 {
 	const char	*params[3];
 	PGresult	*res;
@@ -133,9 +167,7 @@ outbox_deliver(struct workerd *w, const char *sid, const char *job,
 		    attempts, why);
 	params[0] = sid;
 	if (sent)
-		res = tres_db_exec_retry(w, "UPDATE mail_outbox SET state = "
-		    "'sent', sent_at = now(), last_error = NULL WHERE id = "
-		    "$1::bigint RETURNING state", 1, params, cause);
+		res = outbox_record_sent(w, sid, job, claimed_ms, cause);
 	else {
 		snprintf(pause, sizeof pause, "%lld",
 		    (long long)outbox_pause(w, attempts));
@@ -150,7 +182,8 @@ outbox_deliver(struct workerd *w, const char *sid, const char *job,
 	}
 	free(why);
 	if (res == NULL) {
-		/* Sent but not recorded: the claim ends and it goes again. */
+		/* Sent but not recorded while the claim lasted: it goes
+		 * again once the claim ends. */
 		return MAIL_OUTBOX_ERROR;
 	}
 	if (strcmp(PQgetvalue(res, 0, 0), "failed") == 0)
@@ -171,6 +204,7 @@ mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 	PGresult			*res;
 	enum mail_outbox_sent		 rv;
 	char				 sid[32], lease[32];
+	int64_t				 claimed_ms = clock_mono_ms();
 
 	snprintf(sid, sizeof sid, "%" PRId64, id);
 	outbox_lease(w, lease, sizeof lease);
@@ -190,14 +224,15 @@ mail_outbox_send(struct workerd *w, int64_t id, char **cause)
 	}
 	rv = outbox_deliver(w, sid, PQgetvalue(res, 0, 4),
 	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-	    PQgetvalue(res, 0, 2), atoi(PQgetvalue(res, 0, 3)), 1, cause);
+	    PQgetvalue(res, 0, 2), atoi(PQgetvalue(res, 0, 3)), claimed_ms, 1,
+	    cause);
 	PQclear(res);
 	return rv;
 }
 
 enum mail_outbox_sent
 mail_outbox_send_new(struct workerd *w, const struct mail_outbox_new *m,
-    int64_t id, char **cause)
+    int64_t id, int64_t claimed_ms, char **cause)
 {
 	char	sid[32];
 
@@ -206,7 +241,7 @@ mail_outbox_send_new(struct workerd *w, const struct mail_outbox_new *m,
 	 * next, sees the mail settled. */
 	snprintf(sid, sizeof sid, "%" PRId64, id);
 	return outbox_deliver(w, sid, m->job, m->recipient, m->subject,
-	    m->body, 1, 0, cause);
+	    m->body, 1, claimed_ms, 0, cause);
 }
 
 void

@@ -68,9 +68,10 @@ int	mail_outbox_add_notified(struct workerd *w,
 enum mail_outbox_sent mail_outbox_send(struct workerd *w, int64_t id,
 	    char **cause);
 /* Sends row `id`, made and claimed from `m` by mail_outbox_add_notified
- * (*claimed 1). */
+ * (*claimed 1) called at `claimed_ms` (clock_mono_ms) or later. */
 enum mail_outbox_sent mail_outbox_send_new(struct workerd *w,
-	    const struct mail_outbox_new *m, int64_t id, char **cause);
+	    const struct mail_outbox_new *m, int64_t id, int64_t claimed_ms,
+	    char **cause);
 
 /*
  * The sweeper's part: sends the rows that are due, oldest first, until a
