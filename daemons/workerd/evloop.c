@@ -47,8 +47,7 @@ struct evloop {
 	pthread_cond_t	 cv;		/* the watcher sleeps on it */
 	int		 holder;	/* 0 or 1: whose the loop is */
 	int		 lent;		/* the holder runs jobs: since lent_since */
-	int64_t		 lent_since;
-	int64_t		 last_lend;
+	int64_t		 lent_since;	/* the last lend's start */
 	int		 in_jobs[2];	/* each thread, running deferred jobs */
 	int		 watcher_asleep; /* without a deadline: signal it */
 	int		 done;		/* the loop broke or ran dry */
@@ -114,7 +113,7 @@ evloop_watch(struct evloop *l, int me)
 			return;
 		}
 		evloop_wait_until(l, l->lent_since + l->watch_us);
-	} else if (now - l->last_lend < EVLOOP_IDLE_PERIODS * l->watch_us)
+	} else if (now - l->lent_since < EVLOOP_IDLE_PERIODS * l->watch_us)
 		evloop_wait_until(l, now + l->watch_us);
 	else {
 		l->watcher_asleep = 1;
@@ -152,7 +151,7 @@ evloop_turn(struct evloop *l, int me)
 	l->lend_n = n;
 	l->lent = !finished;
 	l->in_jobs[me] = 1;
-	l->lent_since = l->last_lend = since = clock_mono_us();
+	l->lent_since = since = clock_mono_us();
 	if (l->watcher_asleep)
 		pthread_cond_signal(&l->cv);
 
