@@ -310,6 +310,15 @@ upload_commit(struct upload *u, int64_t *job, int64_t *old_photo)
 	return 0;
 }
 
+/* Answers file `id` as stored: 201 (200 for a photo), `body` (a
+ * reference taken) and its Location. */
+static void
+upload_answer(struct upload *u, int64_t id, json_t *body)
+{
+	response_json(u->resp, u->photo ? 200 : 201, body);
+	response_header(u->resp, "Location: /api/v1/files/%" PRId64, id);
+}
+
 /*
  * A keyed upload tried again after its worker died between recording the
  * file and answering: 1 after answering the file the first try stored
@@ -319,7 +328,7 @@ static int
 upload_found(struct upload *u)
 {
 	struct files_row row;
-	char		*cause = NULL, loc[64];
+	char		*cause = NULL;
 	int64_t		 id;
 	int		 found;
 
@@ -329,23 +338,18 @@ upload_found(struct upload *u)
 	found = files_find_key(u->w, u->dedup_key, &id, &cause);
 	if (found == 1)
 		found = files_load(u->w, id, u->req->user_id, &row, &cause);
-	if (found == 0)
-		return 0;
-	if (found == -1 || row.json == NULL) {
+	if (found == 1 && row.json != NULL) {
+		log_info("file %" PRId64 " found: stored by an earlier try "
+		    "with the same key", id);
+		upload_answer(u, id, json_incref(row.json));
+	} else if (found != 0) {
 		log_warnx("upload: looking for an earlier try: %s",
 		    cause ? cause : "no row");
 		free(cause);
 		files_unavailable(u->w, u->resp, "database");
-	} else {
-		log_info("file %" PRId64 " found: stored by an earlier try "
-		    "with the same key", id);
-		response_json(u->resp, u->photo ? 200 : 201,
-		    json_incref(row.json));
-		snprintf(loc, sizeof loc, "/api/v1/files/%" PRId64, id);
-		response_header(u->resp, "Location: %s", loc);
 	}
 	files_row_clear(&row);
-	return 1;
+	return found != 0;
 }
 
 static void
@@ -355,7 +359,7 @@ upload_run(struct workerd *w, const struct request *req,
 	struct upload	 u;
 	struct files_row row;
 	const char	*what;
-	char		*cause = NULL, loc[64];
+	char		*cause = NULL;
 	int64_t		 job = 0, old = 0;
 
 	memset(&u, 0, sizeof u);
@@ -380,19 +384,17 @@ upload_run(struct workerd *w, const struct request *req,
 	}
 	log_info("file %" PRId64 " stored: %" PRId64 " bytes, %s", u.id,
 	    u.obj.size, u.ctype);
-	snprintf(loc, sizeof loc, "/api/v1/files/%" PRId64, u.id);
 	if (files_load(w, u.id, req->user_id, &row, &cause) == 1 &&
 	    row.json != NULL)
-		response_json(resp, photo ? 200 : 201, json_incref(row.json));
+		upload_answer(&u, u.id, json_incref(row.json));
 	else {
 		/* Stored and committed: say so even if it cannot be re-read. */
 		free(cause);
-		response_json(resp, photo ? 200 : 201, json_pack("{s:I,s:I,"
-		    "s:s}", "id", (json_int_t)u.id, "size",
-		    (json_int_t)u.obj.size, "sha256", u.obj.sha256));
+		upload_answer(&u, u.id, json_pack("{s:I,s:I,s:s}", "id",
+		    (json_int_t)u.id, "size", (json_int_t)u.obj.size, "sha256",
+		    u.obj.sha256));
 	}
 	files_row_clear(&row);
-	response_header(resp, "Location: %s", loc);
 out:
 	form_free(u.form);
 }
