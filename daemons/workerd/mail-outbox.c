@@ -40,12 +40,20 @@
 	"mail_outbox WHERE job_id = $3::bigint AND kind = $8)), EXISTS " \
 	"(SELECT 1 FROM m)"
 
-/* How long a claimed row is left to its sender: twice the longest send. */
+/* How long a claimed row is left to its sender: twice the longest send,
+ * and a second of margin, in ms. */
+#define OUTBOX_LEASE_MARGIN_MS	1000
+
+static int64_t
+outbox_lease_ms(struct workerd *w)
+{
+	return 2 * w->conf.smtp.timeout + OUTBOX_LEASE_MARGIN_MS;
+}
+
 static void
 outbox_lease(struct workerd *w, char *buf, size_t len)
 {
-	snprintf(buf, len, "%lld",
-	    (long long)(2 * w->conf.smtp.timeout + 1000));
+	snprintf(buf, len, "%lld", (long long)outbox_lease_ms(w));
 }
 
 int
@@ -128,7 +136,8 @@ outbox_record_sent(struct workerd *w, const char *sid, const char *job,
 {
 	const char	*params[1] = { sid };
 	PGresult	*res;
-	int64_t		 until = claimed_ms + 2 * w->conf.smtp.timeout;
+	int64_t		 until = claimed_ms + outbox_lease_ms(w) -
+	    OUTBOX_LEASE_MARGIN_MS;
 	struct timespec	 ts = { 0, OUTBOX_RECORD_PAUSE_MS * 1000000L };
 
 	for (;;) {
